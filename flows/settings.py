@@ -1,0 +1,52 @@
+"""All configuration in one object, read from DISTILLWATCH_* environment variables and CLI flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+TEMPLATES_DIR = REPO_ROOT / "templates"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+
+class Settings(BaseSettings):
+    """Where data comes from and goes to, and how the run behaves.
+
+    Every field can be set by environment variable (``DISTILLWATCH_<FIELD>``) or by the CLI flag
+    of the same name. Relative paths are taken from the working directory.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="DISTILLWATCH_", extra="ignore")
+
+    export_root: str = Field("data/exports", description="Export root: folder, file:// or s3:// URL")
+    landing_dir: Path = Field(Path("data/landing"), description="Local landing zone, one folder per date")
+    warehouse: Path = Field(Path("data/warehouse.duckdb"), description="DuckDB warehouse file")
+    reports_dir: Path = Field(Path("reports"), description="Where PDFs and CSVs are written")
+    outbox_dir: Path = Field(Path("outbox"), description="Where .eml files go when no SMTP host is set")
+    labels_dir: Path = Field(Path("data/labels"), description="Synthetic generator's ground-truth labels")
+
+    dbt_target: str = Field("duckdb", description="dbt target: duckdb or spark")
+    window_days: int = Field(7, ge=1, le=90, description="Rolling window of the detection signals")
+    tlp: str = Field("TLP:AMBER", description="TLP marking on threat reports")
+
+    s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (e.g. MinIO)")
+
+    smtp_host: str | None = Field(None, description="SMTP server; unset means write .eml files")
+    smtp_port: int = 587
+    smtp_security: str = Field("starttls", pattern="^(ssl|starttls|none)$")
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(None, repr=False)
+    smtp_password_block: str | None = Field(None, description="Prefect Secret block holding the password")
+    mail_from: str = "distillwatch@trust-safety.example"
+    mail_to: list[str] = Field(default_factory=lambda: ["trust-safety@trust-safety.example"])
+    mail_allowed: list[str] = Field(
+        default_factory=lambda: ["trust-safety.example"],
+        description="Allow-listed recipient addresses and domains",
+    )
+    attachment_limit_bytes: int = 15_000_000
+
+    writer_lock_timeout_s: float = Field(3600, description="How long a run waits for the warehouse")
