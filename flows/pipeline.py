@@ -1,0 +1,205 @@
+"""The Prefect flows: `nightly` for one date and `backfill` over a range, through the same code.
+
+Each task does one thing and calls a plain function that tests call directly. Retries are on
+I/O (network, SMTP, object storage), never on logic: a contract violation fails the same way
+every time, so retrying it only delays the alert.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from flows.deliver import build_message, deliver
+from flows.locking import warehouse_writer
+from flows.pull import LandedDrop, pull_drop
+from flows.quality import GateResult, run_quality_gate
+from flows.report.digest_data import load_digest_data
+from flows.report.render import render_digest
+from flows.settings import Settings
+from flows.transform import DbtRunSummary, run_dbt
+from flows.validate import ValidationResult, validate_drop
+
+
+def yesterday_utc() -> date:
+    return (datetime.now(timezone.utc) - timedelta(days=1)).date()
+
+
+def retry_on_io(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only failures that another attempt can fix: I/O and mail transport errors."""
+    try:
+        state.result()
+    except (OSError, smtplib.SMTPException):
+        return True
+    except Exception:  # noqa: BLE001 - logic and data errors are final
+        return False
+    return False
+
+
+@dataclass
+class RunSummary:
+    """What one date's run did; returned by the flow and summarized as an artifact."""
+
+    run_date: str
+    rows_read: int = 0
+    rows_kept: int = 0
+    rows_quarantined: int = 0
+    quarantine: list[str] = field(default_factory=list)
+    dbt_nodes: int = 0
+    gate_passed: bool = False
+    gate_failures: list[str] = field(default_factory=list)
+    campaigns: int = 0
+    reports: list[str] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)
+
+
+@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_on_io)
+def pull(settings: Settings, run_date: date) -> LandedDrop:
+    return pull_drop(
+        settings.export_root,
+        run_date,
+        settings.landing_dir.resolve(),
+        s3_endpoint_url=settings.s3_endpoint_url,
+    )
+
+
+@task
+def validate(settings: Settings, landed: LandedDrop) -> ValidationResult:
+    result = validate_drop(landed, settings.landing_dir.resolve())
+    logger = get_run_logger()
+    for line in result.messages():
+        logger.warning(line)
+    return result
+
+
+def transform(settings: Settings, run_date: date) -> DbtRunSummary:
+    """dbt build for the date; called from the flow itself so every dbt node is its own task."""
+    return run_dbt(settings, run_date)
+
+
+@task
+def check_quality(settings: Settings, run_date: date) -> GateResult:
+    return run_quality_gate(settings.warehouse.resolve(), run_date)
+
+
+@task
+def render_digest_pdf(
+    settings: Settings, run_date: date, validation: ValidationResult, gate: GateResult
+) -> Path:
+    data = load_digest_data(
+        settings.warehouse.resolve(),
+        run_date,
+        validation=validation.to_dict(),
+        gate=gate.to_dict(),
+    )
+    return render_digest(data, settings.reports_dir / run_date.isoformat(), settings.tlp)
+
+
+@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_on_io)
+def send(settings: Settings, subject: str, body: str, attachments: list[Path], name: str) -> str:
+    message = build_message(settings, subject, body, attachments)
+    receipt = deliver(settings, message, name=name)
+    return str(receipt)
+
+
+def _publish_artifacts(summary: RunSummary, gate: GateResult | None) -> None:
+    lines = [
+        f"# distillwatch run for {summary.run_date}",
+        "",
+        "| stage | result |",
+        "|---|---|",
+        f"| pull + validate | {summary.rows_kept:,} of {summary.rows_read:,} request rows kept, "
+        f"{summary.rows_quarantined:,} quarantined |",
+        f"| dbt | {summary.dbt_nodes} nodes built and tested |",
+        f"| quality gate | {'passed' if summary.gate_passed else 'FAILED'} |",
+        f"| campaigns | {summary.campaigns} |",
+        f"| reports | {', '.join(summary.reports) or 'none'} |",
+        f"| delivered | {', '.join(summary.delivered) or 'nothing'} |",
+    ]
+    if summary.quarantine:
+        lines += ["", "## Quarantine", "", *[f"- {line}" for line in summary.quarantine]]
+    if summary.gate_failures:
+        lines += ["", "## Failed critical expectations", "", *[f"- {f}" for f in summary.gate_failures]]
+    key = f"run-{summary.run_date}"
+    create_markdown_artifact("\n".join(lines), key=key, description=f"Run summary {summary.run_date}")
+    if gate is not None:
+        create_table_artifact(
+            gate.rows(), key=f"quality-gate-{summary.run_date}", description="Quality gate results"
+        )
+
+
+def run_one_day(settings: Settings, run_date: date) -> RunSummary:
+    """The pipeline for one date: what both flows run."""
+    logger = get_run_logger()
+    summary = RunSummary(run_date=run_date.isoformat())
+    with warehouse_writer(
+        settings.warehouse.resolve(),
+        timeout_s=settings.writer_lock_timeout_s,
+        on_wait=logger.info,
+    ):
+        landed = pull(settings, run_date)
+        validation = validate(settings, landed)
+        dbt_summary = transform(settings, run_date)
+    summary.rows_read = validation.requests_read
+    summary.rows_kept = validation.requests_kept
+    summary.rows_quarantined = validation.quarantined_total
+    summary.quarantine = validation.messages()
+    summary.dbt_nodes = dbt_summary.nodes
+
+    gate = check_quality(settings, run_date)
+    summary.gate_passed = gate.passed
+    summary.gate_failures = list(gate.critical_failures)
+
+    if gate.passed:
+        digest = render_digest_pdf(settings, run_date, validation, gate)
+        summary.reports.append(str(digest))
+        summary.delivered.append(
+            send(
+                settings,
+                f"distillwatch daily digest {run_date.isoformat()}",
+                f"Daily digest for {run_date.isoformat()} attached.",
+                [digest],
+                name=f"{run_date.isoformat()}-daily-digest",
+            )
+        )
+    else:
+        body = "\n".join(
+            [
+                f"The quality gate failed for {run_date.isoformat()}; no threat report was sent.",
+                "Failed critical expectations:",
+                *[f"- {failure}" for failure in gate.critical_failures],
+            ]
+        )
+        summary.delivered.append(
+            send(
+                settings,
+                f"distillwatch DATA-QUALITY ALERT {run_date.isoformat()}",
+                body,
+                [],
+                name=f"{run_date.isoformat()}-quality-alert",
+            )
+        )
+    _publish_artifacts(summary, gate)
+    logger.info("run %s done: %s", run_date, asdict(summary))
+    return summary
+
+
+@flow(name="nightly", log_prints=True)
+def nightly(run_date: date | None = None) -> RunSummary:
+    """Pull, validate, transform, check, detect, render and deliver one date (default: yesterday, UTC)."""
+    return run_one_day(Settings(), run_date or yesterday_utc())
+
+
+@flow(name="backfill", log_prints=True)
+def backfill(start_date: date, end_date: date) -> list[RunSummary]:
+    """Run the nightly pipeline for each date from start_date to end_date inclusive, in order."""
+    if end_date < start_date:
+        raise ValueError(f"backfill: end_date {end_date} is before start_date {start_date}")
+    days = (end_date - start_date).days + 1
+    return [nightly(run_date=start_date + timedelta(days=offset)) for offset in range(days)]
