@@ -1,0 +1,171 @@
+"""HTML → PDF with nothing fetched from outside `templates/`.
+
+Reports carry customer-typed text (organization names, SDK strings), so rendering is built to
+fail closed:
+
+- Jinja2 autoescapes every HTML template and uses `StrictUndefined`, so data is always text
+  and a misspelled variable is an error instead of a silently empty cell.
+- WeasyPrint gets `SafeURLFetcher`, which serves only regular files that resolve inside the
+  templates folder (the stylesheet). http(s), ftp, data: and any file elsewhere are refused
+  and logged, so even markup that slipped through could not make the renderer call out.
+- Output is deterministic for the same context: the PDF dates come from the run date
+  (``<meta name="dcterms.created">`` in the base template) and the PDF identifier is derived
+  from the rendered HTML, so re-running a date gives the same document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import os
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import jinja2
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from flows.report import fmt
+from flows.settings import TEMPLATES_DIR
+
+log = logging.getLogger("distillwatch.report")
+
+
+class RefusedURL(ValueError):
+    """A resource the report may not load. WeasyPrint logs it and renders without it."""
+
+
+class SafeURLFetcher(URLFetcher):
+    """Serve files below `root` only; refuse and record everything else.
+
+    `calls` and `refused` let tests (and the log) show exactly what the renderer asked for.
+    Subclassing `URLFetcher` matters: WeasyPrint 70 reads private attributes of the fetcher
+    (``_fail_on_errors``), so a bare function is not accepted.
+    """
+
+    def __init__(self, root: Path = TEMPLATES_DIR) -> None:
+        # fail_on_errors=False: a refused resource is dropped with a warning, the report still
+        # renders (our own templates need nothing but the stylesheet).
+        super().__init__(fail_on_errors=False, allowed_protocols=("file",))
+        self.root = root.resolve()
+        self.calls: list[str] = []
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        self.calls.append(url)
+        path = self._allowed_path(url)
+        if path is None:
+            self.refused.append(url)
+            # Only the scheme and a bounded prefix: the URL itself may be hostile text.
+            log.warning("report renderer refused to fetch %.200r", url)
+            raise RefusedURL(f"refused to fetch {url[:200]!r}")
+        mime, _ = mimetypes.guess_type(path.name)
+        return URLFetcherResponse(
+            url=path.as_uri(),
+            body=path.read_bytes(),
+            headers={"Content-Type": mime or "application/octet-stream"},
+        )
+
+    def _allowed_path(self, url: str) -> Path | None:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        try:
+            # resolve() follows symlinks, so a link inside templates/ pointing out is refused.
+            path = Path(url2pathname(parts.path)).resolve(strict=True)
+        except (OSError, RuntimeError, ValueError):
+            return None
+        if not path.is_relative_to(self.root) or not path.is_file():
+            return None
+        return path
+
+
+def _autoescape(template_name: str | None) -> bool:
+    # Every template we ship is HTML; anything else (a future .txt body) is escaped too unless
+    # it is explicitly plain text, so the default fails safe.
+    if template_name is None:
+        return True
+    return not template_name.endswith((".txt", ".txt.j2"))
+
+
+@lru_cache(maxsize=4)
+def template_env(templates_dir: Path = TEMPLATES_DIR) -> jinja2.Environment:
+    """The one Jinja2 environment for reports: autoescape on, undefined is an error."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        num=fmt.num,
+        compact=fmt.compact,
+        pct=fmt.pct,
+        pp=fmt.pp,
+        change=fmt.change,
+        signed=fmt.signed,
+        text=fmt.display_text,
+    )
+    return env
+
+
+def render_html(template: str, context: dict[str, Any], templates_dir: Path = TEMPLATES_DIR) -> str:
+    return template_env(templates_dir).get_template(template).render(**context)
+
+
+def render_pdf(
+    template: str,
+    context: dict[str, Any],
+    out_path: Path,
+    *,
+    templates_dir: Path = TEMPLATES_DIR,
+    url_fetcher: SafeURLFetcher | None = None,
+) -> Path:
+    """Render `template` with `context` to a PDF at `out_path` (written atomically).
+
+    Pass `url_fetcher` to inspect what was requested; by default a fresh `SafeURLFetcher`
+    rooted at `templates_dir` is used.
+    """
+    html = render_html(template, context, templates_dir)
+    fetcher = url_fetcher or SafeURLFetcher(templates_dir)
+    document = HTML(
+        string=html,
+        base_url=str(templates_dir.resolve()) + os.sep,
+        url_fetcher=fetcher,
+    )
+    # A stable identifier (normally random-ish per write) keeps same-data reruns identical.
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_path.with_name(out_path.name + ".partial")
+    document.write_pdf(partial, pdf_identifier=identifier)
+    # Readers (the mailer, an analyst's browser) never see a half-written file.
+    os.replace(partial, out_path)
+    return out_path
+
+
+_UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(name: str, *, max_length: int = 100, default: str = "unnamed") -> str:
+    """A file name built from data that cannot escape its folder or confuse a mail client.
+
+    ASCII letters, digits, ``.``, ``_`` and ``-`` only (everything else becomes ``-``), no
+    leading dot or dash (hidden files, option-like names), no ``..``, bounded length.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    cleaned = _UNSAFE_FILENAME_CHARS.sub("-", ascii_name)
+    cleaned = re.sub(r"\.{2,}", ".", cleaned)
+    cleaned = re.sub(r"-{2,}", "-", cleaned).strip(".-")
+    cleaned = cleaned[:max_length].rstrip(".-")
+    return cleaned or default
