@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import date, timedelta
+from pathlib import Path
 from typing import NoReturn
 
 from pydantic import ValidationError
@@ -107,6 +108,12 @@ def build_parser() -> OneLineParser:
     serve.add_argument("--cron", default="0 5 * * *", help="nightly schedule, UTC (default: 05:00)")
     _add_settings_flags(serve)
 
+    evaluate = commands.add_parser(
+        "evaluate", help="score the campaign reports against the generator's labels"
+    )
+    evaluate.add_argument("--labels", type=Path, required=True, help="labels folder from synth")
+    evaluate.add_argument("--reports", type=Path, required=True, help="reports folder of the runs")
+
     return parser
 
 
@@ -152,10 +159,10 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.pipeline import backfill
-
     if args.end < args.start:
         raise ValueError(f"--end {args.end} is before --start {args.start}")
+    from flows.pipeline import backfill
+
     for summary in backfill(start_date=args.start, end_date=args.end):
         print(summary)
     return 0
@@ -189,6 +196,13 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.detection.evaluate import evaluate, format_report
+
+    print(format_report(evaluate(args.labels, args.reports)))
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from flows.deployments import serve_deployments
 
@@ -202,6 +216,7 @@ COMMANDS = {
     "backfill": _cmd_backfill,
     "demo": _cmd_demo,
     "serve": _cmd_serve,
+    "evaluate": _cmd_evaluate,
 }
 
 

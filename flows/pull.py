@@ -170,3 +170,212 @@ def pull_drop(
         source_url=drop_url,
         reference_csv=landing_dir / MODEL_RELEASES_PATH,
     )
+
+
+def _filesystem(export_root: str, s3_endpoint_url: str | None) -> tuple[Any, str]:
+    """The fsspec filesystem for an export root and the root's path within it."""
+    protocol = fsspec.utils.get_protocol(export_root)
+    options: dict[str, Any] = {}
+    if protocol in ("s3", "s3a"):
+        # A nightly run and a re-pull minutes later must both see the store as it is now, not
+        # a listing cached by an earlier call in the same process.
+        options = {"skip_instance_cache": True, "use_listings_cache": False}
+        if s3_endpoint_url:
+            options["endpoint_url"] = s3_endpoint_url
+    fs, path = fsspec.core.url_to_fs(export_root, **options)
+    return fs, path.rstrip("/")
+
+
+def _read_manifest(fs: Any, drop_path: str, drop_url: str, day: date) -> bytes:
+    try:
+        return fs.cat_file(f"{drop_path}/{MANIFEST_NAME}")
+    except FileNotFoundError:
+        pass
+    try:
+        present = len(fs.ls(drop_path, detail=False))
+    except FileNotFoundError:
+        present = 0
+    detail = "no drop for this date" if present == 0 else f"{present} files present, no manifest"
+    raise DropIncompleteError(
+        f"{day}: drop incomplete at {drop_url}: {MANIFEST_NAME} missing ({detail})"
+    )
+
+
+def _check_manifest(data: bytes, drop_url: str, day: date) -> Manifest:
+    """Parse the manifest and check it describes a contract-shaped drop for `day`."""
+    try:
+        manifest = parse_manifest(data.decode("utf-8"), drop_url)
+    except UnicodeDecodeError as exc:
+        raise DropIntegrityError(f"{day} {MANIFEST_NAME}: not UTF-8 text ({exc})") from exc
+    except ManifestError as exc:
+        raise DropIntegrityError(f"{day} {_one_line(str(exc))}") from exc
+
+    where = f"{day} {MANIFEST_NAME}"
+    if manifest.date != day:
+        raise DropIntegrityError(
+            f"{where}: manifest date {manifest.date} is not the requested date {day}"
+        )
+    seen: set[str] = set()
+    for f in manifest.files:
+        if f.path in seen:
+            raise DropIntegrityError(f"{where}: {f.path} listed twice")
+        seen.add(f.path)
+        if f.path != ACCOUNTS_FILE and not _is_request_part(f.path):
+            raise DropIntegrityError(
+                f"{where}: {f.path!r} is not a file of the contract layout "
+                f"({REQUESTS_PART_PREFIX}NNNNN.parquet or {ACCOUNTS_FILE})"
+            )
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", f.sha256):
+            raise DropIntegrityError(f"{where}: {f.path} sha256 {f.sha256!r} is not a SHA-256")
+        if f.rows < 0:
+            raise DropIntegrityError(f"{where}: {f.path} row count {f.rows} is negative")
+    if manifest.accounts_file is None:
+        raise DropIncompleteError(
+            f"{day}: drop incomplete at {drop_url}: {MANIFEST_NAME} lists no {ACCOUNTS_FILE}"
+        )
+    if not manifest.request_parts:
+        raise DropIncompleteError(
+            f"{day}: drop incomplete at {drop_url}: {MANIFEST_NAME} lists no requests part"
+        )
+    return manifest
+
+
+def _is_request_part(name: str) -> bool:
+    return name.startswith(REQUESTS_PART_PREFIX) and name.endswith(".parquet")
+
+
+def _download(fs: Any, path: str, local: Path, day: date, name: str, drop_url: str) -> str:
+    """Stream one listed file to `local`, returning its sha256 (hashed on the way through)."""
+    try:
+        source = fs.open(path, "rb", block_size=CHUNK_BYTES)
+    except FileNotFoundError as exc:
+        raise DropIncompleteError(
+            f"{day} {name}: listed in {MANIFEST_NAME} but missing at {drop_url}/{name}"
+        ) from exc
+    digest = hashlib.sha256()
+    with source, open(local, "wb") as out:
+        for chunk in iter(lambda: source.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def _parquet_rows(local: Path, day: date, name: str) -> int:
+    try:
+        return pq.read_metadata(local).num_rows
+    except pa.ArrowInvalid as exc:
+        raise DropIntegrityError(
+            f"{day} {name}: not a readable Parquet file ({_one_line(str(exc))})"
+        ) from exc
+
+
+def _fetch_reference(fs: Any, root_path: str, export_root: str, local: Path, day: date) -> None:
+    try:
+        data = fs.cat_file(f"{root_path}/{MODEL_RELEASES_PATH}")
+    except FileNotFoundError as exc:
+        raise DropIncompleteError(
+            f"{day}: export root incomplete at {export_root.rstrip('/')}: "
+            f"{MODEL_RELEASES_PATH} missing"
+        ) from exc
+    check_model_releases(data, f"{day} {MODEL_RELEASES_PATH}")
+    local.write_bytes(data)
+
+
+def check_model_releases(data: bytes, where: str) -> dict[str, datetime]:
+    """Parse `model_releases.csv` strictly (header `model,released_at`, ISO 8601 UTC times).
+
+    `where` prefixes error messages (date and file). Raises `ContractError`.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ContractError(f"{where}: not UTF-8 text ({exc})") from exc
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next(rows, None)
+    if header is None or tuple(header) != MODEL_RELEASES_HEADER:
+        found = ",".join(header) if header else "an empty file"
+        raise ContractError(
+            f"{where}: rule header: expected {','.join(MODEL_RELEASES_HEADER)!r}, "
+            f"found {quote_untrusted(found)}"
+        )
+    releases: dict[str, datetime] = {}
+    for row in rows:
+        line = rows.line_num
+        if not row:
+            continue  # blank line (e.g. trailing newline)
+        if len(row) != 2:
+            raise ContractError(f"{where} line {line}: rule fields: expected 2, found {len(row)}")
+        model, released_at = row
+        if not model:
+            raise ContractError(f"{where} line {line} column model: rule not_null: empty")
+        if model in releases:
+            raise ContractError(
+                f"{where} line {line} column model: rule duplicate_key: {quote_untrusted(model)}"
+            )
+        when = _parse_utc(released_at)
+        if when is None:
+            raise ContractError(
+                f"{where} line {line} column released_at: rule iso8601_utc: "
+                f"{quote_untrusted(released_at)} is not an ISO 8601 UTC time"
+            )
+        releases[model] = when
+    return releases
+
+
+def _parse_utc(text: str) -> datetime | None:
+    """An ISO 8601 time with an explicit UTC designator (`Z` or `+00:00`), else None."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.tzinfo is None or when.utcoffset() != timedelta(0):
+        return None
+    return when
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Put `staging` at `target`; afterwards `staging` holds the previous target (if any).
+
+    With a previous landing we exchange the two folders in one `renameat2(RENAME_EXCHANGE)`,
+    so a reader sees the old drop or the new one, never neither. Where that call is missing
+    (not Linux) or unsupported by the filesystem, we fall back to two renames, which leaves
+    a moment with no folder at `target` (still never a half-written one).
+    """
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if _rename_exchange(staging, target):
+        return
+    parked = staging.with_name(staging.name + ".old")
+    os.rename(target, parked)
+    os.rename(staging, target)
+    os.rename(parked, staging)
+
+
+def _rename_exchange(a: Path, b: Path) -> bool:
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def quote_untrusted(value: str, limit: int = 80) -> str:
+    """Untrusted text quoted for a one-line message: control characters escaped, length capped."""
+    shown = repr(value[:limit])
+    return shown + ("…" if len(value) > limit else "")

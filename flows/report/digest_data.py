@@ -1,0 +1,533 @@
+"""Everything the daily digest shows, as plain values read from the marts.
+
+All aggregation happens in DuckDB SQL over the marts (the warehouse is opened read-only, after
+dbt has finished): this module never pulls request rows into Python, only the few dozen rows a
+person will read. Missing optional inputs are explicit states, not errors: no `fct_campaigns`
+table means "detection has not run"; no validation or gate summary means "not available".
+
+The validation and gate summaries arrive as dicts (`ValidationResult.to_dict()`,
+`GateResult.to_dict()`); `summarize_validation` / `summarize_gate` read the keys they need and
+tolerate absent ones, so the digest does not break when those summaries grow new fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+TOP_N = 10
+SERIES_DAYS = 14
+CAMPAIGN_STATUS_ORDER = ("new", "growing", "active", "dormant")
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    requests: int
+    input_tokens: int
+    output_tokens: int
+    thinking_tokens: int
+    total_tokens: int
+    accounts: int
+    organizations: int
+
+
+@dataclass(frozen=True)
+class DayPoint:
+    activity_date: date
+    requests: int | None  # None: no rows for that date in the warehouse (not zero traffic)
+    total_tokens: int | None
+
+
+@dataclass(frozen=True)
+class OrganizationRow:
+    organization_id: str
+    organization_name: str | None
+    accounts_active: int
+    requests: int
+    total_tokens: int
+    share_of_requests: float
+    previous_requests: int | None
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    account_id: str
+    organization_id: str
+    organization_name: str | None
+    requests: int
+    total_tokens: int
+    distinct_templates: int | None
+    top_capability: str | None
+    top_capability_share: float | None
+    cot_elicitation_requests: int | None
+    grader_prompt_requests: int | None
+
+
+@dataclass(frozen=True)
+class CapabilityRow:
+    capability: str
+    requests: int
+    share: float | None
+    previous_share: float | None
+    is_known: bool
+
+    @property
+    def share_change(self) -> float | None:
+        if self.share is None and self.previous_share is None:
+            return None
+        return (self.share or 0.0) - (self.previous_share or 0.0)
+
+
+@dataclass(frozen=True)
+class QuarantineRow:
+    source_file: str
+    rule: str
+    column_name: str | None
+    rows: int
+
+
+@dataclass(frozen=True)
+class UnknownValue:
+    column: str
+    value: str
+    rows: int | None
+
+
+@dataclass(frozen=True)
+class ValidationSummary:
+    available: bool
+    rows_read: int | None = None
+    rows_kept: int | None = None
+    rows_quarantined: int | None = None
+    unknown_values: tuple[UnknownValue, ...] = ()
+
+
+@dataclass(frozen=True)
+class GateSummary:
+    status: str  # "passed" | "failed" | "not run"
+    evaluated: int | None = None
+    failed: tuple[str, ...] = ()  # critical expectations that failed (the gate's verdict)
+    warnings: tuple[str, ...] = ()  # non-critical expectations that failed
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    campaign_id: str
+    status: str
+    score: float | None
+    confidence: str | None
+    accounts: int | None
+    organizations: int | None
+    requests: int | None
+    total_tokens: int | None
+    target_capabilities: str
+    first_seen: date | None
+    last_seen: date | None
+
+
+@dataclass(frozen=True)
+class DigestData:
+    run_date: date
+    previous_date: date
+    today: DayTotals | None  # None: nothing loaded for the run date
+    previous: DayTotals | None
+    series: tuple[DayPoint, ...]
+    top_organizations: tuple[OrganizationRow, ...]
+    top_accounts: tuple[AccountRow, ...]
+    capabilities: tuple[CapabilityRow, ...]
+    quarantine: tuple[QuarantineRow, ...]
+    validation: ValidationSummary
+    gate: GateSummary
+    campaigns_available: bool  # False: fct_campaigns does not exist yet (detection not run)
+    campaigns: tuple[CampaignRow, ...]
+
+    @property
+    def quarantined_rows(self) -> int:
+        return sum(q.rows for q in self.quarantine)
+
+
+def load_digest_data(
+    warehouse: Path,
+    run_date: date,
+    *,
+    validation: dict[str, Any] | None,
+    gate: dict[str, Any] | None,
+) -> DigestData:
+    """Read the digest's figures for `run_date` from the warehouse (read-only)."""
+    previous_date = run_date - timedelta(days=1)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = _Tables(con)
+        totals = _day_totals(con, tables, run_date, previous_date)
+        campaigns_table = tables.get("fct_campaigns")
+        return DigestData(
+            run_date=run_date,
+            previous_date=previous_date,
+            today=totals.get(run_date),
+            previous=totals.get(previous_date),
+            series=_series(con, tables, run_date),
+            top_organizations=_top_organizations(con, tables, run_date, previous_date),
+            top_accounts=_top_accounts(con, tables, run_date),
+            capabilities=_capabilities(con, tables, run_date, previous_date),
+            quarantine=_quarantine(con, tables, run_date),
+            validation=summarize_validation(validation),
+            gate=summarize_gate(gate),
+            campaigns_available=campaigns_table is not None,
+            campaigns=_campaigns(con, campaigns_table, run_date) if campaigns_table else (),
+        )
+
+
+class _Tables:
+    """Qualified names of the marts, wherever dbt put them (schema `main` or a custom one).
+
+    Names come from the catalog, never from data, and are quoted, so building SQL with them
+    is safe; every value (dates) is a bound parameter.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        rows = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "order by table_schema = 'main' desc, table_schema"
+        ).fetchall()
+        self._names: dict[str, str] = {}
+        for schema, name in rows:
+            self._names.setdefault(name, f'"{schema}"."{name}"')
+
+    def get(self, name: str) -> str | None:
+        return self._names.get(name)
+
+    def __getitem__(self, name: str) -> str:
+        qualified = self._names.get(name)
+        if qualified is None:
+            raise LookupError(f"warehouse has no table {name!r}: has dbt built the marts?")
+        return qualified
+
+
+def _day_totals(
+    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, previous_date: date
+) -> dict[date, DayTotals]:
+    rows = con.execute(
+        f"""
+        select activity_date,
+               sum(requests), sum(input_tokens), sum(output_tokens), sum(thinking_tokens),
+               sum(total_tokens), count(distinct account_id), count(distinct organization_id)
+        from {t["fct_account_daily"]}
+        where activity_date in (?, ?)
+        group by activity_date
+        """,
+        [run_date, previous_date],
+    ).fetchall()
+    return {row[0]: DayTotals(*(int(v or 0) for v in row[1:])) for row in rows}
+
+
+def _series(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[DayPoint, ...]:
+    start = run_date - timedelta(days=SERIES_DAYS - 1)
+    rows = con.execute(
+        f"""
+        with days as (
+            select cast(d as date) as activity_date
+            from generate_series(cast(? as date), cast(? as date), interval 1 day) as g(d)
+        ),
+        totals as (
+            select activity_date, sum(requests) as requests, sum(total_tokens) as total_tokens
+            from {t["fct_account_daily"]}
+            where activity_date between ? and ?
+            group by activity_date
+        )
+        select days.activity_date, totals.requests, totals.total_tokens
+        from days left join totals using (activity_date)
+        order by days.activity_date
+        """,
+        [start, run_date, start, run_date],
+    ).fetchall()
+    return tuple(
+        DayPoint(d, None if r is None else int(r), None if tok is None else int(tok))
+        for d, r, tok in rows
+    )
+
+
+def _top_organizations(
+    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, previous_date: date
+) -> tuple[OrganizationRow, ...]:
+    names = t.get("dim_organizations")
+    name_join = (
+        f"left join {names} n on n.organization_id = o.organization_id" if names else ""
+    )
+    name_col = "n.organization_name" if names else "cast(null as varchar)"
+    rows = con.execute(
+        f"""
+        with day_total as (
+            select sum(requests) as requests from {t["fct_organization_daily"]}
+            where activity_date = ?
+        )
+        select o.organization_id, {name_col}, o.accounts_active, o.requests, o.total_tokens,
+               o.requests / nullif((select requests from day_total), 0),
+               p.requests
+        from {t["fct_organization_daily"]} o
+        {name_join}
+        left join {t["fct_organization_daily"]} p
+               on p.organization_id = o.organization_id and p.activity_date = ?
+        where o.activity_date = ?
+        order by o.requests desc, o.total_tokens desc, o.organization_id
+        limit {TOP_N}
+        """,
+        [run_date, previous_date, run_date],
+    ).fetchall()
+    return tuple(
+        OrganizationRow(
+            organization_id=str(oid),
+            organization_name=name,
+            accounts_active=int(accounts or 0),
+            requests=int(req or 0),
+            total_tokens=int(tok or 0),
+            share_of_requests=float(share or 0.0),
+            previous_requests=None if prev is None else int(prev),
+        )
+        for oid, name, accounts, req, tok, share, prev in rows
+    )
+
+
+def _top_accounts(
+    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date
+) -> tuple[AccountRow, ...]:
+    names = t.get("dim_organizations")
+    name_join = f"left join {names} n on n.organization_id = a.organization_id" if names else ""
+    name_col = "n.organization_name" if names else "cast(null as varchar)"
+    rows = con.execute(
+        f"""
+        select a.account_id, a.organization_id, {name_col}, a.requests, a.total_tokens,
+               a.distinct_templates, a.top_capability, a.top_capability_share,
+               a.cot_elicitation_requests, a.grader_prompt_requests
+        from {t["fct_account_daily"]} a
+        {name_join}
+        where a.activity_date = ?
+        order by a.requests desc, a.total_tokens desc, a.account_id
+        limit {TOP_N}
+        """,
+        [run_date],
+    ).fetchall()
+    return tuple(
+        AccountRow(
+            account_id=str(r[0]),
+            organization_id=str(r[1]),
+            organization_name=r[2],
+            requests=int(r[3] or 0),
+            total_tokens=int(r[4] or 0),
+            distinct_templates=_int_or_none(r[5]),
+            top_capability=r[6],
+            top_capability_share=None if r[7] is None else float(r[7]),
+            cot_elicitation_requests=_int_or_none(r[8]),
+            grader_prompt_requests=_int_or_none(r[9]),
+        )
+        for r in rows
+    )
+
+
+def _capabilities(
+    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, previous_date: date
+) -> tuple[CapabilityRow, ...]:
+    rows = con.execute(
+        f"""
+        with today as (
+            select capability, requests, share_of_requests, is_known_capability
+            from {t["fct_capability_daily"]} where activity_date = ?
+        ),
+        prev as (
+            select capability, share_of_requests, is_known_capability
+            from {t["fct_capability_daily"]} where activity_date = ?
+        )
+        select coalesce(today.capability, prev.capability) as capability,
+               coalesce(today.requests, 0) as requests,
+               today.share_of_requests,
+               prev.share_of_requests,
+               coalesce(today.is_known_capability, prev.is_known_capability, true)
+        from today full outer join prev using (capability)
+        order by requests desc, capability
+        """,
+        [run_date, previous_date],
+    ).fetchall()
+    return tuple(
+        CapabilityRow(
+            capability=str(cap),
+            requests=int(req),
+            share=None if share is None else float(share),
+            previous_share=None if prev is None else float(prev),
+            is_known=bool(known),
+        )
+        for cap, req, share, prev, known in rows
+    )
+
+
+def _quarantine(
+    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date
+) -> tuple[QuarantineRow, ...]:
+    table = t.get("fct_quarantine_daily")
+    if table is None:
+        return ()
+    rows = con.execute(
+        f"""
+        select source_file, rule, column_name, sum(rows) as rows
+        from {table}
+        where activity_date = ?
+        group by source_file, rule, column_name
+        having sum(rows) > 0
+        order by rows desc, source_file, rule, column_name
+        """,
+        [run_date],
+    ).fetchall()
+    return tuple(QuarantineRow(str(f), str(r), c, int(n)) for f, r, c, n in rows)
+
+
+def _campaigns(
+    con: duckdb.DuckDBPyConnection, table: str, run_date: date
+) -> tuple[CampaignRow, ...]:
+    order = ", ".join(f"'{s}'" for s in CAMPAIGN_STATUS_ORDER)  # constants, not data
+    rows = con.execute(
+        f"""
+        select campaign_id, status, score, confidence, accounts, organizations, requests,
+               total_tokens, target_capabilities, first_seen, last_seen
+        from {table}
+        where activity_date = ?
+        order by coalesce(list_position([{order}], status), 99), score desc nulls last,
+                 campaign_id
+        """,
+        [run_date],
+    ).fetchall()
+    return tuple(
+        CampaignRow(
+            campaign_id=str(r[0]),
+            status=str(r[1]),
+            score=None if r[2] is None else float(r[2]),
+            confidence=None if r[3] is None else str(r[3]),
+            accounts=_int_or_none(r[4]),
+            organizations=_int_or_none(r[5]),
+            requests=_int_or_none(r[6]),
+            total_tokens=_int_or_none(r[7]),
+            target_capabilities=_join_values(r[8]),
+            first_seen=_as_date(r[9]),
+            last_seen=_as_date(r[10]),
+        )
+        for r in rows
+    )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if hasattr(value, "date") and callable(value.date):  # datetime / pandas Timestamp
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _join_values(value: Any) -> str:
+    """A list column or an already-joined string, as one comma-separated string."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+# --- validation and gate summaries -------------------------------------------------------------
+
+
+def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in mapping and mapping[key] is not None:
+            return mapping[key]
+    return None
+
+
+def summarize_validation(validation: Mapping[str, Any] | None) -> ValidationSummary:
+    """Row counts and unknown enum values from the validation summary, if there is one.
+
+    Reads ``requests_read`` / ``rows_read``, ``requests_kept`` / ``rows_kept``,
+    ``quarantined_total`` / ``rows_quarantined`` at the top level, and unknown enum values from
+    any key named ``unknown_enum_values`` / ``unknown_values`` (top level or one level down,
+    e.g. per file), in any of the shapes ``{column: {value: rows}}``, ``{column: [values]}`` or
+    ``[{"column", "value", "rows"}]``.
+    """
+    if validation is None:
+        return ValidationSummary(available=False)
+    unknown: dict[tuple[str, str], int | None] = {}
+    containers: list[Mapping[str, Any]] = [validation]
+    containers += [v for v in validation.values() if isinstance(v, Mapping)]
+    for container in containers:
+        for key in ("unknown_enum_values", "unknown_values"):
+            for column, value, rows in _unknown_entries(container.get(key)):
+                previous = unknown.get((column, value))
+                if rows is None:
+                    unknown.setdefault((column, value), None)
+                else:
+                    unknown[(column, value)] = (previous or 0) + rows
+    ordered = sorted(unknown.items(), key=lambda kv: (-(kv[1] or 0), kv[0]))
+    return ValidationSummary(
+        available=True,
+        rows_read=_int_or_none(_first(validation, "requests_read", "rows_read")),
+        rows_kept=_int_or_none(_first(validation, "requests_kept", "rows_kept")),
+        rows_quarantined=_int_or_none(
+            _first(validation, "quarantined_total", "rows_quarantined", "requests_quarantined")
+        ),
+        unknown_values=tuple(UnknownValue(c, v, n) for (c, v), n in ordered),
+    )
+
+
+def _unknown_entries(raw: Any) -> Iterable[tuple[str, str, int | None]]:
+    if isinstance(raw, Mapping):
+        for column, values in raw.items():
+            if isinstance(values, Mapping):
+                for value, rows in values.items():
+                    yield str(column), str(value), _int_or_none(rows)
+            elif isinstance(values, (list, tuple)):
+                for value in values:
+                    yield str(column), str(value), None
+    elif isinstance(raw, (list, tuple)):
+        for entry in raw:
+            if isinstance(entry, Mapping) and "column" in entry and "value" in entry:
+                rows = _first(entry, "rows", "count")
+                yield str(entry["column"]), str(entry["value"]), _int_or_none(rows)
+
+
+def summarize_gate(gate: Mapping[str, Any] | None) -> GateSummary:
+    """Pass/fail, number evaluated and failed expectations from the gate summary.
+
+    Reads ``passed`` / ``success``; ``critical_failures`` / ``failed`` / ``failures`` (strings
+    or dicts with ``expectation`` / ``column`` / ``suite``); ``warnings`` /
+    ``non_critical_failures``; ``evaluated`` / ``expectations`` (a count or a list).
+    """
+    if gate is None:
+        return GateSummary(status="not run")
+    passed = _first(gate, "passed", "success")
+    evaluated_raw = _first(gate, "evaluated", "evaluated_expectations", "expectations", "results")
+    evaluated = len(evaluated_raw) if isinstance(evaluated_raw, (list, tuple)) else evaluated_raw
+    failed = tuple(_describe(f) for f in _first(gate, "critical_failures", "failed", "failures") or ())
+    warnings = tuple(_describe(f) for f in _first(gate, "warnings", "non_critical_failures") or ())
+    if passed is None:
+        passed = not failed
+    return GateSummary(
+        status="passed" if passed else "failed",
+        evaluated=_int_or_none(evaluated),
+        failed=failed,
+        warnings=warnings,
+    )
+
+
+def _describe(failure: Any) -> str:
+    if isinstance(failure, Mapping):
+        parts = [
+            str(failure[k])
+            for k in ("suite", "expectation", "expectation_type", "column", "detail")
+            if failure.get(k) not in (None, "")
+        ]
+        return " · ".join(parts) or str(dict(failure))
+    return str(failure)

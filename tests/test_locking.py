@@ -1,0 +1,56 @@
+"""The warehouse writer lock: a second writer waits its turn, and a dead holder frees the lock."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from pathlib import Path
+
+import pytest
+
+from flows.locking import WarehouseBusyError, warehouse_writer
+
+
+def _hold(warehouse: str, seconds: float, started: mp.Event) -> None:
+    with warehouse_writer(Path(warehouse), timeout_s=5):
+        started.set()
+        time.sleep(seconds)
+
+
+def test_second_writer_waits_for_the_first(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    started = mp.Event()
+    holder = mp.Process(target=_hold, args=(str(warehouse), 1.5, started))
+    holder.start()
+    assert started.wait(10)
+    waits: list[str] = []
+    t0 = time.monotonic()
+    with warehouse_writer(warehouse, timeout_s=30, poll_s=0.1, on_wait=waits.append):
+        waited = time.monotonic() - t0
+    holder.join()
+    assert waited >= 1.0, "the second writer got the lock while the first still held it"
+    assert len(waits) == 1 and "waiting for the writer lock" in waits[0]
+
+
+def test_gives_up_with_a_clear_error_after_the_timeout(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    started = mp.Event()
+    holder = mp.Process(target=_hold, args=(str(warehouse), 3, started))
+    holder.start()
+    assert started.wait(10)
+    with pytest.raises(WarehouseBusyError, match="writer lock"):
+        with warehouse_writer(warehouse, timeout_s=0.5, poll_s=0.1):
+            pass
+    holder.join()
+
+
+def test_lock_of_a_killed_holder_is_released(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    started = mp.Event()
+    holder = mp.Process(target=_hold, args=(str(warehouse), 60, started))
+    holder.start()
+    assert started.wait(10)
+    holder.kill()
+    holder.join()
+    with warehouse_writer(warehouse, timeout_s=2, poll_s=0.1):
+        pass
