@@ -28,7 +28,7 @@ import io
 import os
 import re
 import shutil
-import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -45,11 +45,13 @@ from flows.contract import (
     REQUESTS_PART_PREFIX,
     Manifest,
     ManifestError,
+    ManifestFile,
     drop_dir,
     parse_manifest,
 )
 
-CHUNK_BYTES = 8 << 20
+FileSystem = fsspec.AbstractFileSystem
+CHUNK_BYTES = 8 << 20  # streaming unit for downloads (and the S3 read-ahead block)
 MODEL_RELEASES_HEADER = ("model", "released_at")
 
 
@@ -66,7 +68,14 @@ class DropIntegrityError(DropError):
 
 
 class ContractError(DropError):
-    """A file breaks the export contract (missing column, wrong type, malformed reference)."""
+    """A file breaks the export contract (missing column, wrong type, malformed reference).
+
+    The message names the first problem; `problems` lists every one found.
+    """
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems or (message,)
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,7 @@ class LandedDrop:
 
     @property
     def request_paths(self) -> list[Path]:
-        """Request parts in part order (the order `flows.validate` uses to keep first duplicates)."""
+        """Request parts in part order (`flows.validate` keeps the first of duplicates by it)."""
         return [self.raw_dir / f.path for f in sorted_parts(self.manifest)]
 
     @property
@@ -94,7 +103,7 @@ def day_dir(landing_dir: Path, day: date) -> Path:
     return Path(landing_dir) / f"date={day.isoformat()}"
 
 
-def sorted_parts(manifest: Manifest) -> list[Any]:
+def sorted_parts(manifest: Manifest) -> list[ManifestFile]:
     """Request parts in numeric part order, whatever order the manifest lists them in.
 
     Natural sort, so a writer that does not zero-pad (`requests-9`, `requests-10`) still gets
@@ -132,9 +141,10 @@ def pull_drop(
     target = day_dir(landing_dir, day)
     reference_dir = landing_dir / "reference"
     reference_dir.mkdir(exist_ok=True)
-    # Both staged beside their final place, so the final renames stay on one filesystem
-    # (and so are atomic).
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.pulling-", dir=landing_dir))
+    # Both staged beside their final place, so the final renames stay on one filesystem (and so
+    # are atomic). Not mkdtemp: its 0700 mode would become the landing folder's after the swap.
+    staging = landing_dir / f".{target.name}.pulling-{uuid.uuid4().hex[:12]}"
+    staging.mkdir()
     reference_tmp = reference_dir / f".model_releases.csv.{staging.name}"
     try:
         raw = staging / "raw"
@@ -172,7 +182,23 @@ def pull_drop(
     )
 
 
-def _filesystem(export_root: str, s3_endpoint_url: str | None) -> tuple[Any, str]:
+def open_landed(landing_dir: Path, day: date, source_url: str = "") -> LandedDrop:
+    """The drop an earlier `pull_drop` landed for `day`, to validate it again without pulling."""
+    raw = day_dir(landing_dir, day) / "raw"
+    try:
+        text = (raw / MANIFEST_NAME).read_text("utf-8")
+    except FileNotFoundError as exc:
+        raise DropIncompleteError(f"{day}: nothing landed at {raw}") from exc
+    return LandedDrop(
+        day=day,
+        raw_dir=raw,
+        manifest=parse_manifest(text, str(raw)),
+        source_url=source_url,
+        reference_csv=Path(landing_dir) / MODEL_RELEASES_PATH,
+    )
+
+
+def _filesystem(export_root: str, s3_endpoint_url: str | None) -> tuple[FileSystem, str]:
     """The fsspec filesystem for an export root and the root's path within it."""
     protocol = fsspec.utils.get_protocol(export_root)
     options: dict[str, Any] = {}
@@ -186,7 +212,7 @@ def _filesystem(export_root: str, s3_endpoint_url: str | None) -> tuple[Any, str
     return fs, path.rstrip("/")
 
 
-def _read_manifest(fs: Any, drop_path: str, drop_url: str, day: date) -> bytes:
+def _read_manifest(fs: FileSystem, drop_path: str, drop_url: str, day: date) -> bytes:
     try:
         return fs.cat_file(f"{drop_path}/{MANIFEST_NAME}")
     except FileNotFoundError:
@@ -244,7 +270,7 @@ def _is_request_part(name: str) -> bool:
     return name.startswith(REQUESTS_PART_PREFIX) and name.endswith(".parquet")
 
 
-def _download(fs: Any, path: str, local: Path, day: date, name: str, drop_url: str) -> str:
+def _download(fs: FileSystem, path: str, local: Path, day: date, name: str, drop_url: str) -> str:
     """Stream one listed file to `local`, returning its sha256 (hashed on the way through)."""
     try:
         source = fs.open(path, "rb", block_size=CHUNK_BYTES)
@@ -269,7 +295,9 @@ def _parquet_rows(local: Path, day: date, name: str) -> int:
         ) from exc
 
 
-def _fetch_reference(fs: Any, root_path: str, export_root: str, local: Path, day: date) -> None:
+def _fetch_reference(
+    fs: FileSystem, root_path: str, export_root: str, local: Path, day: date
+) -> None:
     try:
         data = fs.cat_file(f"{root_path}/{MODEL_RELEASES_PATH}")
     except FileNotFoundError as exc:
@@ -361,7 +389,9 @@ def _rename_exchange(a: Path, b: Path) -> bool:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
     except (AttributeError, OSError):
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.argtypes = [
+        ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint
+    ]
     renameat2.restype = ctypes.c_int
     if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True

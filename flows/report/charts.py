@@ -132,7 +132,7 @@ def bar_chart(
         x = left + i * slot + (slot - bar_w) / 2
         cx = x + bar_w / 2
         if bar.value is None:
-            body.append(_text(cx, base_y - 3, "n/a", size=6.5, anchor="middle", fill=SOLID))
+            body.append(_text(cx, base_y - 3, "n/a", size=7.5, anchor="middle", fill=SOLID))
         else:
             h = plot_h * bar.value / vmax
             fill = f"url(#{hatch})" if bar.highlight else SOLID
@@ -142,12 +142,12 @@ def bar_chart(
             )
             if bar.highlight or (len(bars) - 1 - i) % value_every == 0:
                 body.append(
-                    _text(cx, base_y - h - 3, value_fmt(bar.value), size=6.5, anchor="middle",
+                    _text(cx, base_y - h - 3, value_fmt(bar.value), size=7.5, anchor="middle",
                           weight="bold" if bar.highlight else "normal")
                 )
         # Count label positions back from the last bar (the run date) so it always has one.
         if (len(bars) - 1 - i) % label_every == 0:
-            body.append(_text(cx, base_y + 10, bar.label, size=6.5, anchor="middle"))
+            body.append(_text(cx, base_y + 10, bar.label, size=7.5, anchor="middle"))
     if highlight_note:
         body.append(
             f'<rect x="{_n(left)}" y="{_n(height - 9)}" width="9" height="7" '
@@ -164,7 +164,7 @@ def hbar_chart(
     title: str,
     series: tuple[str, str] = ("today", "previous day"),
     width: float = 680,
-    row_height: float = 17,
+    row_height: float = 21,
     label_width: float = 130,
     value_fmt: Formatter = fmt.pct,
 ) -> Markup:
@@ -177,7 +177,7 @@ def hbar_chart(
     has_compare = any(b.compare is not None for b in bars)
     legend_h = 16.0 if has_compare else 0.0
     top = 4.0 + legend_h
-    value_w = 52.0
+    value_w = 56.0
     plot_w = width - label_width - value_w - 8
     height = top + max(len(bars), 1) * row_height + 4
     body = [_hatch_defs(hatch)]
@@ -207,7 +207,7 @@ def hbar_chart(
         y = top + i * row_height
         main_h = row_height * (0.5 if has_compare else 0.7)
         body.append(
-            _text(label_width - 2, y + main_h - 1, fmt.display_text(bar.label, 24), size=8,
+            _text(label_width - 4, y + main_h + 1, fmt.display_text(bar.label, 24), size=8.5,
                   anchor="end", weight="bold" if bar.highlight else "normal")
         )
         if bar.value is not None:
@@ -216,7 +216,7 @@ def hbar_chart(
                 f'<rect x="{_n(x0)}" y="{_n(y + 1)}" width="{_n(max(w, 0.5))}" '
                 f'height="{_n(main_h)}" fill="{SOLID}" stroke="{INK}" stroke-width="0.5"/>'
             )
-            body.append(_text(x0 + w + 3, y + main_h - 0.5, value_fmt(bar.value), size=7.5))
+            body.append(_text(x0 + w + 3, y + main_h - 0.5, value_fmt(bar.value), size=8.5))
         if has_compare:
             cy = y + 1 + main_h + 0.5
             ch = row_height * 0.28
@@ -227,10 +227,10 @@ def hbar_chart(
                     f'fill="url(#{hatch})" stroke="{INK}" stroke-width="0.4"/>'
                 )
                 body.append(
-                    _text(x0 + cw + 3, cy + ch, value_fmt(bar.compare), size=6, fill=SOLID)
+                    _text(x0 + cw + 3, cy + ch + 0.5, value_fmt(bar.compare), size=7.5, fill=SOLID)
                 )
             else:
-                body.append(_text(x0 + 3, cy + ch, "none", size=6, fill=SOLID))
+                body.append(_text(x0 + 3, cy + ch + 0.5, "none", size=7.5, fill=SOLID))
     return _svg(chart_id, width, height, title, body)
 
 
@@ -267,7 +267,7 @@ def line_chart(
         f'<line x1="{_n(left)}" y1="{_n(mid_y)}" x2="{_n(width - right)}" y2="{_n(mid_y)}" '
         f'stroke="{GRID}" stroke-width="0.6" stroke-dasharray="3 2"/>'
     )
-    body.append(_text(left, mid_y - 2, value_fmt(vmax / 2), size=6, fill=SOLID))
+    body.append(_text(left, mid_y - 2, value_fmt(vmax / 2), size=7, fill=SOLID))
     step = plot_w / max(len(points) - 1, 1)
     coords: list[tuple[float, float] | None] = []
     for i, (_, value) in enumerate(points):
@@ -308,11 +308,11 @@ def line_chart(
                 )
             if (last - i) % value_every == 0:
                 body.append(
-                    _text(c[0], c[1] - 6, value_fmt(value), size=7.5 if is_last else 6.5,
+                    _text(c[0], c[1] - 6, value_fmt(value), size=8.5 if is_last else 7.5,
                           anchor="middle", weight="bold" if is_last else "normal")
                 )
         else:
-            body.append(_text(x, base_y - 3, "n/a", size=6.5, anchor="middle", fill=SOLID))
+            body.append(_text(x, base_y - 3, "n/a", size=7.5, anchor="middle", fill=SOLID))
         if (last - i) % label_every == 0:
-            body.append(_text(x, base_y + 10, label, size=6.5, anchor="middle"))
+            body.append(_text(x, base_y + 10, label, size=7.5, anchor="middle"))
     return _svg(chart_id, width, height, title, body)

@@ -99,12 +99,19 @@ class UnknownValue:
 
 
 @dataclass(frozen=True)
+class FileCounts:
+    kind: str  # "requests" / "accounts"
+    read: int | None
+    kept: int | None
+    quarantined: int | None
+
+
+@dataclass(frozen=True)
 class ValidationSummary:
     available: bool
-    rows_read: int | None = None
-    rows_kept: int | None = None
-    rows_quarantined: int | None = None
+    files: tuple[FileCounts, ...] = ()
     unknown_values: tuple[UnknownValue, ...] = ()
+    quarantine: tuple[QuarantineRow, ...] = ()  # as the validator counted it (mart fallback)
 
 
 @dataclass(frozen=True)
@@ -160,10 +167,12 @@ def load_digest_data(
 ) -> DigestData:
     """Read the digest's figures for `run_date` from the warehouse (read-only)."""
     previous_date = run_date - timedelta(days=1)
+    validation_summary = summarize_validation(validation)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = _Tables(con)
         totals = _day_totals(con, tables, run_date, previous_date)
         campaigns_table = tables.get("fct_campaigns")
+        quarantine_table = tables.get("fct_quarantine_daily")
         return DigestData(
             run_date=run_date,
             previous_date=previous_date,
@@ -173,8 +182,13 @@ def load_digest_data(
             top_organizations=_top_organizations(con, tables, run_date, previous_date),
             top_accounts=_top_accounts(con, tables, run_date),
             capabilities=_capabilities(con, tables, run_date, previous_date),
-            quarantine=_quarantine(con, tables, run_date),
-            validation=summarize_validation(validation),
+            # The mart is the record; the validator's own counts stand in before dbt built it.
+            quarantine=(
+                _quarantine(con, tables, run_date)
+                if quarantine_table
+                else validation_summary.quarantine
+            ),
+            validation=validation_summary,
             gate=summarize_gate(gate),
             campaigns_available=campaigns_table is not None,
             campaigns=_campaigns(con, campaigns_table, run_date) if campaigns_table else (),
@@ -182,20 +196,28 @@ def load_digest_data(
 
 
 class _Tables:
-    """Qualified names of the marts, wherever dbt put them (schema `main` or a custom one).
+    """Qualified names of the marts, wherever dbt put them (schema `main` or a custom one),
+    and their columns.
 
     Names come from the catalog, never from data, and are quoted, so building SQL with them
-    is safe; every value (dates) is a bound parameter.
+    is safe; every value (dates) is a bound parameter. `column` accepts alternative names for
+    columns that were renamed while the marts were designed (e.g. ``request_share`` /
+    ``share_of_requests``), so the digest keeps working across those renames.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         rows = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "order by table_schema = 'main' desc, table_schema"
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "order by table_schema = 'main' desc, table_schema, ordinal_position"
         ).fetchall()
         self._names: dict[str, str] = {}
-        for schema, name in rows:
-            self._names.setdefault(name, f'"{schema}"."{name}"')
+        self._schemas: dict[str, str] = {}
+        self._columns: dict[str, set[str]] = {}
+        for schema, name, column in rows:
+            if self._schemas.setdefault(name, schema) != schema:
+                continue  # same name in a later schema: the first (main) wins
+            self._names[name] = f'"{schema}"."{name}"'
+            self._columns.setdefault(name, set()).add(column)
 
     def get(self, name: str) -> str | None:
         return self._names.get(name)
@@ -205,6 +227,13 @@ class _Tables:
         if qualified is None:
             raise LookupError(f"warehouse has no table {name!r}: has dbt built the marts?")
         return qualified
+
+    def column(self, table: str, *candidates: str, alias: str | None = None) -> str:
+        """The first of `candidates` that `table` has, quoted (prefixed by `alias.`), else NULL."""
+        for candidate in candidates:
+            if candidate in self._columns.get(table, ()):
+                return f'{alias}."{candidate}"' if alias else f'"{candidate}"'
+        return "null"
 
 
 def _day_totals(
@@ -297,10 +326,13 @@ def _top_accounts(
     names = t.get("dim_organizations")
     name_join = f"left join {names} n on n.organization_id = a.organization_id" if names else ""
     name_col = "n.organization_name" if names else "cast(null as varchar)"
+    templates = t.column(
+        "fct_account_daily", "distinct_prompt_templates", "distinct_templates", alias="a"
+    )
     rows = con.execute(
         f"""
         select a.account_id, a.organization_id, {name_col}, a.requests, a.total_tokens,
-               a.distinct_templates, a.top_capability, a.top_capability_share,
+               {templates}, a.top_capability, a.top_capability_share,
                a.cot_elicitation_requests, a.grader_prompt_requests
         from {t["fct_account_daily"]} a
         {name_join}
@@ -330,14 +362,15 @@ def _top_accounts(
 def _capabilities(
     con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, previous_date: date
 ) -> tuple[CapabilityRow, ...]:
+    share = t.column("fct_capability_daily", "request_share", "share_of_requests")
     rows = con.execute(
         f"""
         with today as (
-            select capability, requests, share_of_requests, is_known_capability
+            select capability, requests, {share} as share_of_requests, is_known_capability
             from {t["fct_capability_daily"]} where activity_date = ?
         ),
         prev as (
-            select capability, share_of_requests, is_known_capability
+            select capability, {share} as share_of_requests, is_known_capability
             from {t["fct_capability_daily"]} where activity_date = ?
         )
         select coalesce(today.capability, prev.capability) as capability,
@@ -365,17 +398,15 @@ def _capabilities(
 def _quarantine(
     con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date
 ) -> tuple[QuarantineRow, ...]:
-    table = t.get("fct_quarantine_daily")
-    if table is None:
-        return ()
+    counted = t.column("fct_quarantine_daily", "quarantined_rows", "rows")
     rows = con.execute(
         f"""
-        select source_file, rule, column_name, sum(rows) as rows
-        from {table}
+        select source_file, rule, column_name, sum({counted}) as quarantined
+        from {t["fct_quarantine_daily"]}
         where activity_date = ?
         group by source_file, rule, column_name
-        having sum(rows) > 0
-        order by rows desc, source_file, rule, column_name
+        having sum({counted}) > 0
+        order by quarantined desc, source_file, rule, column_name
         """,
         [run_date],
     ).fetchall()
@@ -449,36 +480,63 @@ def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
 
 
 def summarize_validation(validation: Mapping[str, Any] | None) -> ValidationSummary:
-    """Row counts and unknown enum values from the validation summary, if there is one.
+    """Row counts, quarantine groups and unknown enum values from the validation summary.
 
-    Reads ``requests_read`` / ``rows_read``, ``requests_kept`` / ``rows_kept``,
-    ``quarantined_total`` / ``rows_quarantined`` at the top level, and unknown enum values from
-    any key named ``unknown_enum_values`` / ``unknown_values`` (top level or one level down,
-    e.g. per file), in any of the shapes ``{column: {value: rows}}``, ``{column: [values]}`` or
-    ``[{"column", "value", "rows"}]``.
+    Reads the shape of `validation.json` (``ValidationResult.to_json``): ``rows`` as
+    ``{kind: {read, kept, quarantined}}``, ``quarantine`` as ``[{file, column, rule, rows}]`` and
+    ``unknown_enum_values`` as ``[{column, value, rows}]``. Also accepts flat counts
+    (``rows_read`` / ``rows_kept`` / ``rows_quarantined``) and unknown values as
+    ``{column: {value: rows}}``; absent keys just leave the section empty.
     """
     if validation is None:
         return ValidationSummary(available=False)
+    files: list[FileCounts] = []
+    rows = validation.get("rows")
+    if isinstance(rows, Mapping):
+        for kind, counts in rows.items():
+            if isinstance(counts, Mapping):
+                files.append(
+                    FileCounts(
+                        kind=str(kind),
+                        read=_int_or_none(_first(counts, "read", "rows_read")),
+                        kept=_int_or_none(_first(counts, "kept", "rows_kept")),
+                        quarantined=_int_or_none(_first(counts, "quarantined", "rows_quarantined")),
+                    )
+                )
+    elif any(k in validation for k in ("rows_read", "requests_read")):
+        files.append(
+            FileCounts(
+                kind="requests",
+                read=_int_or_none(_first(validation, "requests_read", "rows_read")),
+                kept=_int_or_none(_first(validation, "requests_kept", "rows_kept")),
+                quarantined=_int_or_none(
+                    _first(validation, "requests_quarantined", "quarantined_total", "rows_quarantined")
+                ),
+            )
+        )
+    files.sort(key=lambda f: (f.kind != "requests", f.kind))
+
     unknown: dict[tuple[str, str], int | None] = {}
-    containers: list[Mapping[str, Any]] = [validation]
-    containers += [v for v in validation.values() if isinstance(v, Mapping)]
-    for container in containers:
-        for key in ("unknown_enum_values", "unknown_values"):
-            for column, value, rows in _unknown_entries(container.get(key)):
-                previous = unknown.get((column, value))
-                if rows is None:
-                    unknown.setdefault((column, value), None)
-                else:
-                    unknown[(column, value)] = (previous or 0) + rows
+    for key in ("unknown_enum_values", "unknown_values"):
+        for column, value, n in _unknown_entries(validation.get(key)):
+            previous = unknown.get((column, value))
+            unknown[(column, value)] = None if n is None else (previous or 0) + n
     ordered = sorted(unknown.items(), key=lambda kv: (-(kv[1] or 0), kv[0]))
+
+    quarantine: dict[tuple[str, str, str | None], int] = {}
+    raw_quarantine = validation.get("quarantine")
+    for entry in raw_quarantine if isinstance(raw_quarantine, (list, tuple)) else ():
+        if isinstance(entry, Mapping) and entry.get("rows"):
+            key = (str(entry.get("file", "")), str(entry.get("rule", "")), entry.get("column"))
+            quarantine[key] = quarantine.get(key, 0) + int(entry["rows"])
     return ValidationSummary(
         available=True,
-        rows_read=_int_or_none(_first(validation, "requests_read", "rows_read")),
-        rows_kept=_int_or_none(_first(validation, "requests_kept", "rows_kept")),
-        rows_quarantined=_int_or_none(
-            _first(validation, "quarantined_total", "rows_quarantined", "requests_quarantined")
-        ),
+        files=tuple(files),
         unknown_values=tuple(UnknownValue(c, v, n) for (c, v), n in ordered),
+        quarantine=tuple(
+            QuarantineRow(f, r, c, n)
+            for (f, r, c), n in sorted(quarantine.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        ),
     )
 
 

@@ -9,18 +9,23 @@ fail closed:
   templates folder (the stylesheet). http(s), ftp, data: and any file elsewhere are refused
   and logged, so even markup that slipped through could not make the renderer call out.
 - Output is deterministic for the same context: the PDF dates come from the run date
-  (``<meta name="dcterms.created">`` in the base template) and the PDF identifier is derived
-  from the rendered HTML, so re-running a date gives the same document.
+  (``<meta name="dcterms.created">`` in the base template), the PDF identifier is derived
+  from the rendered HTML, and with `source_date` the embedded font subsets carry that date
+  instead of "now", so re-running a date gives a byte-identical document.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import mimetypes
 import os
 import re
+import threading
 import unicodedata
+from collections.abc import Iterator
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -124,16 +129,46 @@ def render_html(template: str, context: dict[str, Any], templates_dir: Path = TE
     return template_env(templates_dir).get_template(template).render(**context)
 
 
+_EPOCH_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _source_date_epoch(day: date | None) -> Iterator[None]:
+    """Pin the timestamp fontTools writes into each embedded font subset.
+
+    fontTools stamps subset fonts with the current time unless ``SOURCE_DATE_EPOCH`` is set
+    (the reproducible-builds convention), which is the only thing that made two renders of the
+    same data differ. The variable is process-wide, so it is set only around one write, under
+    a lock, and restored.
+    """
+    if day is None:
+        yield
+        return
+    epoch = str(int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()))
+    with _EPOCH_LOCK:
+        before = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = epoch
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("SOURCE_DATE_EPOCH", None)
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = before
+
+
 def render_pdf(
     template: str,
     context: dict[str, Any],
     out_path: Path,
     *,
+    source_date: date | None = None,
     templates_dir: Path = TEMPLATES_DIR,
     url_fetcher: SafeURLFetcher | None = None,
 ) -> Path:
     """Render `template` with `context` to a PDF at `out_path` (written atomically).
 
+    `source_date` (the run date) makes the bytes reproducible, see `_source_date_epoch`.
     Pass `url_fetcher` to inspect what was requested; by default a fresh `SafeURLFetcher`
     rooted at `templates_dir` is used.
     """
@@ -148,7 +183,8 @@ def render_pdf(
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(out_path.name + ".partial")
-    document.write_pdf(partial, pdf_identifier=identifier)
+    with _source_date_epoch(source_date):
+        document.write_pdf(partial, pdf_identifier=identifier)
     # Readers (the mailer, an analyst's browser) never see a half-written file.
     os.replace(partial, out_path)
     return out_path

@@ -1,0 +1,186 @@
+{#-
+  The score: every signal of a group, its value, the bar it must reach (threshold), the
+  platform reference it is compared with, and the points it earns. One list, used for the
+  clusters (decision) and the campaigns (report), so both read the same definitions.
+
+  family:
+    harvesting   what the traffic is for: repeated templates across accounts, narrow capability
+                 targeting, CoT / grader prompts, output-heavy exchanges, launch pivot, volume
+    concealment  hidden links between nominally separate customers: one payment instrument
+                 for several organizations, dedicated hosting/proxy infrastructure shared across
+                 organizations, anonymizing proxies, IP rotation
+    farming      how the accounts were made and are run: creation bursts, weak verification,
+                 education/research/startup pathways, balanced load, round-the-clock and
+                 synchronized activity, one account per organization. Legitimate organizations
+                 show these too, so together they add at most detection_farming_points_cap.
+
+  A signal whose value is null (not measurable: too few accounts, no new model in the window)
+  earns 0 points. `threshold` is the effective bar, e.g. for the CoT rate
+  greatest(detection_cot_rate_min, detection_cot_lift_min x platform rate).
+-#}
+{% macro detection_signal_specs() %}
+  {%- set v = detection_var -%}
+  {{- return([
+    {'signal': 'signature_template_share', 'family': 'harvesting', 'direction': '>=',
+     'value': 'signature_template_share', 'reference': 'null',
+     'threshold': v('detection_signature_share_min'), 'points': v('detection_signature_share_points'),
+     'description': 'share of requests on the signature templates (templates used repeatedly by 2+ accounts of the group and mostly by this group)'},
+    {'signal': 'signature_template_accounts', 'family': 'harvesting', 'direction': '>=',
+     'value': 'top_signature_template_accounts', 'reference': 'null',
+     'threshold': v('detection_signature_accounts_min'), 'points': v('detection_signature_accounts_points'),
+     'description': 'accounts repeatedly sending the top signature template'},
+    {'signal': 'capability_concentration', 'family': 'harvesting', 'direction': '>=',
+     'value': 'top_capability_share', 'reference': 'platform_top_capability_share',
+     'threshold': 'greatest(' ~ v('detection_capability_share_min') ~ ', ' ~ v('detection_capability_lift_min') ~ ' * coalesce(platform_top_capability_share, 0))',
+     'points': v('detection_capability_points'),
+     'description': 'share of requests on the top capability, against the platform share of that capability'},
+    {'signal': 'capability_entropy', 'family': 'harvesting', 'direction': '<=',
+     'value': 'capability_entropy_bits', 'reference': 'null',
+     'threshold': v('detection_capability_entropy_max_bits'), 'points': v('detection_capability_entropy_points'),
+     'description': 'Shannon entropy (bits) of the capability mix'},
+    {'signal': 'cot_elicitation_rate', 'family': 'harvesting', 'direction': '>=',
+     'value': 'cot_rate', 'reference': 'platform_cot_rate',
+     'threshold': 'greatest(' ~ v('detection_cot_rate_min') ~ ', ' ~ v('detection_cot_lift_min') ~ ' * coalesce(platform_cot_rate, 0))',
+     'points': v('detection_cot_points'),
+     'description': 'share of requests asking for step-by-step reasoning'},
+    {'signal': 'grader_prompt_rate', 'family': 'harvesting', 'direction': '>=',
+     'value': 'grader_rate', 'reference': 'platform_grader_rate',
+     'threshold': 'greatest(' ~ v('detection_grader_rate_min') ~ ', ' ~ v('detection_grader_lift_min') ~ ' * coalesce(platform_grader_rate, 0))',
+     'points': v('detection_grader_points'),
+     'description': 'share of rubric-grading / reward-model prompts'},
+    {'signal': 'output_input_ratio', 'family': 'harvesting', 'direction': '>=',
+     'value': 'output_input_ratio', 'reference': 'platform_output_input_ratio',
+     'threshold': v('detection_output_ratio_lift_min') ~ ' * platform_output_input_ratio',
+     'points': v('detection_output_ratio_points'),
+     'description': '(output + thinking tokens) / input tokens'},
+    {'signal': 'launch_pivot', 'family': 'harvesting', 'direction': '>=',
+     'value': 'launch_share', 'reference': 'platform_launch_share',
+     'threshold': 'greatest(' ~ v('detection_launch_share_min') ~ ', ' ~ v('detection_launch_lift_min') ~ ' * coalesce(platform_launch_share, 0))',
+     'points': v('detection_launch_points'),
+     'description': 'share of requests on a model released in the last ' ~ v('detection_new_model_hours') ~ ' h (days with such a model only)'},
+    {'signal': 'cohort_volume', 'family': 'harvesting', 'direction': '>=',
+     'value': 'median_cohort_volume_ratio', 'reference': 'null',
+     'threshold': v('detection_cohort_volume_ratio_min'), 'points': v('detection_cohort_volume_points'),
+     'description': 'median account volume (requests per active day) over its cohort median (same pathway and age bucket)'},
+
+    {'signal': 'cross_org_payment', 'family': 'concealment', 'direction': '>=',
+     'value': 'cross_org_payment_share', 'reference': 'null',
+     'threshold': v('detection_cross_org_payment_share_min'), 'points': v('detection_cross_org_payment_points'),
+     'description': 'share of accounts paying with an instrument that also pays for another organization'},
+    {'signal': 'cross_org_infrastructure', 'family': 'concealment', 'direction': '>=',
+     'value': 'cross_org_infra_share', 'reference': 'null',
+     'threshold': v('detection_cross_org_infra_share_min'), 'points': v('detection_cross_org_infra_points'),
+     'description': 'share of accounts on a dedicated hosting/proxy prefix shared with another organization of the group'},
+    {'signal': 'proxy_share', 'family': 'concealment', 'direction': '>=',
+     'value': 'proxy_share', 'reference': 'platform_proxy_share',
+     'threshold': v('detection_proxy_share_min'), 'points': v('detection_proxy_points'),
+     'description': 'share of requests through anonymizing proxy networks'},
+    {'signal': 'ip_churn', 'family': 'concealment', 'direction': '>=',
+     'value': 'median_ip_prefixes_per_active_day', 'reference': 'null',
+     'threshold': v('detection_ip_churn_min'), 'points': v('detection_ip_churn_points'),
+     'description': 'median distinct IP prefixes per active day'},
+
+    {'signal': 'creation_burst', 'family': 'farming', 'direction': '>=',
+     'value': 'creation_burst_share', 'reference': 'null',
+     'threshold': v('detection_creation_burst_share_min'), 'points': v('detection_creation_burst_points'),
+     'description': 'largest share of accounts created within ' ~ v('detection_creation_burst_hours') ~ ' h'},
+    {'signal': 'weak_verification', 'family': 'farming', 'direction': '>=',
+     'value': 'weak_verification_share', 'reference': 'null',
+     'threshold': v('detection_weak_verification_share_min'), 'points': v('detection_weak_verification_points'),
+     'description': 'share of accounts verified by e-mail only or not at all'},
+    {'signal': 'farming_pathways', 'family': 'farming', 'direction': '>=',
+     'value': 'farming_pathway_share', 'reference': 'null',
+     'threshold': v('detection_farming_pathway_share_min'), 'points': v('detection_farming_pathway_points'),
+     'description': 'share of accounts signed up through ' ~ (v('detection_farming_pathways') | join('/')) ~ ' programmes'},
+    {'signal': 'load_evenness', 'family': 'farming', 'direction': '<=',
+     'value': 'load_cv', 'reference': 'null',
+     'threshold': v('detection_load_cv_max'), 'points': v('detection_load_evenness_points'),
+     'description': 'coefficient of variation of requests per active day across accounts (low: load balanced)'},
+    {'signal': 'round_the_clock', 'family': 'farming', 'direction': '>=',
+     'value': 'median_hours_active_share', 'reference': 'null',
+     'threshold': v('detection_hours_active_share_min'), 'points': v('detection_round_the_clock_points'),
+     'description': 'median share of the 24 hours an account is active on its active days'},
+    {'signal': 'synchronized_timing', 'family': 'farming', 'direction': '>=',
+     'value': 'sync_similarity', 'reference': 'null',
+     'threshold': v('detection_sync_similarity_min'), 'points': v('detection_sync_points'),
+     'description': 'mean cosine similarity of each account\'s hourly traffic with the rest of the group'},
+    {'signal': 'organization_span', 'family': 'farming', 'direction': '<=',
+     'value': 'case when organizations >= ' ~ v('detection_org_span_min_orgs') ~ ' then accounts_per_org end', 'reference': 'null',
+     'threshold': v('detection_accounts_per_org_max'), 'points': v('detection_org_span_points'),
+     'description': 'accounts per organization when the group spans ' ~ v('detection_org_span_min_orgs') ~ '+ organizations (about one account each: farmed organizations)'}
+  ]) -}}
+{% endmacro %}
+
+
+{#-
+  Long table: one row per (key columns) x signal with value, threshold, reference, points.
+  `relation` is a relation/CTE holding the columns the specs name; `keys` the columns to carry.
+-#}
+{% macro detection_signal_points(relation, keys) %}
+  {%- for spec in detection_signal_specs() %}
+    select
+        {% for key in keys %}{{ key }}, {% endfor %}
+        '{{ spec.signal }}' as signal,
+        '{{ spec.family }}' as family,
+        cast({{ spec.value }} as {{ dbt.type_float() }}) as value,
+        cast({{ spec.threshold }} as {{ dbt.type_float() }}) as threshold,
+        cast({{ spec.reference }} as {{ dbt.type_float() }}) as reference,
+        '{{ spec.direction }}' as direction,
+        case
+            when ({{ spec.value }}) is not null
+             and ({{ spec.threshold }}) is not null
+             and ({{ spec.value }}) {{ spec.direction }} ({{ spec.threshold }})
+                then {{ spec.points }}
+            else 0
+        end as points,
+        {{ spec.points }} as max_points,
+        '{{ spec.description | replace("'", "''") }}' as description,
+        {{ loop.index }} as signal_order
+    from {{ relation }}
+    {% if not loop.last %}union all{% endif %}
+  {%- endfor %}
+{% endmacro %}
+
+
+{#-
+  Family totals and the decision from a long points relation, per group key.
+  coordination = concealment + least(farming, cap); flagged when harvesting and coordination
+  both reach their minimum and the group has enough accounts.
+-#}
+{% macro detection_family_totals(points_relation, key) %}
+    select
+        {{ key }},
+        sum(case when family = 'harvesting' then points else 0 end) as harvesting_points,
+        sum(case when family = 'concealment' then points else 0 end) as concealment_points,
+        sum(case when family = 'farming' then points else 0 end) as farming_points_raw,
+        least(
+            sum(case when family = 'farming' then points else 0 end),
+            {{ detection_var('detection_farming_points_cap') }}
+        ) as farming_points
+    from {{ points_relation }}
+    group by {{ key }}
+{% endmacro %}
+
+
+{#- Confidence level from the two family totals (see int_detection_clusters_scored). -#}
+{% macro detection_confidence(harvesting_points, coordination_points) -%}
+  case
+    when {{ harvesting_points }} >= {{ detection_var('detection_harvesting_points_min') + detection_var('detection_high_confidence_margin') }}
+     and {{ coordination_points }} >= {{ detection_var('detection_coordination_points_min') + detection_var('detection_high_confidence_margin') }}
+        then 'high'
+    when {{ harvesting_points }} >= {{ detection_var('detection_harvesting_points_min') + detection_var('detection_moderate_confidence_margin') }}
+     and {{ coordination_points }} >= {{ detection_var('detection_coordination_points_min') + detection_var('detection_moderate_confidence_margin') }}
+        then 'moderate'
+    else 'low'
+  end
+{%- endmacro %}
+
+
+{#- The sentence that goes with a confidence level (wording rules in docs/detection.md). -#}
+{% macro detection_confidence_statement(confidence) -%}
+  case {{ confidence }}
+    when 'high' then 'High confidence: several independent signals of both harvesting and concealed coordination; these accounts almost certainly form one distillation campaign.'
+    when 'moderate' then 'Moderate confidence: harvesting and concealed coordination both clearly present; these accounts likely form one distillation campaign. Review the listed signals before enforcement.'
+    else 'Low confidence: harvesting and concealed coordination only just reach the bar; these accounts may form a distillation campaign. Analyst review required before any action.'
+  end
+{%- endmacro %}

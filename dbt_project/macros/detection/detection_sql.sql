@@ -1,0 +1,75 @@
+{#-
+  Engine-specific SQL used by the detection models, dispatched per adapter so the models
+  themselves stay portable (DuckDB now, Spark later).
+-#}
+
+{#- Median of an expression within a group. -#}
+{% macro detection_median(expression) %}
+  {{- return(adapter.dispatch('detection_median', 'distillwatch')(expression)) -}}
+{% endmacro %}
+
+{% macro default__detection_median(expression) -%}
+  percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__detection_median(expression) -%}
+  median({{ expression }})
+{%- endmacro %}
+
+{% macro spark__detection_median(expression) -%}
+  percentile_approx({{ expression }}, 0.5)
+{%- endmacro %}
+
+
+{#- Seconds since 1970-01-01 UTC of a timestamp, as a double. -#}
+{% macro detection_epoch_seconds(column) %}
+  {{- return(adapter.dispatch('detection_epoch_seconds', 'distillwatch')(column)) -}}
+{% endmacro %}
+
+{% macro default__detection_epoch_seconds(column) -%}
+  cast(unix_timestamp({{ column }}) as {{ dbt.type_float() }})
+{%- endmacro %}
+
+{% macro duckdb__detection_epoch_seconds(column) -%}
+  cast(epoch({{ column }}) as {{ dbt.type_float() }})
+{%- endmacro %}
+
+
+{#- The end of a date (midnight of the next day, UTC) as a timestamp. -#}
+{% macro detection_day_end(date_column) %}
+  {{- return(adapter.dispatch('detection_day_end', 'distillwatch')(date_column)) -}}
+{% endmacro %}
+
+{% macro default__detection_day_end(date_column) -%}
+  cast({{ dbt.dateadd('day', 1, date_column) }} as {{ type_timestamp_utc() }})
+{%- endmacro %}
+
+{% macro duckdb__detection_day_end(date_column) -%}
+  timezone('UTC', cast({{ date_column }} + interval 1 day as timestamp))
+{%- endmacro %}
+
+
+{#- Comma-separated, ordered list of distinct values of a string column within a group. -#}
+{% macro detection_string_agg(expression, order_expression) %}
+  {{- return(adapter.dispatch('detection_string_agg', 'distillwatch')(expression, order_expression)) -}}
+{% endmacro %}
+
+{% macro default__detection_string_agg(expression, order_expression) -%}
+  {{ dbt.listagg(expression, "', '", "order by " ~ order_expression) }}
+{%- endmacro %}
+
+{% macro duckdb__detection_string_agg(expression, order_expression) -%}
+  string_agg({{ expression }}, ', ' order by {{ order_expression }})
+{%- endmacro %}
+
+{% macro spark__detection_string_agg(expression, order_expression) -%}
+  array_join(transform(array_sort(collect_list(struct({{ order_expression }} as k, {{ expression }} as v))), x -> x.v), ', ')
+{%- endmacro %}
+
+
+{#- Safe division: null when the denominator is 0 or null. -#}
+{% macro detection_ratio(numerator, denominator) -%}
+  case when ({{ denominator }}) > 0
+       then cast({{ numerator }} as {{ dbt.type_float() }}) / ({{ denominator }})
+  end
+{%- endmacro %}

@@ -1,0 +1,261 @@
+{{ config(materialized='table') }}
+{#-
+  Account grain: every per-account signal over the detection window (definitions in
+  int_detection_account_signals.yml and docs/detection.md). Rates are shares of the account's
+  own requests; references are the platform's over the same window.
+-#}
+with
+
+accounts as (
+
+    select * from {{ ref('int_detection_accounts_windowed') }}
+
+),
+
+account_templates as (
+
+    select * from {{ ref('int_detection_account_templates_windowed') }}
+
+),
+
+account_prefixes as (
+
+    select * from {{ ref('int_detection_account_ip_prefixes_windowed') }}
+
+),
+
+account_capabilities as (
+
+    select account_id, capability, sum(requests) as requests
+    from {{ ref('int_account_capability_daily') }}
+    where {{ in_detection_window('activity_date') }}
+    group by account_id, capability
+
+),
+
+account_models as (
+
+    select * from {{ ref('int_account_model_daily') }}
+    where {{ in_detection_window('activity_date') }}
+
+),
+
+new_model_days as (
+
+    select * from {{ ref('int_detection_new_model_days') }}
+
+),
+
+platform as (
+
+    select * from {{ ref('int_detection_platform_baseline') }}
+
+),
+
+platform_capabilities as (
+
+    select * from {{ ref('int_detection_platform_capabilities') }}
+
+),
+
+template_mix as (
+
+    select
+        account_id,
+        count(*) as distinct_templates,
+        max(share_of_account_requests) as top_template_share
+
+    from account_templates
+    group by account_id
+
+),
+
+capability_shares as (
+
+    select
+        account_capabilities.account_id,
+        account_capabilities.capability,
+        cast(account_capabilities.requests as {{ dbt.type_float() }})
+            / sum(account_capabilities.requests) over (partition by account_capabilities.account_id) as request_share,
+        row_number() over (
+            partition by account_capabilities.account_id
+            order by account_capabilities.requests desc, account_capabilities.capability
+        ) as capability_rank
+
+    from account_capabilities
+
+),
+
+capability_mix as (
+
+    select
+        capability_shares.account_id,
+        sum({{ entropy_term_bits('capability_shares.request_share') }}) as capability_entropy_bits,
+        max(case when capability_shares.capability_rank = 1 then capability_shares.capability end) as top_capability,
+        max(case when capability_shares.capability_rank = 1 then capability_shares.request_share end) as top_capability_share
+
+    from capability_shares
+    group by capability_shares.account_id
+
+),
+
+prefix_mix as (
+
+    select account_id, count(*) as distinct_ip_prefixes
+    from account_prefixes
+    group by account_id
+
+),
+
+launch as (
+
+    select
+        account_models.account_id,
+        sum(account_models.requests) as launch_day_requests,
+        sum(case when new_model_days.model is not null then account_models.requests else 0 end) as new_model_requests
+
+    from account_models
+    left join new_model_days
+        on account_models.activity_date = new_model_days.activity_date
+        and account_models.model = new_model_days.model
+    where account_models.activity_date in (select activity_date from new_model_days)
+    group by account_models.account_id
+
+),
+
+volumes as (
+
+    select
+        account_id,
+        signup_pathway,
+        account_age_bucket,
+        cast(requests as {{ dbt.type_float() }}) / active_days as requests_per_active_day
+
+    from accounts
+
+),
+
+cohorts as (
+
+    select
+        signup_pathway,
+        account_age_bucket,
+        count(*) as cohort_accounts,
+        {{ detection_median('requests_per_active_day') }} as cohort_median_requests_per_active_day
+
+    from volumes
+    group by signup_pathway, account_age_bucket
+
+),
+
+payments as (
+
+    select
+        payment_fingerprint,
+        count(distinct organization_id) as payment_organizations,
+        count(*) as payment_accounts
+
+    from accounts
+    where payment_fingerprint is not null
+    group by payment_fingerprint
+
+),
+
+final as (
+
+    select
+        accounts.account_id,
+        accounts.organization_id,
+        accounts.created_at,
+        accounts.account_age_days,
+        accounts.account_age_bucket,
+        accounts.signup_pathway,
+        accounts.verification,
+        accounts.billing_country,
+        accounts.payment_fingerprint,
+        accounts.email_domain,
+
+        accounts.active_days,
+        accounts.first_active_date,
+        accounts.last_active_date,
+        accounts.is_active_on_run_date,
+        accounts.requests_on_run_date,
+        accounts.requests,
+        accounts.input_tokens,
+        accounts.output_tokens,
+        accounts.thinking_tokens,
+        accounts.total_tokens,
+        accounts.cot_elicitation_requests,
+        accounts.grader_prompt_requests,
+        accounts.proxy_requests,
+        accounts.hosting_requests,
+        accounts.hours_active,
+
+        -- volume against the cohort (same sign-up pathway and account-age bucket)
+        volumes.requests_per_active_day,
+        cohorts.cohort_accounts,
+        cohorts.cohort_median_requests_per_active_day,
+        {{ detection_ratio('volumes.requests_per_active_day', 'cohorts.cohort_median_requests_per_active_day') }} as cohort_volume_ratio,
+
+        -- prompt templates
+        template_mix.distinct_templates,
+        template_mix.top_template_share,
+
+        -- capability concentration
+        capability_mix.top_capability,
+        capability_mix.top_capability_share,
+        platform_capabilities.platform_share as platform_top_capability_share,
+        {{ detection_ratio('capability_mix.top_capability_share', 'platform_capabilities.platform_share') }} as capability_lift,
+        capability_mix.capability_entropy_bits,
+
+        -- elicitation
+        {{ detection_ratio('accounts.cot_elicitation_requests', 'accounts.requests') }} as cot_rate,
+        platform.platform_cot_rate,
+        {{ detection_ratio('accounts.grader_prompt_requests', 'accounts.requests') }} as grader_rate,
+        platform.platform_grader_rate,
+        {{ detection_ratio('accounts.output_tokens + accounts.thinking_tokens', 'accounts.input_tokens') }} as output_input_ratio,
+        platform.platform_output_input_ratio,
+
+        -- timing
+        {{ detection_ratio('accounts.hours_active', '24 * accounts.active_days') }} as hours_active_share,
+
+        -- networks
+        {{ detection_ratio('accounts.proxy_requests', 'accounts.requests') }} as proxy_share,
+        {{ detection_ratio('accounts.hosting_requests', 'accounts.requests') }} as hosting_share,
+        coalesce(prefix_mix.distinct_ip_prefixes, 0) as distinct_ip_prefixes,
+        {{ detection_ratio('coalesce(prefix_mix.distinct_ip_prefixes, 0)', 'accounts.active_days') }} as ip_prefixes_per_active_day,
+
+        -- launch pivot (null: no traffic on a day with a newly released model)
+        coalesce(launch.launch_day_requests, 0) as launch_day_requests,
+        coalesce(launch.new_model_requests, 0) as new_model_requests,
+        {{ detection_ratio('launch.new_model_requests', 'launch.launch_day_requests') }} as launch_share,
+        platform.platform_launch_share,
+
+        -- account farming
+        coalesce(payments.payment_organizations, 0) > 1 as is_payment_shared_across_orgs,
+        coalesce(accounts.verification in ('none', 'email'), false) as is_weakly_verified,
+        coalesce(accounts.signup_pathway in {{ sql_string_list(detection_var('detection_farming_pathways')) }}, false) as is_farming_pathway
+
+    from accounts
+    inner join volumes
+        on accounts.account_id = volumes.account_id
+    left join cohorts
+        on coalesce(volumes.signup_pathway, '') = coalesce(cohorts.signup_pathway, '')
+        and volumes.account_age_bucket = cohorts.account_age_bucket
+    left join template_mix
+        on accounts.account_id = template_mix.account_id
+    left join capability_mix
+        on accounts.account_id = capability_mix.account_id
+    left join platform_capabilities
+        on capability_mix.top_capability = platform_capabilities.capability
+    left join prefix_mix
+        on accounts.account_id = prefix_mix.account_id
+    left join launch
+        on accounts.account_id = launch.account_id
+    left join payments
+        on accounts.payment_fingerprint = payments.payment_fingerprint
+    cross join platform
+
+)
+
+select * from final

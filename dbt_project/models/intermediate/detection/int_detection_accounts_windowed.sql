@@ -1,0 +1,142 @@
+{{ config(materialized='table') }}
+{#-
+  Account grain over the detection window (window_days ending at run_date): traffic sums from
+  fct_account_daily and the account's latest snapshot up to run_date. Accounts of organizations
+  an analyst marked legitimate (reviewed by run_date) are left out of detection here, once.
+-#}
+with
+
+accounts_daily as (
+
+    select * from {{ ref('fct_account_daily') }}
+    where {{ in_detection_window('activity_date') }}
+
+),
+
+snapshots as (
+
+    select * from {{ ref('int_account_snapshots_daily') }}
+    where activity_date <= {{ run_date_literal() }}
+
+),
+
+known_legitimate as (
+
+    select organization_id from {{ ref('known_legitimate_organizations') }}
+    where reviewed_date <= {{ run_date_literal() }}
+
+),
+
+latest_snapshots as (
+
+    select *
+    from (
+        select
+            snapshots.*,
+            row_number() over (partition by account_id order by activity_date desc) as recency
+        from snapshots
+    ) as ranked
+    where recency = 1
+
+),
+
+traffic as (
+
+    select
+        account_id,
+
+        count(*) as active_days,
+        min(activity_date) as first_active_date,
+        max(activity_date) as last_active_date,
+        max(case when activity_date = {{ run_date_literal() }} then 1 else 0 end) = 1 as is_active_on_run_date,
+        sum(case when activity_date = {{ run_date_literal() }} then requests else 0 end) as requests_on_run_date,
+
+        sum(requests) as requests,
+        sum(input_tokens) as input_tokens,
+        sum(output_tokens) as output_tokens,
+        sum(thinking_tokens) as thinking_tokens,
+        sum(total_tokens) as total_tokens,
+        sum(cot_elicitation_requests) as cot_elicitation_requests,
+        sum(grader_prompt_requests) as grader_prompt_requests,
+        sum(proxy_requests) as proxy_requests,
+        sum(hosting_requests) as hosting_requests,
+        sum(hours_active) as hours_active
+
+    from accounts_daily
+    group by account_id
+
+),
+
+latest_activity as (
+
+    select account_id, organization_id
+    from (
+        select
+            account_id,
+            organization_id,
+            row_number() over (partition by account_id order by activity_date desc) as recency
+        from accounts_daily
+    ) as ranked
+    where recency = 1
+
+),
+
+joined as (
+
+    select
+        traffic.account_id,
+        coalesce(latest_snapshots.organization_id, latest_activity.organization_id) as organization_id,
+
+        latest_snapshots.created_at,
+        latest_snapshots.signup_pathway,
+        latest_snapshots.verification,
+        latest_snapshots.billing_country,
+        latest_snapshots.payment_fingerprint,
+        nullif(lower(trim(latest_snapshots.email_domain)), '') as email_domain,
+
+        traffic.active_days,
+        traffic.first_active_date,
+        traffic.last_active_date,
+        traffic.is_active_on_run_date,
+        traffic.requests_on_run_date,
+        traffic.requests,
+        traffic.input_tokens,
+        traffic.output_tokens,
+        traffic.thinking_tokens,
+        traffic.total_tokens,
+        traffic.cot_elicitation_requests,
+        traffic.grader_prompt_requests,
+        traffic.proxy_requests,
+        traffic.hosting_requests,
+        traffic.hours_active
+
+    from traffic
+    inner join latest_activity
+        on traffic.account_id = latest_activity.account_id
+    left join latest_snapshots
+        on traffic.account_id = latest_snapshots.account_id
+
+),
+
+final as (
+
+    select
+        joined.*,
+        -- whole days from creation to the end of the run date (unknown creation: oldest bucket)
+        {{ dbt.datediff('cast(joined.created_at as date)', run_date_literal(), 'day') }} as account_age_days
+
+    from joined
+    where joined.organization_id not in (select organization_id from known_legitimate)
+
+)
+
+select
+    final.*,
+    {% set edges = detection_var('detection_age_bucket_days') %}
+    case
+        {% for edge in edges %}
+        when account_age_days <= {{ edge }} then '{{ "0" if loop.first else (edges[loop.index0 - 1] + 1) }}-{{ edge }}d'
+        {% endfor %}
+        else '>{{ edges[-1] }}d'
+    end as account_age_bucket
+from final

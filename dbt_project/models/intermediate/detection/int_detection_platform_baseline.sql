@@ -1,0 +1,76 @@
+{{ config(materialized='table') }}
+{#-
+  One row: the whole platform's rates over the detection window (every account, including
+  organizations marked legitimate). Signals compare a cluster against these references.
+-#}
+with
+
+accounts_daily as (
+
+    select * from {{ ref('fct_account_daily') }}
+    where {{ in_detection_window('activity_date') }}
+
+),
+
+account_models as (
+
+    select * from {{ ref('int_account_model_daily') }}
+    where {{ in_detection_window('activity_date') }}
+
+),
+
+new_model_days as (
+
+    select * from {{ ref('int_detection_new_model_days') }}
+
+),
+
+totals as (
+
+    select
+        count(distinct account_id) as accounts,
+        sum(requests) as requests,
+        sum(input_tokens) as input_tokens,
+        sum(output_tokens) as output_tokens,
+        sum(thinking_tokens) as thinking_tokens,
+        sum(cot_elicitation_requests) as cot_elicitation_requests,
+        sum(grader_prompt_requests) as grader_prompt_requests,
+        sum(proxy_requests) as proxy_requests,
+        sum(hosting_requests) as hosting_requests
+
+    from accounts_daily
+
+),
+
+launch as (
+
+    select
+        sum(account_models.requests) as launch_day_requests,
+        sum(case when new_model_days.model is not null then account_models.requests else 0 end) as new_model_requests
+
+    from account_models
+    left join new_model_days
+        on account_models.activity_date = new_model_days.activity_date
+        and account_models.model = new_model_days.model
+    where account_models.activity_date in (select activity_date from new_model_days)
+
+),
+
+final as (
+
+    select
+        totals.accounts as platform_accounts,
+        totals.requests as platform_requests,
+        {{ detection_ratio('totals.cot_elicitation_requests', 'totals.requests') }} as platform_cot_rate,
+        {{ detection_ratio('totals.grader_prompt_requests', 'totals.requests') }} as platform_grader_rate,
+        {{ detection_ratio('totals.output_tokens + totals.thinking_tokens', 'totals.input_tokens') }} as platform_output_input_ratio,
+        {{ detection_ratio('totals.proxy_requests', 'totals.requests') }} as platform_proxy_share,
+        {{ detection_ratio('totals.hosting_requests', 'totals.requests') }} as platform_hosting_share,
+        {{ detection_ratio('launch.new_model_requests', 'launch.launch_day_requests') }} as platform_launch_share
+
+    from totals
+    cross join launch
+
+)
+
+select * from final

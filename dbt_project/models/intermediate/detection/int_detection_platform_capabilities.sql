@@ -1,0 +1,31 @@
+{{ config(materialized='table') }}
+{#- Capability x window: the platform's capability mix (every account), the baseline for lift. -#}
+with
+
+capabilities as (
+
+    select * from {{ ref('int_capability_daily') }}
+    where {{ in_detection_window('activity_date') }}
+
+),
+
+summed as (
+
+    select capability, sum(requests) as requests
+    from capabilities
+    group by capability
+
+),
+
+final as (
+
+    select
+        capability,
+        requests,
+        cast(requests as {{ dbt.type_float() }}) / sum(requests) over () as platform_share
+
+    from summed
+
+)
+
+select * from final

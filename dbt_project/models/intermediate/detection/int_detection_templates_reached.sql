@@ -1,0 +1,34 @@
+{{ config(materialized='table') }}
+{#-
+  Prompt template grain over the detection window: how many accounts and organizations send
+  it, and how many of them use it repeatedly (the linking criterion). One template arriving
+  from hundreds of accounts of many organizations is the first sign of a distillation campaign;
+  it is also what a popular public template looks like, so reach alone never decides.
+-#}
+with
+
+account_templates as (
+
+    select * from {{ ref('int_detection_account_templates_windowed') }}
+
+),
+
+final as (
+
+    select
+        prompt_template_hash,
+        count(*) as accounts,
+        count(distinct organization_id) as organizations,
+        sum(case when is_repeated then 1 else 0 end) as repeat_accounts,
+        count(distinct case when is_repeated then organization_id end) as repeat_organizations,
+        sum(requests) as requests,
+        sum(cot_elicitation_requests) as cot_elicitation_requests,
+        sum(grader_prompt_requests) as grader_prompt_requests,
+        sum(total_tokens) as total_tokens
+
+    from account_templates
+    group by prompt_template_hash
+
+)
+
+select * from final

@@ -1,0 +1,254 @@
+"""Run the dbt project (`dbt_project/`) for one date: `dbt build` of seeds, models, data tests
+and unit tests, in dependency order.
+
+Inside a Prefect flow or task run, dbt runs through prefect-dbt's `PrefectDbtRunner`, so each
+dbt node (model, seed, test) shows as its own task in the Prefect UI with dbt's log lines.
+Outside Prefect (tests, scripts) it is plain `dbtRunner`: same command, same result.
+
+Everything dbt needs comes from `Settings`: the warehouse file and the landing zone are passed
+as absolute paths in `DISTILLWATCH_WAREHOUSE` / `DISTILLWATCH_LANDING_DIR` (read by
+`profiles.yml` and the sources), the date and window as dbt vars. dbt's artifacts and logs go
+to `dbt_project/target/<warehouse>-<hash>/` (git-ignored): one folder per warehouse, so runs
+against different warehouses (tests, backfills into a scratch file) never share a manifest.
+
+One dbt invocation at a time per process: dbt keeps global state. Writers of one warehouse are
+serialized by `flows.locking.warehouse_writer` (the caller holds it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flows.settings import DBT_PROJECT_DIR, Settings
+
+# dbt's own telemetry stays off whatever the caller's environment says.
+_DBT_ENV_DEFAULTS = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "DO_NOT_TRACK": "1",
+}
+_FAILED = {"error", "fail", "runtime error"}
+_PASSED = {"success", "pass"}
+
+
+@dataclass(frozen=True)
+class DbtNodeFailure:
+    """One dbt node that did not succeed."""
+
+    unique_id: str
+    resource_type: str
+    status: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.resource_type} {self.unique_id} {self.status}: {self.message}"
+
+
+class DbtBuildError(RuntimeError):
+    """dbt failed: a node errored or a test failed, or dbt could not run at all (parse error)."""
+
+    def __init__(self, message: str, failures: tuple[DbtNodeFailure, ...] = ()) -> None:
+        self.failures = failures
+        detail = "".join(f"\n  - {f}" for f in failures)
+        super().__init__(message + detail)
+
+    @property
+    def failing_nodes(self) -> tuple[str, ...]:
+        return tuple(f.unique_id for f in self.failures)
+
+
+@dataclass(frozen=True)
+class DbtRunSummary:
+    """Counts of what one dbt invocation did (warnings count as passed, and separately)."""
+
+    run_date: date | None
+    command: str
+    models_passed: int
+    seeds_passed: int
+    data_tests_passed: int
+    unit_tests_passed: int
+    warnings: int
+    skipped: int
+    elapsed_s: float
+    target_path: Path
+
+    @property
+    def tests_passed(self) -> int:
+        """Data tests and unit tests that passed (or warned)."""
+        return self.data_tests_passed + self.unit_tests_passed
+
+    @property
+    def nodes(self) -> int:
+        """Nodes built or tested successfully."""
+        return self.models_passed + self.seeds_passed + self.tests_passed
+
+
+def dbt_target_path(settings: Settings) -> Path:
+    """Where dbt writes manifest, run results and logs for this warehouse (inside dbt_project/target)."""
+    warehouse = settings.warehouse.resolve()
+    digest = hashlib.sha1(str(warehouse).encode()).hexdigest()[:10]
+    return DBT_PROJECT_DIR / "target" / f"{warehouse.stem}-{digest}"
+
+
+def run_dbt(settings: Settings, run_date: date, *, select: str | None = None) -> DbtRunSummary:
+    """`dbt build` for one date (optionally only `select`, dbt selection syntax).
+
+    Reads `<landing_dir>/date=<run_date>/clean|quarantine/*.parquet`, replaces that date in the
+    incremental models, rebuilds the dimensions and runs every data and unit test of the
+    selected nodes. Raises `DbtBuildError` listing the failing nodes when anything fails.
+    """
+    args = ["build", *_common_args(settings), "--vars", _vars(settings, run_date)]
+    if select:
+        args += ["--select", select]
+    return _invoke(settings, args, run_date)
+
+
+def seed_dbt(settings: Settings) -> DbtRunSummary:
+    """`dbt seed`: load the reference seeds (capabilities) without building anything else.
+
+    `run_dbt` builds the seeds too; this is for a warehouse that only needs them, or before a
+    `run_dbt(select=...)` on a fresh warehouse.
+    """
+    args = ["seed", *_common_args(settings), "--vars", _vars(settings, None)]
+    return _invoke(settings, args, None)
+
+
+def _vars(settings: Settings, run_date: date | None) -> str:
+    return json.dumps(
+        {"run_date": run_date.isoformat() if run_date else None, "window_days": settings.window_days}
+    )
+
+
+def _common_args(settings: Settings) -> list[str]:
+    target_path = dbt_target_path(settings)
+    return [
+        "--target",
+        settings.dbt_target,
+        "--log-path",
+        str(target_path / "logs"),
+        "--no-use-colors",
+    ]
+
+
+def _invoke(settings: Settings, args: list[str], run_date: date | None) -> DbtRunSummary:
+    target_path = dbt_target_path(settings)
+    target_path.mkdir(parents=True, exist_ok=True)
+    settings.warehouse.resolve().parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with _dbt_environment(settings):
+        if _in_prefect_run():
+            result = _invoke_with_prefect(args, target_path)
+        else:
+            result = _invoke_plain(args, target_path)
+    return _summarize(result, args[0], run_date, time.monotonic() - started, target_path)
+
+
+def _in_prefect_run() -> bool:
+    from prefect.context import FlowRunContext, TaskRunContext
+
+    return FlowRunContext.get() is not None or TaskRunContext.get() is not None
+
+
+def _invoke_plain(args: list[str], target_path: Path) -> Any:
+    from dbt.cli.main import dbtRunner
+
+    return dbtRunner().invoke(
+        [
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(target_path),
+        ]
+    )
+
+
+def _invoke_with_prefect(args: list[str], target_path: Path) -> Any:
+    from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
+
+    runner = PrefectDbtRunner(
+        settings=PrefectDbtSettings(
+            project_dir=DBT_PROJECT_DIR,
+            profiles_dir=DBT_PROJECT_DIR,
+            target_path=target_path,
+        ),
+        # failures are collected and raised below with every failing node
+        raise_on_failure=False,
+    )
+    try:
+        return runner.invoke(args)
+    except ValueError as exc:  # dbt could not run at all (parse/compile error, bad profile)
+        raise DbtBuildError(f"dbt {args[0]} did not run: {exc}") from exc
+
+
+@contextmanager
+def _dbt_environment(settings: Settings) -> Iterator[None]:
+    """Absolute warehouse and landing paths (and telemetry off) for the invocation only."""
+    wanted = {
+        "DISTILLWATCH_WAREHOUSE": str(settings.warehouse.resolve()),
+        "DISTILLWATCH_LANDING_DIR": str(settings.landing_dir.resolve()),
+    }
+    for key, value in _DBT_ENV_DEFAULTS.items():
+        wanted.setdefault(key, os.environ.get(key, value))
+    saved = {key: os.environ.get(key) for key in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _summarize(
+    result: Any, command: str, run_date: date | None, elapsed_s: float, target_path: Path
+) -> DbtRunSummary:
+    if result.exception is not None or result.result is None:
+        raise DbtBuildError(f"dbt {command} did not run: {result.exception}")
+    counts = {"model": 0, "seed": 0, "test": 0, "unit_test": 0}
+    warnings = skipped = 0
+    failures: list[DbtNodeFailure] = []
+    for node_result in result.result.results:
+        node = node_result.node
+        status = str(node_result.status)
+        resource_type = str(node.resource_type)
+        if status in _FAILED:
+            failures.append(
+                DbtNodeFailure(node.unique_id, resource_type, status, str(node_result.message or ""))
+            )
+        elif status == "skipped":
+            skipped += 1
+        elif status in _PASSED or status == "warn":
+            warnings += status == "warn"
+            if resource_type in counts:
+                counts[resource_type] += 1
+    if failures or not result.success:
+        where = f" for {run_date.isoformat()}" if run_date else ""
+        raise DbtBuildError(
+            f"dbt {command}{where} failed: {len(failures)} node(s) failed, {skipped} skipped",
+            tuple(failures),
+        )
+    return DbtRunSummary(
+        run_date=run_date,
+        command=command,
+        models_passed=counts["model"],
+        seeds_passed=counts["seed"],
+        data_tests_passed=counts["test"],
+        unit_tests_passed=counts["unit_test"],
+        warnings=warnings,
+        skipped=skipped,
+        elapsed_s=round(elapsed_s, 3),
+        target_path=target_path,
+    )

@@ -1,0 +1,458 @@
+"""Validate a landed drop against the export contract; write clean and quarantine Parquet.
+
+Two levels, as the contract asks:
+
+* Schema (per file, from Parquet metadata only): every contract column present with a type
+  `contract.type_matches` accepts; extra columns ignored. Any miss fails the whole drop with
+  `ContractError`, because a drop with a mangled file cannot be half-used.
+* Rows (in an in-memory DuckDB over the raw Parquet files, streamed, never loaded whole): a row
+  that breaks a rule goes to quarantine once, tagged with its first failing rule and column;
+  every other row is kept. Unknown enum values are kept and counted, never dropped.
+
+Rule order (first failing rule wins): `not_null` on key columns, `not_null` on the other
+non-nullable columns (contract order), `non_negative` on counts, `out_of_range` (an int32
+contract column written as a wider integer holding a value int32 cannot hold), `ts_outside_date`
+(requests), and last `duplicate_key`. Duplicates are judged among rows that pass every other
+rule, so the kept copy is the first *valid* occurrence (part order, then row order) and a valid
+row is never lost because an earlier broken copy of it existed.
+
+Outputs, under `<landing>/date=YYYY-MM-DD/`:
+`clean/{requests,accounts}.parquet` (exactly the contract columns, cast to the contract types),
+`quarantine/{requests,accounts}.parquet` (contract columns with the values as written, integers
+as int64 so out-of-range values survive, plus `_source_file`, `_rule`, `_column`), and
+`validation.json` (a `ValidationResult`). `validation.json` is removed first and written last,
+so its presence means the clean/quarantine files beside it are complete and belong to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from flows.contract import (
+    ACCOUNTS_COLUMNS,
+    ACCOUNTS_FILE,
+    ACCOUNTS_KEYS,
+    REQUESTS_COLUMNS,
+    REQUESTS_KEYS,
+    Column,
+    type_matches,
+)
+from flows.pull import ContractError, DropError, LandedDrop, day_dir, quote_untrusted, sorted_parts
+
+__all__ = [
+    "ContractError",
+    "DropError",
+    "ValidationResult",
+    "validate_drop",
+    "check_schema",
+    "RULE_NOT_NULL",
+    "RULE_NON_NEGATIVE",
+    "RULE_OUT_OF_RANGE",
+    "RULE_TS_OUTSIDE_DATE",
+    "RULE_DUPLICATE_KEY",
+]
+
+RULE_NOT_NULL = "not_null"
+RULE_NON_NEGATIVE = "non_negative"
+RULE_OUT_OF_RANGE = "out_of_range"
+RULE_TS_OUTSIDE_DATE = "ts_outside_date"
+RULE_DUPLICATE_KEY = "duplicate_key"
+# Schema-level rules (they fail the drop; they never appear in quarantine).
+RULE_PRESENT = "present"
+RULE_TYPE = "type"
+
+QUARANTINE_EXTRA_COLUMNS: tuple[str, ...] = ("_source_file", "_rule", "_column")
+VALIDATION_FILE = "validation.json"
+VALIDATION_SCHEMA_VERSION = 1
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """What differs between the two file kinds of a drop."""
+
+    name: str  # "requests" / "accounts": also the clean/quarantine file stem
+    columns: tuple[Column, ...]
+    keys: tuple[str, ...]  # null here makes the row unusable: checked first
+    unique_key: str
+    day_column: str | None  # must fall on the drop's date
+
+
+REQUESTS = FileKind("requests", REQUESTS_COLUMNS, REQUESTS_KEYS, "request_id", "ts")
+ACCOUNTS = FileKind("accounts", ACCOUNTS_COLUMNS, ACCOUNTS_KEYS, "account_id", None)
+FILE_KINDS: tuple[FileKind, ...] = (REQUESTS, ACCOUNTS)
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """Counts of one validation run; what `validation.json` holds and the digest reports."""
+
+    day: date
+    rows_read: dict[str, int]  # file kind ("requests"/"accounts") -> rows in the raw files
+    rows_kept: dict[str, int]  # file kind -> rows written to clean/
+    quarantined: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    """(file, column, rule) -> rows quarantined, e.g. ("requests-00001.parquet", "input_tokens",
+    "non_negative")."""
+    unknown_enums: dict[tuple[str, str], int] = field(default_factory=dict)
+    """(column, value) -> kept rows carrying a value outside the contract's enum."""
+
+    def rows_quarantined(self, kind: str) -> int:
+        return self.rows_read[kind] - self.rows_kept[kind]
+
+    @property
+    def requests_read(self) -> int:
+        return self.rows_read[REQUESTS.name]
+
+    @property
+    def requests_kept(self) -> int:
+        return self.rows_kept[REQUESTS.name]
+
+    @property
+    def requests_quarantined(self) -> int:
+        return self.rows_quarantined(REQUESTS.name)
+
+    @property
+    def quarantined_total(self) -> int:
+        """Rows quarantined across all files, requests and accounts."""
+        return sum(self.quarantined.values())
+
+    def messages(self) -> list[str]:
+        """One line per non-zero quarantine group and per unknown enum value."""
+        lines = [
+            f"{self.day} {file} column {column} rule {rule}: {_rows(n)} quarantined"
+            for (file, column, rule), n in sorted(self.quarantined.items())
+            if n
+        ]
+        lines += [
+            f"{self.day} column {column}: unknown value {quote_untrusted(value)} "
+            f"kept in {_rows(n)}"
+            for (column, value), n in sorted(
+                self.unknown_enums.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])
+            )
+            if n
+        ]
+        return lines
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The validation.json document as plain data (what the digest reads)."""
+        return {
+            "schema_version": VALIDATION_SCHEMA_VERSION,
+            "date": self.day.isoformat(),
+            "rows": {
+                kind: {
+                    "read": self.rows_read[kind],
+                    "kept": self.rows_kept[kind],
+                    "quarantined": self.rows_quarantined(kind),
+                }
+                for kind in self.rows_read
+            },
+            "quarantine": [
+                {"file": f, "column": c, "rule": r, "rows": n}
+                for (f, c, r), n in sorted(self.quarantined.items())
+            ],
+            "unknown_enum_values": [
+                {"column": c, "value": v, "rows": n}
+                for (c, v), n in sorted(self.unknown_enums.items())
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, text: str) -> ValidationResult:
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> ValidationResult:
+        if raw.get("schema_version") != VALIDATION_SCHEMA_VERSION:
+            raise ValueError(f"validation.json schema_version {raw.get('schema_version')!r}")
+        return cls(
+            day=date.fromisoformat(raw["date"]),
+            rows_read={k: int(v["read"]) for k, v in raw["rows"].items()},
+            rows_kept={k: int(v["kept"]) for k, v in raw["rows"].items()},
+            quarantined={
+                (q["file"], q["column"], q["rule"]): int(q["rows"]) for q in raw["quarantine"]
+            },
+            unknown_enums={
+                (u["column"], u["value"]): int(u["rows"]) for u in raw["unknown_enum_values"]
+            },
+        )
+
+    @classmethod
+    def load(cls, landing_dir: Path, day: date) -> ValidationResult:
+        """Read the result a previous `validate_drop` wrote for `day`."""
+        return cls.from_json((day_dir(landing_dir, day) / VALIDATION_FILE).read_text("utf-8"))
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def check_schema(path: Path, columns: tuple[Column, ...], day: date) -> list[str]:
+    """Contract problems of one file's schema, one message per column (empty list: fine)."""
+    schema = pq.read_schema(path)
+    problems = []
+    for col in columns:
+        where = f"{day} {path.name} column {col.name}"
+        matches = [f for f in schema if f.name == col.name]
+        if not matches:
+            problems.append(f"{where}: rule {RULE_PRESENT}: column missing")
+        elif len(matches) > 1:
+            problems.append(f"{where}: rule {RULE_PRESENT}: column appears {len(matches)} times")
+        elif not type_matches(col.arrow_type, matches[0].type):
+            problems.append(
+                f"{where}: rule {RULE_TYPE}: expected {col.arrow_type}, found {matches[0].type}"
+            )
+    return problems
+
+
+def validate_drop(
+    landed: LandedDrop,
+    landing_dir: Path,
+    *,
+    memory_limit: str = "1GB",
+    threads: int | None = None,
+) -> ValidationResult:
+    """Check a landed drop and write clean, quarantine and validation.json for its date.
+
+    Raises `ContractError` (nothing written) if any file breaks the schema. `memory_limit`
+    bounds DuckDB's memory; beyond it DuckDB spills to a temp folder inside the date folder.
+    """
+    day = landed.day
+    files = {
+        REQUESTS.name: [(f.path, landed.raw_dir / f.path) for f in sorted_parts(landed.manifest)],
+        ACCOUNTS.name: [(ACCOUNTS_FILE, landed.raw_dir / ACCOUNTS_FILE)],
+    }
+    problems = [
+        problem
+        for kind in FILE_KINDS
+        for _, path in files[kind.name]
+        for problem in check_schema(path, kind.columns, day)
+    ]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ContractError(problems[0] + more, tuple(problems))
+
+    out_dir = day_dir(landing_dir, day)
+    work = Path(tempfile.mkdtemp(prefix=".validating-", dir=out_dir))
+    try:
+        con = duckdb.connect(
+            ":memory:",
+            config={
+                "memory_limit": memory_limit,
+                "temp_directory": str(work / "spill"),
+                # Output order is not part of the contract; not keeping it saves memory.
+                "preserve_insertion_order": False,
+                **({"threads": threads} if threads else {}),
+            },
+        )
+        try:
+            # Timestamps are compared and cast in UTC whatever the machine's zone. Set after
+            # connecting (the setting needs ICU loaded); a build without ICU is UTC-only anyway.
+            try:
+                con.execute("SET TimeZone = 'UTC'")
+            except duckdb.Error:
+                pass
+            rows_read: dict[str, int] = {}
+            rows_kept: dict[str, int] = {}
+            quarantined: dict[tuple[str, str, str], int] = {}
+            unknown: dict[tuple[str, str], int] = {}
+            for kind in FILE_KINDS:
+                read, kept, q, u = _validate_kind(con, kind, files[kind.name], day, work)
+                rows_read[kind.name], rows_kept[kind.name] = read, kept
+                quarantined.update(q)
+                unknown.update(u)
+        finally:
+            con.close()
+
+        result = ValidationResult(day, rows_read, rows_kept, quarantined, unknown)
+        _publish(work, out_dir, result)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def _validate_kind(
+    con: duckdb.DuckDBPyConnection,
+    kind: FileKind,
+    files: list[tuple[str, Path]],
+    day: date,
+    work: Path,
+) -> tuple[int, int, dict[tuple[str, str, str], int], dict[tuple[str, str], int]]:
+    """Row rules for one file kind; writes `work/{clean,quarantine}_<kind>.parquet`."""
+    name = kind.name
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name}_checked AS {_checked_sql(kind, files, day)}")
+    # Keys seen more than once among rows that pass every other rule, with the position of the
+    # first such row: usually a tiny table, so the join below is cheap. Found in two steps so
+    # the big aggregate runs over 8-byte hashes rather than the key strings (with it a 10M-row
+    # day fits a 256MB limit); the second step settles the rare hash collision exactly.
+    key = _ident(kind.unique_key)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name}_dup_hash AS SELECT hash({key}) AS _h "
+        f"FROM {name}_checked WHERE _rule IS NULL GROUP BY 1 HAVING count(*) > 1"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name}_dup AS SELECT {key} AS _key, min(_pos) AS _first "
+        f"FROM {name}_checked WHERE _rule IS NULL "
+        f"AND hash({key}) IN (SELECT _h FROM {name}_dup_hash) GROUP BY 1 HAVING count(*) > 1"
+    )
+    is_dup = "d._first IS NOT NULL AND c._pos <> d._first"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP VIEW {name}_final AS
+        SELECT c.* EXCLUDE (_rule, _column),
+          CASE WHEN c._rule IS NOT NULL THEN c._rule
+               WHEN {is_dup} THEN '{RULE_DUPLICATE_KEY}' END AS _rule,
+          CASE WHEN c._rule IS NOT NULL THEN c._column
+               WHEN {is_dup} THEN '{kind.unique_key}' END AS _column
+        FROM {name}_checked c LEFT JOIN {name}_dup d
+          ON c._rule IS NULL AND c.{key} = d._key"""
+    )
+
+    clean_cols = ", ".join(
+        f"CAST({_ident(c.name)} AS {_contract_sql_type(c)}) AS {_ident(c.name)}"
+        for c in kind.columns
+    )
+    clean = work / f"clean_{name}.parquet"
+    con.execute(
+        f"COPY (SELECT {clean_cols} FROM {name}_final WHERE _rule IS NULL) "
+        f"TO {_literal(clean)} (FORMAT parquet, COMPRESSION zstd)"
+    )
+    quarantine_cols = ", ".join(_ident(c.name) for c in kind.columns)  # wide types, as written
+    quarantine = work / f"quarantine_{name}.parquet"
+    con.execute(
+        f"COPY (SELECT {quarantine_cols}, _source_file, _rule, _column FROM {name}_final "
+        f"WHERE _rule IS NOT NULL ORDER BY _pos) "
+        f"TO {_literal(quarantine)} (FORMAT parquet, COMPRESSION zstd)"
+    )
+
+    read = sum(pq.read_metadata(path).num_rows for _, path in files)
+    kept = pq.read_metadata(clean).num_rows
+    groups = con.execute(
+        f"SELECT _source_file, _column, _rule, count(*) FROM read_parquet({_literal(quarantine)}) "
+        "GROUP BY ALL"
+    ).fetchall()
+    quarantined = {(f, c, r): int(n) for f, c, r, n in groups}
+    # The promise to users: every row read is either kept or quarantined, never lost.
+    if kept + sum(quarantined.values()) != read:
+        raise RuntimeError(
+            f"{day} {name}: {read} rows read but {kept} kept and "
+            f"{sum(quarantined.values())} quarantined"
+        )
+    return read, kept, quarantined, _unknown_enums(con, kind, clean)
+
+
+def _checked_sql(kind: FileKind, files: list[tuple[str, Path]], day: date) -> str:
+    """All parts of a kind as one relation: contract columns at their wide type, each row's
+    position (`_pos`, part then row) and first failing rule (`_rule`, `_column`; NULL if none)."""
+    wide_cols = ", ".join(
+        f"CAST({_ident(c.name)} AS {_wide_sql_type(c)}) AS {_ident(c.name)}" for c in kind.columns
+    )
+    parts = " UNION ALL ".join(
+        f"SELECT ({i}::BIGINT << 40) + file_row_number AS _pos, "
+        f"{_literal(file_name)} AS _source_file, {wide_cols} "
+        f"FROM read_parquet({_literal(path)}, file_row_number = true)"
+        for i, (file_name, path) in enumerate(files)
+    )
+
+    checks: list[tuple[str, str, str]] = []  # (SQL condition, rule, column), first match wins
+    by_name = {c.name: c for c in kind.columns}
+    for name in kind.keys:
+        checks.append((f"{_ident(name)} IS NULL", RULE_NOT_NULL, name))
+    for c in kind.columns:
+        if not c.nullable and c.name not in kind.keys:
+            checks.append((f"{_ident(c.name)} IS NULL", RULE_NOT_NULL, c.name))
+    for c in kind.columns:
+        if c.non_negative:
+            checks.append((f"{_ident(c.name)} < 0", RULE_NON_NEGATIVE, c.name))
+    for c in kind.columns:
+        if c.arrow_type == pa.int32():
+            cond = f"{_ident(c.name)} NOT BETWEEN {INT32_MIN} AND {INT32_MAX}"
+            checks.append((cond, RULE_OUT_OF_RANGE, c.name))
+    if kind.day_column:
+        assert pa.types.is_timestamp(by_name[kind.day_column].arrow_type)
+        start, end = day.isoformat(), (day + timedelta(days=1)).isoformat()
+        col = _ident(kind.day_column)
+        cond = (
+            f"{col} < TIMESTAMPTZ '{start} 00:00:00+00' OR {col} >= TIMESTAMPTZ '{end} 00:00:00+00'"
+        )
+        checks.append((cond, RULE_TS_OUTSIDE_DATE, kind.day_column))
+
+    rule = " ".join(f"WHEN {cond} THEN '{r}'" for cond, r, _ in checks)
+    column = " ".join(f"WHEN {cond} THEN '{c}'" for cond, _, c in checks)
+    return (
+        f"SELECT *, CASE {rule} END AS _rule, CASE {column} END AS _column FROM ({parts})"
+    )
+
+
+def _unknown_enums(
+    con: duckdb.DuckDBPyConnection, kind: FileKind, clean: Path
+) -> dict[tuple[str, str], int]:
+    """Count kept rows per enum column and value outside the contract's list (reads only
+    the enum columns of the clean file)."""
+    selects = [
+        f"SELECT '{c.name}' AS col, {_ident(c.name)} AS value, count(*) AS n "
+        f"FROM read_parquet({_literal(clean)}) "
+        f"WHERE {_ident(c.name)} NOT IN ({', '.join(_literal(v) for v in c.enum)}) GROUP BY ALL"
+        for c in kind.columns
+        if c.enum
+    ]
+    if not selects:
+        return {}
+    rows = con.execute(" UNION ALL ".join(selects)).fetchall()
+    return {(col, value): int(n) for col, value, n in rows}
+
+
+def _publish(work: Path, out_dir: Path, result: ValidationResult) -> None:
+    """Move the outputs into place; validation.json is removed first and written last."""
+    (out_dir / VALIDATION_FILE).unlink(missing_ok=True)
+    for folder in ("clean", "quarantine"):
+        (out_dir / folder).mkdir(exist_ok=True)
+        for kind in FILE_KINDS:
+            target = out_dir / folder / f"{kind.name}.parquet"
+            os.replace(work / f"{folder}_{kind.name}.parquet", target)
+    staged = work / VALIDATION_FILE
+    staged.write_text(result.to_json(), encoding="utf-8")
+    os.replace(staged, out_dir / VALIDATION_FILE)
+
+
+def _contract_sql_type(c: Column) -> str:
+    """DuckDB type whose Parquet output reads back as the contract's Arrow type."""
+    t = c.arrow_type
+    if pa.types.is_string(t):
+        return "VARCHAR"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ"  # microseconds, written as UTC-adjusted Parquet timestamps
+    if t == pa.int64():
+        return "BIGINT"
+    if t == pa.int32():
+        return "INTEGER"
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    raise TypeError(f"no DuckDB type for contract column {c.name} ({t})")
+
+
+def _wide_sql_type(c: Column) -> str:
+    """Type a column is read at before the row rules: any accepted writer type fits losslessly
+    (every integer width `type_matches` accepts fits in BIGINT)."""
+    return "BIGINT" if pa.types.is_integer(c.arrow_type) else _contract_sql_type(c)
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"

@@ -1,0 +1,294 @@
+"""Mail delivery against a real SMTP server on loopback (aiosmtpd) and real .eml files."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import smtplib
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from flows.deliver import (
+    InsecureCredentialsError,
+    RecipientNotAllowedError,
+    build_message,
+    deliver,
+    recipient_allowed,
+)
+from flows.report.render import render_pdf
+from flows.settings import Settings
+
+ALLOWED = ["trust-safety.example", "oncall@partner.example"]
+
+
+@dataclass
+class Inbox:
+    """What the loopback server received."""
+
+    messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    logins: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted"
+
+    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
+                     auth_data: Any) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        self.logins.append((auth_data.login, auth_data.password))
+        # handled=False: let aiosmtpd answer 535 itself on failure (its default is silence).
+        return AuthResult(success=auth_data.password == b"s3cret-pw", handled=False)
+
+
+def _free_port() -> int:
+    # aiosmtpd's Controller checks readiness by connecting to its port, so it needs a real one.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[int, Inbox]]:
+    inbox = Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        authenticator=inbox.authenticate,
+        auth_require_tls=False,  # loopback test server; production uses ssl/starttls
+    )
+    controller.start()
+    try:
+        yield controller.port, inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def report_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real (small) PDF rendered through the report pipeline's renderer."""
+    templates = tmp_path_factory.mktemp("templates")
+    (templates / "note.html.j2").write_text("<h1>{{ title }}</h1><p>{{ body }}</p>")
+    out = tmp_path_factory.mktemp("reports") / "2025-03-14" / "daily-digest.pdf"
+    return render_pdf("note.html.j2", {"title": "Digest", "body": "figures"}, out,
+                      templates_dir=templates)
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "outbox_dir": tmp_path / "outbox",
+        "mail_from": "distillwatch@trust-safety.example",
+        "mail_to": ["analysts@trust-safety.example"],
+        "mail_allowed": ALLOWED,
+        "smtp_host": None,
+        "smtp_password": None,
+        "smtp_password_block": None,
+        "smtp_username": None,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def parse(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def attachments_of(message: EmailMessage) -> dict[str, bytes]:
+    return {
+        part.get_filename() or "": part.get_payload(decode=True)
+        for part in message.iter_attachments()
+    }
+
+
+def test_smtp_delivery_on_loopback_carries_the_pdf(
+    tmp_path: Path, report_pdf: Path, smtp_server: tuple[int, Inbox]
+) -> None:
+    port, inbox = smtp_server
+    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none")
+    message = build_message(settings, "distillwatch daily digest 2025-03-14",
+                            "Daily digest attached.", [report_pdf])
+    receipt = deliver(settings, message, name="2025-03-14-daily-digest")
+
+    assert receipt.method == "smtp" and receipt.refused == {}
+    assert receipt.recipients == ("analysts@trust-safety.example",)
+    [(mail_from, rcpt, raw)] = inbox.messages
+    assert mail_from == "distillwatch@trust-safety.example"
+    assert rcpt == ["analysts@trust-safety.example"]
+    received = parse(raw)
+    assert received["Subject"] == "distillwatch daily digest 2025-03-14"
+    assert received["Auto-Submitted"] == "auto-generated"
+    assert "Daily digest attached." in received.get_body(("plain",)).get_content()
+    assert attachments_of(received) == {"daily-digest.pdf": report_pdf.read_bytes()}
+    assert not (tmp_path / "outbox").exists()
+
+
+def test_smtp_login_uses_the_password_and_never_logs_it(
+    tmp_path: Path, report_pdf: Path, smtp_server: tuple[int, Inbox],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    port, inbox = smtp_server
+    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+                             smtp_username="mailer", smtp_password="s3cret-pw")
+    with caplog.at_level("DEBUG"):
+        receipt = deliver(settings, build_message(settings, "s", "b", []), name="x")
+    assert inbox.logins == [(b"mailer", b"s3cret-pw")]
+    assert len(inbox.messages) == 1
+    assert "s3cret-pw" not in caplog.text and "s3cret-pw" not in str(receipt)
+    assert "s3cret-pw" not in repr(settings)
+
+
+def test_password_from_prefect_secret_block_is_loaded_lazily(
+    tmp_path: Path, smtp_server: tuple[int, Inbox], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port, inbox = smtp_server
+    loaded: list[str] = []
+
+    class FakeSecret:
+        @classmethod
+        def load(cls, name: str) -> FakeSecret:
+            loaded.append(name)
+            return cls()
+
+        def get(self) -> str:
+            return "s3cret-pw"
+
+    import prefect.blocks.system
+
+    monkeypatch.setattr(prefect.blocks.system, "Secret", FakeSecret)
+    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+                             smtp_username="mailer", smtp_password_block="smtp-password")
+    message = build_message(settings, "s", "b", [])
+    assert loaded == []  # building a message needs no secret
+    deliver(settings, message, name="x")
+    assert loaded == ["smtp-password"]
+    assert inbox.logins == [(b"mailer", b"s3cret-pw")]
+
+
+def test_wrong_password_is_an_smtp_error_for_the_retry_policy(
+    tmp_path: Path, smtp_server: tuple[int, Inbox]
+) -> None:
+    port, inbox = smtp_server
+    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+                             smtp_username="mailer", smtp_password="wrong")
+    with pytest.raises(smtplib.SMTPAuthenticationError):
+        deliver(settings, build_message(settings, "s", "b", []), name="x")
+    assert inbox.messages == []
+
+
+def test_starttls_is_never_downgraded(tmp_path: Path, smtp_server: tuple[int, Inbox]) -> None:
+    """The loopback server offers no STARTTLS: the send fails instead of going out in clear."""
+    port, inbox = smtp_server
+    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port,
+                             smtp_security="starttls")
+    with pytest.raises(smtplib.SMTPNotSupportedError):
+        deliver(settings, build_message(settings, "s", "b", []), name="x")
+    assert inbox.messages == []
+
+
+def test_cleartext_credentials_to_a_remote_host_are_refused(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, smtp_host="mail.trust-safety.example", smtp_port=25,
+                             smtp_security="none", smtp_username="mailer", smtp_password="pw")
+    with pytest.raises(InsecureCredentialsError):  # before any connection is attempted
+        deliver(settings, build_message(settings, "s", "b", []), name="x")
+
+
+def test_connection_refused_is_an_oserror_for_the_retry_policy(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=_free_port(),
+                             smtp_security="none")
+    with pytest.raises(OSError):
+        deliver(settings, build_message(settings, "s", "b", []), name="x")
+
+
+def test_outbox_eml_parses_back_with_the_attachment(tmp_path: Path, report_pdf: Path) -> None:
+    settings = make_settings(tmp_path)
+    message = build_message(settings, "distillwatch daily digest 2025-03-14", "Attached.",
+                            [report_pdf], html="<p>Attached.</p>")
+    receipt = deliver(settings, message, name="2025-03-14-daily-digest")
+    assert receipt.method == "outbox"
+    assert receipt.path == tmp_path / "outbox" / "2025-03-14-daily-digest.eml"
+    parsed = parse(receipt.path.read_bytes())
+    assert parsed["To"] == "analysts@trust-safety.example"
+    assert parsed.get_body(("html",)).get_content().strip() == "<p>Attached.</p>"
+    assert attachments_of(parsed) == {"daily-digest.pdf": report_pdf.read_bytes()}
+    # A re-run of the date replaces the file; no stray temporary files.
+    deliver(settings, build_message(settings, "again", "b", []), name="2025-03-14-daily-digest")
+    assert [p.name for p in (tmp_path / "outbox").iterdir()] == ["2025-03-14-daily-digest.eml"]
+    assert parse(receipt.path.read_bytes())["Subject"] == "again"
+
+
+def test_outbox_name_cannot_escape_the_outbox(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    receipt = deliver(settings, build_message(settings, "s", "b", []), name="../../etc/cron.d/x")
+    assert receipt.path is not None and receipt.path.parent == tmp_path / "outbox"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "someone@attacker.example",
+        "analysts@trust-safety.example.attacker.net",
+        "analysts@sub.trust-safety.example",
+        "other@partner.example",  # only oncall@ is allowed at that domain
+        "evil@attacker.example@trust-safety.example",
+        "trust-safety.example",
+    ],
+)
+def test_recipient_not_on_the_allow_list_is_refused(tmp_path: Path, address: str) -> None:
+    settings = make_settings(tmp_path, mail_to=["analysts@trust-safety.example", address])
+    with pytest.raises(RecipientNotAllowedError) as error:
+        build_message(settings, "s", "b", [])
+    message = str(error.value)
+    assert address in message and "\n" not in message
+
+
+def test_refusal_also_applies_to_cc_and_to_messages_built_elsewhere(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with pytest.raises(RecipientNotAllowedError, match="x@attacker.example"):
+        build_message(settings, "s", "b", [], cc=["x@attacker.example"])
+    message = build_message(settings, "s", "b", [])
+    message["Bcc"] = "leak@attacker.example"
+    with pytest.raises(RecipientNotAllowedError, match="leak@attacker.example"):
+        deliver(settings, message, name="x")
+    assert not (tmp_path / "outbox").exists()
+
+
+def test_allow_list_matching() -> None:
+    assert recipient_allowed("A@Trust-Safety.Example", ALLOWED)
+    assert recipient_allowed("oncall@partner.example", ALLOWED)
+    assert recipient_allowed("x@partner.example", ["@partner.example"])
+    assert not recipient_allowed("x@partner.example", ALLOWED)
+    assert not recipient_allowed('"a@b"@trust-safety.example', ALLOWED)
+
+
+def test_attachments_over_the_limit_are_listed_instead(tmp_path: Path, report_pdf: Path) -> None:
+    big = tmp_path / "campaign-C-0001.pdf"
+    big.write_bytes(b"%PDF-1.7\n" + b"0" * 5_000)
+    small = tmp_path / "campaign-C-0002.stix.json"
+    small.write_bytes(b"{}")
+    limit = report_pdf.stat().st_size + 100
+    settings = make_settings(tmp_path, attachment_limit_bytes=limit)
+    message = build_message(settings, "s", "Reports for 2025-03-14.", [report_pdf, big, small],
+                            html="<p>Reports.</p>")
+    parsed = parse(deliver(settings, message, name="m").path.read_bytes())  # type: ignore[union-attr]
+    assert set(attachments_of(parsed)) == {"daily-digest.pdf", "campaign-C-0002.stix.json"}
+    text = parsed.get_body(("plain",)).get_content()
+    assert "Reports for 2025-03-14." in text
+    assert "Not attached" in text and str(big.resolve()) in text
+    assert str(report_pdf.resolve()) not in text
+    assert str(big.resolve()) in parsed.get_body(("html",)).get_content()
+
+
+def test_header_injection_in_subject_is_rejected(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with pytest.raises(ValueError):
+        build_message(settings, "digest\r\nBcc: leak@attacker.example", "b", [])
