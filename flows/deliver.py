@@ -121,10 +121,11 @@ def check_recipients(message: EmailMessage, allowed: list[str]) -> tuple[str, ..
 # --- building ------------------------------------------------------------------------------------
 
 
-def _parse_address(address: str) -> Address:
+def _parse_address(address: str, role: str = "recipient") -> Address:
     """A bare address as an `Address`, refusing anything with a display name or odd syntax."""
     if not _PLAIN_ADDRESS.match(address.strip()):
-        raise RecipientNotAllowedError(f"recipient {address!r} is not a plain e-mail address")
+        error = RecipientNotAllowedError if role == "recipient" else ValueError
+        raise error(f"{role} {address!r} is not a plain e-mail address")
     username, domain = address.strip().rsplit("@", 1)
     return Address(username=username, domain=domain)
 
@@ -152,7 +153,7 @@ def build_message(
     attach, listed = _split_by_size(attachments, settings.attachment_limit_bytes)
 
     message = EmailMessage()
-    message["From"] = _parse_address(settings.mail_from)
+    message["From"] = _parse_address(settings.mail_from, "sender (mail_from)")
     message["To"] = to_addresses
     if cc_addresses:
         message["Cc"] = cc_addresses

@@ -9,8 +9,9 @@ are computed in SQL and passed to the suites as ``$PARAMETER`` values.
 
 Each expectation carries ``meta.severity``: a failed ``critical`` expectation fails the gate,
 a failed ``warning`` is reported only. ``meta.check`` names what kind of check it is.
-An expectation whose parameter cannot be computed is either skipped (not enough trailing days
-to judge volume: ``success`` is None) or failed (staging cannot be read: nothing reconciles).
+An expectation whose parameter cannot be computed is skipped (``success`` None): volume with
+too few trailing days, reconciliation when staging has no rows for the run date. The latter
+fails the gate once, on its own critical row for the staging view.
 
 GX runs in an ephemeral context with progress bars, analytics and Data Docs off, so nothing is
 written to disk and nothing is fetched from the network. Prefect is not used here; the flow
@@ -126,14 +127,9 @@ def referenced_parameters(expectation: Mapping[str, Any]) -> set[str]:
 
 @dataclass(frozen=True)
 class Unavailable:
-    """A parameter that could not be computed; expectations using it do not run.
-
-    ``skip`` True: there is not enough data to judge (reported with success None, not a failure).
-    ``skip`` False: the check cannot be made at all, which counts as that expectation failing.
-    """
+    """A parameter that could not be computed: expectations using it are skipped, saying why."""
 
     reason: str
-    skip: bool
 
 
 def gate_parameters(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, Any]:
@@ -167,12 +163,36 @@ def staging_totals(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, 
         row = con.execute(
             f"select {columns} from {STAGING_VIEW} where activity_date = ?", [run_date]
         ).fetchone()
+        assert row is not None  # an aggregate without GROUP BY always returns one row
+        if row[0] == 0:
+            # Staging is a view over the last built date's Parquet: a gate run for another date
+            # (or an empty drop) has nothing to reconcile with. Say so once, not per mart SUM.
+            (held,) = con.execute(
+                f"select string_agg(distinct cast(activity_date as varchar), ', ') "
+                f"from {STAGING_VIEW}"
+            ).fetchone() or (None,)
+            why = f"{STAGING_VIEW} has no rows for {run_date}" + (f" (holds {held})" if held else "")
+            return dict.fromkeys(STAGING_TOTALS, Unavailable(why))
     except duckdb.Error as exc:
-        # Without staging nothing can be reconciled: every reconciliation check fails, by name.
-        why = Unavailable(f"{STAGING_VIEW} unreadable: {_first_line(str(exc))}", skip=False)
-        return dict.fromkeys(STAGING_TOTALS, why)
-    assert row is not None  # an aggregate without GROUP BY always returns one row
+        why = f"{STAGING_VIEW} unreadable: {_first_line(str(exc))}"
+        return dict.fromkeys(STAGING_TOTALS, Unavailable(why))
     return {name: int(value) for name, value in zip(STAGING_TOTALS, row)}
+
+
+def staging_check(params: Mapping[str, Any]) -> CheckResult:
+    """The gate's own critical row: staging holds the run date, so the marts can be reconciled."""
+    requests = params["staging_requests"]
+    readable = not isinstance(requests, Unavailable)
+    return CheckResult(
+        suite=STAGING_VIEW,
+        expectation="rows for the run date",
+        check="freshness",
+        column="",
+        severity="critical",
+        success=readable,
+        observed=str(requests) if readable else f"{requests.reason}; mart reconciliation skipped",
+        expected=">= 1",
+    )
 
 
 def volume_baseline(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, Any]:
@@ -196,17 +216,17 @@ def volume_baseline(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str,
     except duckdb.Error as exc:
         reason = f"{VOLUME_TABLE} unreadable: {_first_line(str(exc))}"
         return dict.fromkeys(
-            ("trailing_median_requests", "trailing_median_accounts"), Unavailable(reason, skip=True)
+            ("trailing_median_requests", "trailing_median_accounts"), Unavailable(reason)
         )
     assert row is not None
     days, median_requests, median_accounts = row
     if days < VOLUME_MIN_TRAILING_DAYS:
         reason = (
-            f"skipped: {days} of the {VOLUME_TRAILING_DAYS} trailing days have data, "
+            f"{days} of the {VOLUME_TRAILING_DAYS} trailing days have data, "
             f"{VOLUME_MIN_TRAILING_DAYS} needed"
         )
         return dict.fromkeys(
-            ("trailing_median_requests", "trailing_median_accounts"), Unavailable(reason, skip=True)
+            ("trailing_median_requests", "trailing_median_accounts"), Unavailable(reason)
         )
     return {
         "trailing_median_requests": float(median_requests),
@@ -305,6 +325,7 @@ def run_quality_gate(
     checks: list[CheckResult] = []
     with duckdb.connect(str(warehouse), read_only=True) as con:
         params = gate_parameters(con, run_date)
+        checks.append(staging_check(params))
         tables = _tables(con)
         for suite in suites:
             if suite.table not in tables:
@@ -454,8 +475,8 @@ def _not_run(suite: SuiteFile, expectation: Mapping[str, Any], why: Unavailable)
         check=str(expectation["meta"]["check"]),
         column=_columns(expectation.get("kwargs") or {}),
         severity=str(expectation["meta"]["severity"]),
-        success=None if why.skip else False,
-        observed=why.reason,
+        success=None,
+        observed=f"skipped: {why.reason}",
         expected=_expected(str(expectation["type"]), expectation.get("kwargs") or {}),
     )
 

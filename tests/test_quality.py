@@ -239,7 +239,9 @@ def test_clean_day_passes_with_every_suite_checked(
     assert result.passed, result.critical_failures
     assert result.critical_failures == [] and result.warnings == []
     rows = result.rows()
-    assert {r["suite"] for r in rows} == {s.name for s in load_suite_files()}
+    assert {r["suite"] for r in rows} == {s.name for s in load_suite_files()} | {
+        "stg_usage__requests"
+    }
     assert all(r["success"] is True for r in rows), [r for r in rows if r["success"] is not True]
     reconciled = {
         r["column"]: r
@@ -330,3 +332,21 @@ def test_no_rows_for_the_run_date_is_a_critical_freshness_failure(warehouse: Pat
     [fresh] = [r for r in failing(result, "critical") if r["check"] == "freshness"]
     assert fresh["suite"] == "fct_organization_daily" and fresh["observed"] == "0"
     assert fresh["expectation"] == "expect_table_row_count_to_be_between"
+
+
+def test_staging_without_the_run_date_fails_once_and_skips_reconciliation(warehouse: Path) -> None:
+    # staging is a view over the last built date only: a gate run for an earlier date
+    earlier = RUN_DATE - timedelta(days=1)
+    result = run_quality_gate(warehouse, earlier)
+
+    assert not result.passed
+    assert result.critical_failures == [
+        "stg_usage__requests: rows for the run date (freshness) on table: observed "
+        f"stg_usage__requests has no rows for {earlier} (holds {RUN_DATE}); "
+        "mart reconciliation skipped; expected >= 1"
+    ]
+    reconciliation = [r for r in result.rows() if r["check"] == "reconciliation"]
+    # skipped, not failed one by one; only the check needing no staging value still runs
+    assert all(r["success"] is not False for r in reconciliation)
+    assert [r["column"] for r in reconciliation if r["success"]] == ["request_share"]
+    assert sum(r["success"] is None for r in reconciliation) == 20

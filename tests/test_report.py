@@ -263,6 +263,12 @@ def test_missing_campaign_table_and_summaries_are_states_not_errors(warehouse: P
     assert not data.campaigns_available
 
 
+def test_no_capability_change_against_a_day_without_data(warehouse: Path) -> None:
+    # fct_capability_daily has no rows for the day before PREV_DATE: "–", not "+50.0 pp".
+    data = load_digest_data(warehouse, PREV_DATE, validation=None, gate=None)
+    assert data.capabilities and all(c.share_change is None for c in data.capabilities)
+
+
 def test_warehouse_is_opened_read_only(warehouse: Path) -> None:
     # A writer holding the file must not block the report, and the report must not write.
     with duckdb.connect(str(warehouse), read_only=True):
@@ -492,6 +498,7 @@ def test_digest_renders_with_an_empty_day(tmp_path: Path) -> None:
     wh = build_warehouse(tmp_path / "wh.duckdb", default_orgs())
     data = load_digest_data(wh, RUN_DATE + timedelta(days=1), validation=None, gate=None)
     assert data.today is None
+    assert [c.share_change for c in data.capabilities][0] == pytest.approx(-0.45)
     data = replace(data, quarantine=())
     text = pdf_text(render_digest(data, tmp_path, "TLP:CLEAR"))
     assert "No usage rows are loaded" in text

@@ -75,12 +75,9 @@ class CapabilityRow:
     share: float | None
     previous_share: float | None
     is_known: bool
-
-    @property
-    def share_change(self) -> float | None:
-        if self.share is None and self.previous_share is None:
-            return None
-        return (self.share or 0.0) - (self.previous_share or 0.0)
+    # Change in share vs the previous day; None when that day has no capability data at all
+    # (not loaded), so a first day does not read as every capability jumping from zero.
+    share_change: float | None
 
 
 @dataclass(frozen=True)
@@ -383,6 +380,7 @@ def _capabilities(
         """,
         [run_date, previous_date],
     ).fetchall()
+    previous_loaded = any(prev is not None for *_, prev, _known in rows)
     return tuple(
         CapabilityRow(
             capability=str(cap),
@@ -390,6 +388,7 @@ def _capabilities(
             share=None if share is None else float(share),
             previous_share=None if prev is None else float(prev),
             is_known=bool(known),
+            share_change=(float(share or 0.0) - float(prev or 0.0)) if previous_loaded else None,
         )
         for cap, req, share, prev, known in rows
     )

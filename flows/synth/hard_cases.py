@@ -293,8 +293,9 @@ def eval_company(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         burst_days[ctx.lineup.release_day + 1] = 0.6
     burst = replace(
         steady,
-        rate=rate * rng.uniform(3, 6),
+        rate=rate * rng.uniform(2, 4),
         p_active=np.ones(n),
+        daily_noise_sigma=0.2,
         weekend_factor=np.ones(n),
         day_weight=burst_days,
         timing=AfterRelease(),

@@ -61,7 +61,7 @@ class Preset:
     sizes: Mapping[str, CaseSize]  # at scale 1.0
 
 
-DEFAULT_BASELINE_REQUESTS_PER_DAY = 95_000.0
+DEFAULT_BASELINE_REQUESTS_PER_DAY = 85_000.0
 DEFAULT_SIZES: Mapping[str, CaseSize] = MappingProxyType(
     {
         "enterprise": CaseSize(300, 6_000),

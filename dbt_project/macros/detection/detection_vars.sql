@@ -8,143 +8,134 @@
   silently fall back to nothing.
 -#}
 {% macro detection_defaults() %}
-  {{- return({
-    # --- window -------------------------------------------------------------------------
-    # days of daily aggregates the signals read, ending at run_date (the project var
-    # `window_days` wins when set)
-    'window_days': 7,
-
-    # --- linking: what counts as a shared identifier ----------------------------------------
-    # a prompt template / system prompt links an account only when the account uses it
-    # repeatedly: at least this many requests in the window ...
-    'detection_link_template_min_requests': 5,
-    # ... and at least this share of its own traffic (it is part of what the account is for)
-    'detection_link_template_min_share': 0.1,
-    # a hosting/proxy IP prefix links an account only when the account used it this often
-    'detection_link_ip_min_requests': 3,
-    # network kinds whose prefixes may link accounts (ISP, mobile, campus and office
-    # networks are shared by unrelated people by design)
-    'detection_link_asn_types': ['hosting', 'proxy'],
-    # components with at least this many accounts are split into communities (Louvain)
-    'detection_community_min_accounts': 8,
-    # seed of the community detection (fixed: identical input gives identical clusters)
-    'detection_community_seed': 0,
-    # two communities of one component are one cluster again when an identifier is shared
-    # by at least this share of the accounts of each of them
-    'detection_community_merge_share': 0.5,
-
-    # --- identifiers owned by a cluster -----------------------------------------------------
-    # a template / prefix / payment instrument "belongs" to a cluster when at least this share
-    # of all platform accounts using it are in the cluster
-    'detection_dedicated_share': 0.5,
-
-    # --- account cohorts ----------------------------------------------------------------
-    # account-age bucket edges in days (age at run_date): 0-7, 8-30, 31-90, 91-365, >365
-    'detection_age_bucket_days': [7, 30, 90, 365],
-
-    # --- harvesting family (points) ---------------------------------------------------------
-    # share of the cluster's requests on its signature templates
-    'detection_signature_share_min': 0.3,
-    'detection_signature_share_points': 2,
-    # accounts sending the top signature template
-    'detection_signature_accounts_min': 5,
-    'detection_signature_accounts_points': 1,
-    # top capability: at least this share of traffic, at least lift x the platform's share
-    'detection_capability_share_min': 0.5,
-    'detection_capability_lift_min': 2.0,
-    'detection_capability_points': 2,
-    # capability entropy at most this many bits (about three capabilities used evenly)
-    'detection_capability_entropy_max_bits': 1.5,
-    'detection_capability_entropy_points': 1,
-    # CoT-elicitation rate: at least this share and at least lift x the platform's rate
-    'detection_cot_rate_min': 0.25,
-    'detection_cot_lift_min': 3.0,
-    'detection_cot_points': 2,
-    # grader-prompt rate: at least this share and at least lift x the platform's rate
-    'detection_grader_rate_min': 0.1,
-    'detection_grader_lift_min': 3.0,
-    'detection_grader_points': 2,
-    # (output + thinking) / input tokens against the platform's ratio
-    'detection_output_ratio_lift_min': 2.0,
-    'detection_output_ratio_points': 1,
-    # launch pivot: share of traffic on models released in the last 72 h ...
-    'detection_new_model_hours': 72,
-    'detection_launch_share_min': 0.5,
-    # ... against the platform's share over the same days
-    'detection_launch_lift_min': 2.0,
-    'detection_launch_points': 2,
-    # median account volume (requests per active day) against its cohort's median
-    'detection_cohort_volume_ratio_min': 5.0,
-    'detection_cohort_volume_points': 1,
-
-    # --- coordination family: hidden links (concealment) ------------------------------------
-    # share of accounts paying with an instrument that also pays for another organization
-    'detection_cross_org_payment_share_min': 0.2,
-    'detection_cross_org_payment_points': 3,
-    # share of accounts sharing a dedicated hosting/proxy prefix with another organization
-    'detection_cross_org_infra_share_min': 0.2,
-    'detection_cross_org_infra_points': 2,
-    # share of requests through anonymizing proxy networks
-    'detection_proxy_share_min': 0.25,
-    'detection_proxy_points': 2,
-    # median distinct IP prefixes per active day
-    'detection_ip_churn_min': 5.0,
-    'detection_ip_churn_points': 1,
-
-    # --- coordination family: account farming and operations (capped) -----------------------
-    'detection_farming_points_cap': 2,
-    # share of accounts created within one burst window
-    'detection_creation_burst_hours': 48,
-    'detection_creation_burst_share_min': 0.5,
-    'detection_creation_burst_points': 1,
-    # share of accounts with verification none / email
-    'detection_weak_verification_share_min': 0.8,
-    'detection_weak_verification_points': 1,
-    # share of accounts signed up through education / research / startup programmes
-    'detection_farming_pathways': ['education', 'research', 'startup'],
-    'detection_farming_pathway_share_min': 0.5,
-    'detection_farming_pathway_points': 1,
-    # coefficient of variation of requests across accounts (load balancing)
-    'detection_load_cv_max': 0.5,
-    'detection_load_min_accounts': 4,
-    'detection_load_evenness_points': 1,
-    # median share of hours active per active day
-    'detection_hours_active_share_min': 0.83,
-    'detection_round_the_clock_points': 1,
-    # mean similarity of each account's hourly traffic with the rest of the cluster
-    'detection_sync_similarity_min': 0.8,
-    'detection_sync_min_accounts': 4,
-    'detection_sync_points': 1,
-    # accounts per organization at most this (every account its own organization)
-    'detection_accounts_per_org_max': 1.5,
-    'detection_org_span_min_orgs': 3,
-    'detection_org_span_points': 1,
-
-    # --- decision -------------------------------------------------------------------------
-    'detection_harvesting_points_min': 4,
-    'detection_coordination_points_min': 4,
-    'detection_min_campaign_accounts': 3,
-    # confidence: both families at least this many points above their minimum -> high
-    'detection_high_confidence_margin': 3,
-    'detection_moderate_confidence_margin': 1,
-
-    # --- membership -----------------------------------------------------------------------
-    # an account of a flagged cluster is listed when at least this share of its traffic is on
-    # the cluster's signature templates ...
-    'detection_member_signature_share_min': 0.2,
-    # ... or at least this share comes from prefixes dedicated to the campaign's carriers
-    'detection_member_infra_share_min': 0.5,
-
-    # --- identity -------------------------------------------------------------------------
-    # a flagged cluster continues a known campaign when it holds this share of the smaller
-    # account set, or shares signature templates / payment instruments with it
-    'detection_identity_account_overlap_min': 0.3,
-    'detection_identity_template_overlap_min': 0.5,
-    # a campaign not seen for this many days is no longer matched or reported as dormant
-    'detection_identity_retention_days': 30,
-    # accounts up by at least this share against the campaign's previous day -> growing
-    'detection_growing_share_min': 0.2
-  }) -}}
+  {%- set d = {} -%}
+  {#- --- window ------------------------------------------------------------------------- -#}
+  {#- days of daily aggregates the signals read, ending at run_date (the project var -#}
+  {#- `window_days` wins when set) -#}
+  {%- do d.update({'window_days': 7}) -%}
+  {#- --- linking: what counts as a shared identifier ---------------------------------------- -#}
+  {#- a prompt template / system prompt links an account only when the account uses it -#}
+  {#- repeatedly: at least this many requests in the window ... -#}
+  {%- do d.update({'detection_link_template_min_requests': 5}) -%}
+  {#- ... and at least this share of its own traffic (it is part of what the account is for) -#}
+  {%- do d.update({'detection_link_template_min_share': 0.1}) -%}
+  {#- a hosting/proxy IP prefix links an account only when the account used it this often -#}
+  {%- do d.update({'detection_link_ip_min_requests': 3}) -%}
+  {#- network kinds whose prefixes may link accounts (ISP, mobile, campus and office -#}
+  {#- networks are shared by unrelated people by design) -#}
+  {%- do d.update({'detection_link_asn_types': ['hosting', 'proxy']}) -%}
+  {#- components with at least this many accounts are split into communities (Louvain) -#}
+  {%- do d.update({'detection_community_min_accounts': 8}) -%}
+  {#- seed of the community detection (fixed: identical input gives identical clusters) -#}
+  {%- do d.update({'detection_community_seed': 0}) -%}
+  {#- two communities of one component are one cluster again when an identifier is shared -#}
+  {#- by at least this share of the accounts of each of them -#}
+  {%- do d.update({'detection_community_merge_share': 0.5}) -%}
+  {#- --- identifiers owned by a cluster ----------------------------------------------------- -#}
+  {#- a template / prefix / payment instrument "belongs" to a cluster when at least this share -#}
+  {#- of all platform accounts using it are in the cluster -#}
+  {%- do d.update({'detection_dedicated_share': 0.5}) -%}
+  {#- --- account cohorts ---------------------------------------------------------------- -#}
+  {#- account-age bucket edges in days (age at run_date): 0-7, 8-30, 31-90, 91-365, >365 -#}
+  {%- do d.update({'detection_age_bucket_days': [7, 30, 90, 365]}) -%}
+  {#- --- harvesting family (points) --------------------------------------------------------- -#}
+  {#- share of the cluster's requests on its signature templates -#}
+  {%- do d.update({'detection_signature_share_min': 0.3}) -%}
+  {%- do d.update({'detection_signature_share_points': 2}) -%}
+  {#- accounts sending the top signature template -#}
+  {%- do d.update({'detection_signature_accounts_min': 5}) -%}
+  {%- do d.update({'detection_signature_accounts_points': 1}) -%}
+  {#- top capability: at least this share of traffic, at least lift x the platform's share -#}
+  {%- do d.update({'detection_capability_share_min': 0.5}) -%}
+  {%- do d.update({'detection_capability_lift_min': 2.0}) -%}
+  {%- do d.update({'detection_capability_points': 2}) -%}
+  {#- capability entropy at most this many bits (about three capabilities used evenly) -#}
+  {%- do d.update({'detection_capability_entropy_max_bits': 1.5}) -%}
+  {%- do d.update({'detection_capability_entropy_points': 1}) -%}
+  {#- CoT-elicitation rate: at least this share and at least lift x the platform's rate -#}
+  {%- do d.update({'detection_cot_rate_min': 0.25}) -%}
+  {%- do d.update({'detection_cot_lift_min': 3.0}) -%}
+  {%- do d.update({'detection_cot_points': 2}) -%}
+  {#- grader-prompt rate: at least this share and at least lift x the platform's rate -#}
+  {%- do d.update({'detection_grader_rate_min': 0.1}) -%}
+  {%- do d.update({'detection_grader_lift_min': 3.0}) -%}
+  {%- do d.update({'detection_grader_points': 2}) -%}
+  {#- (output + thinking) / input tokens against the platform's ratio -#}
+  {%- do d.update({'detection_output_ratio_lift_min': 2.0}) -%}
+  {%- do d.update({'detection_output_ratio_points': 1}) -%}
+  {#- launch pivot: share of traffic on models released in the last 72 h ... -#}
+  {%- do d.update({'detection_new_model_hours': 72}) -%}
+  {%- do d.update({'detection_launch_share_min': 0.5}) -%}
+  {#- ... against the platform's share over the same days -#}
+  {%- do d.update({'detection_launch_lift_min': 2.0}) -%}
+  {%- do d.update({'detection_launch_points': 2}) -%}
+  {#- median account volume (requests per active day) against its cohort's median -#}
+  {%- do d.update({'detection_cohort_volume_ratio_min': 5.0}) -%}
+  {%- do d.update({'detection_cohort_volume_points': 1}) -%}
+  {#- --- coordination family: hidden links (concealment) ------------------------------------ -#}
+  {#- share of accounts paying with an instrument that also pays for another organization -#}
+  {%- do d.update({'detection_cross_org_payment_share_min': 0.2}) -%}
+  {%- do d.update({'detection_cross_org_payment_points': 3}) -%}
+  {#- share of accounts sharing a dedicated hosting/proxy prefix with another organization -#}
+  {%- do d.update({'detection_cross_org_infra_share_min': 0.2}) -%}
+  {%- do d.update({'detection_cross_org_infra_points': 2}) -%}
+  {#- share of requests through anonymizing proxy networks -#}
+  {%- do d.update({'detection_proxy_share_min': 0.25}) -%}
+  {%- do d.update({'detection_proxy_points': 2}) -%}
+  {#- median distinct IP prefixes per active day -#}
+  {%- do d.update({'detection_ip_churn_min': 5.0}) -%}
+  {%- do d.update({'detection_ip_churn_points': 1}) -%}
+  {#- --- coordination family: account farming and operations (capped) ----------------------- -#}
+  {%- do d.update({'detection_farming_points_cap': 2}) -%}
+  {#- share of accounts created within one burst window -#}
+  {%- do d.update({'detection_creation_burst_hours': 48}) -%}
+  {%- do d.update({'detection_creation_burst_share_min': 0.5}) -%}
+  {%- do d.update({'detection_creation_burst_points': 1}) -%}
+  {#- share of accounts with verification none / email -#}
+  {%- do d.update({'detection_weak_verification_share_min': 0.8}) -%}
+  {%- do d.update({'detection_weak_verification_points': 1}) -%}
+  {#- share of accounts signed up through education / research / startup programmes -#}
+  {%- do d.update({'detection_farming_pathways': ['education', 'research', 'startup']}) -%}
+  {%- do d.update({'detection_farming_pathway_share_min': 0.5}) -%}
+  {%- do d.update({'detection_farming_pathway_points': 1}) -%}
+  {#- coefficient of variation of requests across accounts (load balancing) -#}
+  {%- do d.update({'detection_load_cv_max': 0.5}) -%}
+  {%- do d.update({'detection_load_min_accounts': 4}) -%}
+  {%- do d.update({'detection_load_evenness_points': 1}) -%}
+  {#- median share of hours active per active day -#}
+  {%- do d.update({'detection_hours_active_share_min': 0.83}) -%}
+  {%- do d.update({'detection_round_the_clock_points': 1}) -%}
+  {#- mean similarity of each account's hourly traffic with the rest of the cluster -#}
+  {%- do d.update({'detection_sync_similarity_min': 0.8}) -%}
+  {%- do d.update({'detection_sync_min_accounts': 4}) -%}
+  {%- do d.update({'detection_sync_points': 1}) -%}
+  {#- accounts per organization at most this (every account its own organization) -#}
+  {%- do d.update({'detection_accounts_per_org_max': 1.5}) -%}
+  {%- do d.update({'detection_org_span_min_orgs': 3}) -%}
+  {%- do d.update({'detection_org_span_points': 1}) -%}
+  {#- --- decision ------------------------------------------------------------------------- -#}
+  {%- do d.update({'detection_harvesting_points_min': 4}) -%}
+  {%- do d.update({'detection_coordination_points_min': 4}) -%}
+  {%- do d.update({'detection_min_campaign_accounts': 3}) -%}
+  {#- confidence: both families at least this many points above their minimum -> high -#}
+  {%- do d.update({'detection_high_confidence_margin': 3}) -%}
+  {%- do d.update({'detection_moderate_confidence_margin': 1}) -%}
+  {#- --- membership ----------------------------------------------------------------------- -#}
+  {#- an account of a flagged cluster is listed when at least this share of its traffic is on -#}
+  {#- the cluster's signature templates ... -#}
+  {%- do d.update({'detection_member_signature_share_min': 0.2}) -%}
+  {#- ... or at least this share comes from prefixes dedicated to the campaign's carriers -#}
+  {%- do d.update({'detection_member_infra_share_min': 0.5}) -%}
+  {#- --- identity ------------------------------------------------------------------------- -#}
+  {#- a flagged cluster continues a known campaign when it holds this share of the smaller -#}
+  {#- account set, or shares signature templates / payment instruments with it -#}
+  {%- do d.update({'detection_identity_account_overlap_min': 0.3}) -%}
+  {%- do d.update({'detection_identity_template_overlap_min': 0.5}) -%}
+  {#- a campaign not seen for this many days is no longer matched or reported as dormant -#}
+  {%- do d.update({'detection_identity_retention_days': 30}) -%}
+  {#- accounts up by at least this share against the campaign's previous day -> growing -#}
+  {%- do d.update({'detection_growing_share_min': 0.2}) -%}
+  {{- return(d) -}}
 {% endmacro %}
 
 

@@ -1,0 +1,143 @@
+"""Campaign CSVs of one run date, read from the detection marts.
+
+`write_campaign_outputs(warehouse, run_date, reports_dir)` writes
+`<reports_dir>/<date>/campaigns.csv` (one row per campaign reported that day) and
+`<reports_dir>/<date>/campaign_accounts.csv` (one row per listed account), sorted and with
+`\\n` line ends so the same warehouse always gives the same bytes. The warehouse is opened
+read-only: call it after dbt has finished.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+CAMPAIGN_COLUMNS: tuple[str, ...] = (
+    "campaign_id",
+    "status",
+    "verdict",
+    "confidence",
+    "score",
+    "harvesting_points",
+    "coordination_points",
+    "accounts",
+    "organizations",
+    "requests",
+    "total_tokens",
+    "target_capabilities",
+    "models",
+    "first_seen",
+    "last_seen",
+    "founded_date",
+    "top_signature_template",
+    "confidence_statement",
+)
+ACCOUNT_COLUMNS: tuple[str, ...] = (
+    "campaign_id",
+    "account_id",
+    "organization_id",
+    "score",
+    "membership_reason",
+    "signature_template_share",
+    "requests",
+    "total_tokens",
+    "first_active_date",
+    "last_active_date",
+    "verdict",
+)
+CAMPAIGNS_FILE = "campaigns.csv"
+CAMPAIGN_ACCOUNTS_FILE = "campaign_accounts.csv"
+
+
+@dataclass(frozen=True)
+class CampaignOutputs:
+    """What one date's outputs hold."""
+
+    run_date: date
+    campaigns_csv: Path
+    campaign_accounts_csv: Path
+    campaigns: int
+    accounts: int
+    campaign_ids: tuple[str, ...]
+
+    @property
+    def files(self) -> tuple[Path, Path]:
+        return (self.campaigns_csv, self.campaign_accounts_csv)
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".") if value == value else ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _csv_text(columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_format(v) for v in row] for row in rows)
+    return out.getvalue()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(text.encode("utf-8"))
+    os.replace(tmp, path)
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_name = ?", [name]
+        ).fetchone()[0]
+    )
+
+
+def read_campaign_rows(
+    warehouse: Path, run_date: date
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """(campaign rows, account rows) for the date, in the CSV column order, sorted."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not (_table_exists(con, "fct_campaigns") and _table_exists(con, "fct_campaign_accounts")):
+            return [], []
+        campaigns = con.execute(
+            f"select {', '.join(CAMPAIGN_COLUMNS)} from fct_campaigns "
+            "where activity_date = ? order by score desc, campaign_id",
+            [run_date],
+        ).fetchall()
+        accounts = con.execute(
+            f"select {', '.join(ACCOUNT_COLUMNS)} from fct_campaign_accounts "
+            "where activity_date = ? order by campaign_id, account_id",
+            [run_date],
+        ).fetchall()
+    return campaigns, accounts
+
+
+def write_campaign_outputs(warehouse: Path, run_date: date, reports_dir: Path) -> CampaignOutputs:
+    """Write the date's campaigns.csv and campaign_accounts.csv under `reports_dir/<date>/`."""
+    campaigns, accounts = read_campaign_rows(Path(warehouse), run_date)
+    out_dir = Path(reports_dir) / run_date.isoformat()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    campaigns_csv = out_dir / CAMPAIGNS_FILE
+    accounts_csv = out_dir / CAMPAIGN_ACCOUNTS_FILE
+    _write_atomic(campaigns_csv, _csv_text(CAMPAIGN_COLUMNS, campaigns))
+    _write_atomic(accounts_csv, _csv_text(ACCOUNT_COLUMNS, accounts))
+    return CampaignOutputs(
+        run_date=run_date,
+        campaigns_csv=campaigns_csv,
+        campaign_accounts_csv=accounts_csv,
+        campaigns=len(campaigns),
+        accounts=len(accounts),
+        campaign_ids=tuple(row[0] for row in campaigns),
+    )

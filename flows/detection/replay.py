@@ -1,0 +1,91 @@
+"""Replay a period end to end without Prefect: pull, validate, dbt, campaign outputs per day.
+
+`replay(export_root, work_dir, start, days)` lands every date of the period in order under
+`work_dir/landing`, builds `work_dir/warehouse.duckdb` and writes `work_dir/reports/<date>/`
+campaign CSVs. Used by the detection tests and for evaluation runs:
+
+    python -m flows.detection.replay --exports /tmp/x/exports --work /tmp/x/run \\
+        --start 2026-11-01 --days 14 [--labels /tmp/x/labels]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from flows.detection.outputs import CampaignOutputs, write_campaign_outputs
+from flows.pull import pull_drop
+from flows.settings import Settings
+from flows.transform import run_dbt
+from flows.validate import validate_drop
+
+
+@dataclass
+class ReplayResult:
+    warehouse: Path
+    reports_dir: Path
+    outputs: list[CampaignOutputs] = field(default_factory=list)
+    seconds_per_day: list[float] = field(default_factory=list)
+
+
+def replay(
+    export_root: str | Path,
+    work_dir: Path,
+    start: date,
+    days: int,
+    *,
+    window_days: int = 7,
+    progress: Callable[[str], None] | None = None,
+) -> ReplayResult:
+    """Run every date from `start` for `days` days, in order, into `work_dir`."""
+    say = progress or (lambda _message: None)
+    work_dir = Path(work_dir).resolve()
+    settings = Settings(
+        export_root=str(export_root),
+        landing_dir=work_dir / "landing",
+        warehouse=work_dir / "warehouse.duckdb",
+        reports_dir=work_dir / "reports",
+        window_days=window_days,
+    )
+    result = ReplayResult(warehouse=settings.warehouse, reports_dir=settings.reports_dir)
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        started = time.monotonic()
+        landed = pull_drop(settings.export_root, day, settings.landing_dir)
+        validate_drop(landed, settings.landing_dir)
+        run_dbt(settings, day)
+        outputs = write_campaign_outputs(settings.warehouse, day, settings.reports_dir)
+        elapsed = time.monotonic() - started
+        result.outputs.append(outputs)
+        result.seconds_per_day.append(round(elapsed, 1))
+        say(f"replay {day}: {outputs.campaigns} campaign(s), {outputs.accounts} account(s), {elapsed:.1f}s")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m flows.detection.replay", description=__doc__.splitlines()[0])
+    parser.add_argument("--exports", required=True)
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--start", type=date.fromisoformat, required=True)
+    parser.add_argument("--days", type=int, required=True)
+    parser.add_argument("--window-days", type=int, default=7)
+    parser.add_argument("--labels", type=Path, help="labels folder: print the evaluation at the end")
+    args = parser.parse_args(argv)
+    result = replay(
+        args.exports, args.work, args.start, args.days, window_days=args.window_days,
+        progress=lambda m: print(m, file=sys.stderr, flush=True),
+    )
+    if args.labels:
+        from flows.detection.evaluate import evaluate, format_report
+
+        print(format_report(evaluate(args.labels, result.reports_dir, warehouse=result.warehouse)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
