@@ -20,8 +20,8 @@ from flows.deliver import build_message, deliver
 from flows.locking import warehouse_writer
 from flows.pull import LandedDrop, pull_drop
 from flows.quality import GateResult, run_quality_gate
-from flows.report.digest_data import load_digest_data
-from flows.report.render import render_digest
+from flows.report.digest import render_digest, render_quality_alert
+from flows.report.digest_data import DigestData, load_digest_data
 from flows.settings import Settings
 from flows.transform import DbtRunSummary, run_dbt
 from flows.validate import ValidationResult, validate_drop
@@ -89,16 +89,25 @@ def check_quality(settings: Settings, run_date: date) -> GateResult:
 
 
 @task
-def render_digest_pdf(
+def gather_digest_data(
     settings: Settings, run_date: date, validation: ValidationResult, gate: GateResult
-) -> Path:
-    data = load_digest_data(
+) -> DigestData:
+    return load_digest_data(
         settings.warehouse.resolve(),
         run_date,
         validation=validation.to_dict(),
         gate=gate.to_dict(),
     )
-    return render_digest(data, settings.reports_dir / run_date.isoformat(), settings.tlp)
+
+
+@task
+def render_digest_pdf(settings: Settings, data: DigestData) -> Path:
+    return render_digest(data, settings.reports_dir / data.run_date.isoformat(), settings.tlp)
+
+
+@task
+def render_alert_pdf(settings: Settings, data: DigestData) -> Path:
+    return render_quality_alert(data, settings.reports_dir / data.run_date.isoformat(), settings.tlp)
 
 
 @task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_on_io)
@@ -146,18 +155,20 @@ def run_one_day(settings: Settings, run_date: date) -> RunSummary:
         landed = pull(settings, run_date)
         validation = validate(settings, landed)
         dbt_summary = transform(settings, run_date)
+        # Readers stay under the lock too: staging holds only this date until the next run's
+        # dbt build, and a concurrent writer would make read-only opens fail.
+        gate = check_quality(settings, run_date)
+        data = gather_digest_data(settings, run_date, validation, gate)
     summary.rows_read = validation.requests_read
     summary.rows_kept = validation.requests_kept
-    summary.rows_quarantined = validation.quarantined_total
+    summary.rows_quarantined = validation.requests_quarantined
     summary.quarantine = validation.messages()
     summary.dbt_nodes = dbt_summary.nodes
-
-    gate = check_quality(settings, run_date)
     summary.gate_passed = gate.passed
     summary.gate_failures = list(gate.critical_failures)
 
     if gate.passed:
-        digest = render_digest_pdf(settings, run_date, validation, gate)
+        digest = render_digest_pdf(settings, data)
         summary.reports.append(str(digest))
         summary.delivered.append(
             send(
@@ -169,6 +180,8 @@ def run_one_day(settings: Settings, run_date: date) -> RunSummary:
             )
         )
     else:
+        alert = render_alert_pdf(settings, data)
+        summary.reports.append(str(alert))
         body = "\n".join(
             [
                 f"The quality gate failed for {run_date.isoformat()}; no threat report was sent.",
@@ -181,7 +194,7 @@ def run_one_day(settings: Settings, run_date: date) -> RunSummary:
                 settings,
                 f"distillwatch DATA-QUALITY ALERT {run_date.isoformat()}",
                 body,
-                [],
+                [alert],
                 name=f"{run_date.isoformat()}-quality-alert",
             )
         )

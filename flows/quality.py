@@ -179,22 +179,6 @@ def staging_totals(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, 
     return {name: int(value) for name, value in zip(STAGING_TOTALS, row)}
 
 
-def staging_check(params: Mapping[str, Any]) -> CheckResult:
-    """The gate's own critical row: staging holds the run date, so the marts can be reconciled."""
-    requests = params["staging_requests"]
-    readable = not isinstance(requests, Unavailable)
-    return CheckResult(
-        suite=STAGING_VIEW,
-        expectation="rows for the run date",
-        check="freshness",
-        column="",
-        severity="critical",
-        success=readable,
-        observed=str(requests) if readable else f"{requests.reason}; mart reconciliation skipped",
-        expected=">= 1",
-    )
-
-
 def volume_baseline(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, Any]:
     """Median daily requests and active accounts over the trailing days, from the mart itself.
 
@@ -310,6 +294,22 @@ class GateResult:
             "warnings": self.warnings,
             "checks": self.rows(),
         }
+
+
+def staging_check(params: Mapping[str, Any]) -> CheckResult:
+    """The gate's own critical row: staging holds the run date, so the marts can be reconciled."""
+    requests = params["staging_requests"]
+    readable = not isinstance(requests, Unavailable)
+    return CheckResult(
+        suite=STAGING_VIEW,
+        expectation="rows for the run date",
+        check="freshness",
+        column="",
+        severity="critical",
+        success=readable,
+        observed=str(requests) if readable else f"{requests.reason}; mart reconciliation skipped",
+        expected=">= 1",
+    )
 
 
 # --- the gate ----------------------------------------------------------------------------------

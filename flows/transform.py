@@ -144,11 +144,31 @@ def _invoke(settings: Settings, args: list[str], run_date: date | None) -> DbtRu
     settings.warehouse.resolve().parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with _dbt_environment(settings):
-        if _in_prefect_run():
-            result = _invoke_with_prefect(args, target_path)
-        else:
-            result = _invoke_plain(args, target_path)
+        try:
+            if _in_prefect_run():
+                result = _invoke_with_prefect(args, target_path)
+            else:
+                result = _invoke_plain(args, target_path)
+        finally:
+            release_duckdb()
     return _summarize(result, args[0], run_date, time.monotonic() - started, target_path)
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB database that dbt-duckdb keeps open in this process after a run.
+
+    dbt runs in-process (so each node is a Prefect task); its adapter caches one DuckDB
+    instance per process. Left open, it blocks the read-only connections of the quality gate
+    and the reports ("different configuration than existing connections"), and it would hold
+    the file lock against the next run in another process.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        if environment is not None:
+            environment.close()
+            DuckDBConnectionManager._ENV = None
 
 
 def _in_prefect_run() -> bool:

@@ -13,7 +13,7 @@
 {%- endmacro %}
 
 {% macro duckdb__count_where(condition) -%}
-  count_if({{ condition }})
+  cast(count_if({{ condition }}) as {{ dbt.type_bigint() }})
 {%- endmacro %}
 
 

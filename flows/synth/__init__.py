@@ -8,7 +8,7 @@ Modules, by what they hold:
 
 | module | holds |
 |---|---|
-| `generate` | `generate()` and `SynthSummary`: the run, day by day |
+| `run` | `generate()` and `SynthSummary`: the run, day by day |
 | `scenarios` | `SCENARIOS`, `PRESETS`, case sizes and scaling |
 | `population` | ordinary organisations and accounts and their behaviour |
 | `hard_cases` | benign look-alikes: enterprise, university, eval company, reseller, early adopters |
@@ -25,7 +25,7 @@ Modules, by what they hold:
 `docs/synthetic-data.md` describes the scenarios, tactics and their ranges, and labels.
 """
 
-from flows.synth.generate import MAX_PART_ROWS, DaySummary, SynthSummary, generate
+from flows.synth.run import MAX_PART_ROWS, DaySummary, SynthSummary, generate
 from flows.synth.labels import CampaignSummary
 from flows.synth.scenarios import CASES, PRESETS, SCENARIOS, Preset
 

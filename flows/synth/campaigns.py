@@ -54,7 +54,6 @@ from flows.synth.cohort import (
     cdf_rows,
 )
 from flows.synth.context import (
-    DAY_US,
     BuildContext,
     CaseSize,
     company_name,
@@ -118,7 +117,7 @@ KIND_SPECS: dict[str, KindSpec] = {
     "campaign_agentic": KindSpec(
         "campaign_agentic", ("agentic_reasoning", "tool_use"),
         ("agentic_coding", "computer_use", "computer_vision", "data_analysis", "tool_use", "agentic_reasoning"), 3,
-        start=Range(0.25, 0.45), templates=Range(60, 300), cot=Range(0.15, 0.45), grader=Range(0.02, 0.1),
+        start=Range(0.2, 0.4), templates=Range(60, 300), cot=Range(0.15, 0.45), grader=Range(0.02, 0.1),
         thinking_p=Range(0.3, 0.8), thinking_mult=Range(1.0, 2.5), tools_add=Range(10, 35), batch_share=Range(0.0, 0.2),
     ),
     "campaign_coding": KindSpec(
@@ -128,7 +127,7 @@ KIND_SPECS: dict[str, KindSpec] = {
     ),
     "campaign_proxy_network": KindSpec(
         "campaign_proxy_network", ("coding", "reasoning", "agentic_coding"), ("tool_use", "reasoning", "coding"), 1,
-        start=Range(-0.4, 0.2), templates=Range(40, 200), cot=Range(0.4, 0.8), grader=Range(0.0, 0.1),
+        start=Range(-0.4, 0.2), templates=Range(10, 60), cot=Range(0.4, 0.8), grader=Range(0.0, 0.1),
         thinking_p=Range(0.4, 0.9), thinking_mult=Range(1.0, 3.0), tools_add=Range(0, 8), batch_share=Range(0.0, 0.0),
     ),
 }
@@ -158,6 +157,7 @@ class Common:
     free_mail: Range = Range(0.3, 0.8)
     operation_domains: Range = Range(3, 12)
     no_verification: Range = Range(0.2, 0.6)
+    standard_signup: Range = Range(0.05, 0.25)  # the rest: education / research / startup
     exit_pool: Range = Range(150, 2500)
     proxy_share: Range = Range(0.4, 0.9)
     live_exits: Range = Range(20, 300)
@@ -244,7 +244,8 @@ def _rows(
     sizes = rng.integers(1, per_org + 1, n)
     org = np.repeat(np.arange(n), sizes)[:n]  # consecutive accounts (same wave) share an org
     n_orgs = int(org[-1]) + 1 if n else 0
-    pathways = rng.dirichlet([3.0, 2.0, 3.0, 1.0])  # education, research, startup, standard
+    standard = COMMON.standard_signup.draw(rng)
+    pathways = np.append(rng.dirichlet([3.0, 2.0, 3.0]) * (1 - standard), standard)  # edu, research, startup, std
     org_pathway = rng.choice(
         [PATHWAY["education"], PATHWAY["research"], PATHWAY["startup"], PATHWAY["standard"]], size=n_orgs, p=pathways
     )
@@ -336,7 +337,8 @@ def _harvesting(
         grader_add=np.full(n, spec.grader.draw(rng)),
         tpl_fresh_p=np.full(n, COMMON.fresh_templates.draw(rng)),
         tpl_salt=np.full(n, rng.integers(0, 2**62, dtype=np.uint64)),
-        tpl_pool=np.full(n, spec.templates.draw_log(rng), dtype=np.uint64),
+        # at tiny scales the pool shrinks so that each template is still sent dozens of times
+        tpl_pool=np.full(n, max(5, min(spec.templates.draw_log(rng), int(daily.sum() / 40))), dtype=np.uint64),
         tpl_skew=COMMON.template_skew.draw(rng),
         sys_p=np.full(n, COMMON.system_prompt.draw(rng)),
         sys_salt=np.full(n, rng.integers(0, 2**62, dtype=np.uint64)),

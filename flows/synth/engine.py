@@ -90,7 +90,7 @@ class RequestCodes:
 
     ts: np.ndarray  # int64 µs
     acct: np.ndarray  # int64 global account index
-    key_slot: np.ndarray  # int64
+    key_slot: np.ndarray  # int8
     model: np.ndarray  # int8 index into lineup.names
     channel: np.ndarray  # int8
     cap: np.ndarray  # int8
@@ -105,7 +105,7 @@ class RequestCodes:
     sys: np.ndarray  # uint64
     sys_valid: np.ndarray  # bool
     prefix: np.ndarray  # int64 prefix code
-    entry: np.ndarray  # int64 network entry
+    entry: np.ndarray  # int32 network entry
     sdk: np.ndarray  # int16 index into SDKS
     status: np.ndarray  # int8
 
@@ -114,6 +114,11 @@ class RequestCodes:
 
     def take(self, index: np.ndarray | slice) -> RequestCodes:
         return RequestCodes(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    def reorder(self, order: np.ndarray) -> None:
+        """Permute all columns in place, one at a time (peak memory: one extra column)."""
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name)[order])
 
     @staticmethod
     def concat(parts: list[RequestCodes]) -> RequestCodes:
@@ -234,7 +239,7 @@ def draw_cohort_day(cohort: Cohort, world: World, d: int) -> RequestCodes | None
     channel = categorical(b.channel_cdf, idx, rng.random(n))
     sdk = np.where(channel == CHANNEL["cloud_partner"], b.sdk_cloud[idx], b.sdk_api[idx]).astype(np.int16)
     sdk[channel == CHANNEL["console"]] = 0  # the console is a web app: no client library string
-    key_slot = (b.n_keys[idx] * rng.random(n) ** 2).astype(np.int64)
+    key_slot = (b.n_keys[idx] * rng.random(n) ** 2).astype(np.int8)
 
     fresh = rng.random(n) < b.tpl_fresh_p[idx]
     rank = (b.tpl_pool[idx] * rng.random(n) ** b.tpl_skew).astype(np.uint64)
@@ -285,7 +290,7 @@ def draw_cohort_day(cohort: Cohort, world: World, d: int) -> RequestCodes | None
         sys=sys,
         sys_valid=sys_valid,
         prefix=prefix.astype(np.int64),
-        entry=entry.astype(np.int64),
+        entry=entry.astype(np.int32),
         sdk=sdk,
         status=status,
     )
@@ -297,7 +302,9 @@ def draw_day(cohorts: list[Cohort], world: World, d: int) -> RequestCodes | None
     if not parts:
         return None
     day = RequestCodes.concat(parts)
-    return day.take(np.argsort(day.ts, kind="stable"))
+    parts.clear()
+    day.reorder(np.argsort(day.ts, kind="stable"))
+    return day
 
 
 _STRINGS = {

@@ -27,7 +27,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from flows.synth.catalog import CAP, COUNTRY_CODES, COUNTRY_INDEX, DIURNAL_NAMES, SDKS
+from flows.synth.catalog import CAP, COUNTRY_INDEX, DIURNAL_NAMES, SDKS
 from flows.synth.cohort import (
     PATHWAY,
     VERIFICATION,
@@ -310,11 +310,13 @@ def reseller(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
     rng = ctx.rng("case", "reseller")
     n = size.accounts
     country = str(rng.choice(["US", "SG", "GB", "DE", "NL"]))
-    pop = ordinary_population(ctx, "reseller-customers", n, size.requests_per_day, mix=OrgMix(0.6, 0.4, 0),
+    # each end customer is one account in its own organisation: a person or a small business
+    pop = ordinary_population(ctx, "reseller-customers", n, size.requests_per_day, mix=OrgMix(1, 0, 0),
                               kind="benign_reseller", case="reseller")
     card = hex_digest(rng, 1)[0]
     rows = replace(
         pop.rows,
+        org_names=[company_name(rng) if rng.random() < 0.4 else name for name in pop.rows.org_names],
         pathway=np.full(n, PATHWAY["reseller"], dtype=np.int8),
         verification=np.full(n, VERIFICATION["email"], dtype=np.int8),
         billing_country=np.full(n, COUNTRY_INDEX[country], dtype=np.int16),

@@ -21,7 +21,6 @@ import numpy as np
 import pyarrow as pa
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-_NIBBLE_SHIFTS = np.arange(60, -1, -4, dtype=np.uint64)
 _C1 = np.uint64(0x9E3779B97F4A7C15)
 _C2 = np.uint64(0xBF58476D1CE4E5B9)
 _C3 = np.uint64(0x94D049BB133111EB)
@@ -69,7 +68,11 @@ def hex_strings(prefix: str, values: np.ndarray, valid: np.ndarray | None = None
     width = head.shape[0] + 16
     chars = np.empty((n, width), dtype=np.uint8)
     chars[:, : head.shape[0]] = head
-    chars[:, head.shape[0] :] = _HEX[(values[:, None] >> _NIBBLE_SHIFTS) & np.uint64(0xF)]
+    # big-endian bytes -> two hex digits each (uint8 temporaries only: n x 8 bytes)
+    raw = values.astype(">u8").view(np.uint8).reshape(n, 8)
+    digits = chars[:, head.shape[0] :]
+    digits[:, 0::2] = _HEX[raw >> 4]
+    digits[:, 1::2] = _HEX[raw & 0xF]
     if valid is None:
         offsets = np.arange(n + 1, dtype=np.int32) * np.int32(width)
         return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars.ravel()))

@@ -180,9 +180,9 @@ def ordinary_population(
         [
             rng.choice([PATHWAY["standard"], PATHWAY["education"], PATHWAY["research"], PATHWAY["startup"]],
                        size=n_accounts, p=[0.88, 0.06, 0.02, 0.04]),
-            rng.choice([PATHWAY["standard"], PATHWAY["startup"], PATHWAY["research"]], size=n_accounts, p=[0.6, 0.35, 0.05]),
+            rng.choice([PATHWAY["standard"], PATHWAY["startup"], PATHWAY["research"]], size=n_accounts, p=[0.7, 0.25, 0.05]),
         ],
-        rng.choice([PATHWAY["enterprise"], PATHWAY["standard"], PATHWAY["startup"]], size=n_accounts, p=[0.6, 0.3, 0.1]),
+        rng.choice([PATHWAY["enterprise"], PATHWAY["standard"], PATHWAY["startup"]], size=n_accounts, p=[0.6, 0.35, 0.05]),
     )
     # the same organisation signed up one way: take the pathway of its first account
     first_of_org = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -245,8 +245,8 @@ def ordinary_population(
     ).astype(np.int8)
 
     # --- content -----------------------------------------------------------------------
-    org_mix = dirichlet_rows(rng, np.tile(3.0 * BENIGN_CAPABILITY_MIX + 0.02, (n_orgs, 1)))
-    concentration = np.where(app, 2.0, 20.0)[:, None]
+    org_mix = dirichlet_rows(rng, np.tile(8.0 * BENIGN_CAPABILITY_MIX + 0.02, (n_orgs, 1)))
+    concentration = np.where(app, 4.0, 20.0)[:, None]  # an app does one or two things
     capability = dirichlet_rows(rng, concentration * org_mix[org] + 0.01)
     org_salt = rng.integers(0, 2**62, n_orgs, dtype=np.uint64)
     own_salt = rng.integers(0, 2**62, n_accounts, dtype=np.uint64)

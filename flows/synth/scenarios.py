@@ -23,7 +23,7 @@ from flows.synth.cohort import Cohort
 from flows.synth.context import BuildContext, CaseSize
 from flows.synth.labels import CampaignInfo
 
-Builder = Callable[[BuildContext, CaseSize], "list[Cohort] | tuple[list[Cohort], CampaignInfo]"]
+Builder = Callable[[BuildContext, CaseSize], list[Cohort] | tuple[list[Cohort], CampaignInfo]]
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,7 @@
+{#-
+  The largest daily aggregate (about one row per request for organic traffic, far fewer for
+  template-driven harvesting), so it carries no organization_id: join fct_account_daily for it.
+-#}
 with
 
 requests as (
@@ -12,7 +16,6 @@ aggregated as (
     select
         activity_date,
         account_id,
-        organization_id,
         prompt_template_hash,
 
         count(*) as requests,
@@ -24,7 +27,7 @@ aggregated as (
         {{ sum_bigint('total_tokens') }} as total_tokens
 
     from requests
-    group by activity_date, account_id, organization_id, prompt_template_hash
+    group by activity_date, account_id, prompt_template_hash
 
 )
 

@@ -54,12 +54,15 @@ activity as (
 templates as (
 
     select
-        activity_date,
-        organization_id,
-        count(distinct prompt_template_hash) as distinct_prompt_templates
+        accounts_daily.activity_date,
+        accounts_daily.organization_id,
+        count(distinct account_templates.prompt_template_hash) as distinct_prompt_templates
 
     from account_templates
-    group by activity_date, organization_id
+    inner join accounts_daily
+        on account_templates.activity_date = accounts_daily.activity_date
+        and account_templates.account_id = accounts_daily.account_id
+    group by accounts_daily.activity_date, accounts_daily.organization_id
 
 ),
 

@@ -97,13 +97,15 @@ def generate(
     requests_per_day: int | None = None,
     progress: Callable[[str], None] | None = None,
     storage_options: dict | None = None,
+    max_part_rows: int = MAX_PART_ROWS,
 ) -> SynthSummary:
     """Write `days` daily drops from `start` under export root `out`, labels under `labels_dir`.
 
     `scenario` is `all` or one named case (see `SCENARIOS`), always on top of ordinary
     traffic; `preset` picks case sizes (see `PRESETS`; `days` is still the caller's);
     `scale` multiplies accounts and volumes; `requests_per_day` instead sets the scale so an
-    average day has about that many requests.
+    average day has about that many requests. `storage_options` go to fsspec (e.g. an S3
+    endpoint); `max_part_rows` caps the rows of one request part.
     """
     if days < 1:
         raise ValueError(f"days must be at least 1, not {days}")
@@ -137,7 +139,7 @@ def generate(
         active |= created_day == d
         seen |= active
         snapshot = book.accounts.take(pa.array(np.flatnonzero(active)))
-        manifest = write_drop(out, day, day_parts(codes, world, d, MAX_PART_ROWS), snapshot, storage_options)
+        manifest = write_drop(out, day, day_parts(codes, world, d, max_part_rows), snapshot, storage_options)
         n_requests = 0 if codes is None else len(codes)
         summaries.append(DaySummary(day, n_requests, snapshot.num_rows, len(manifest.request_parts)))
         say(f"synth: {day}: {n_requests:,} requests, {snapshot.num_rows:,} accounts, {len(manifest.request_parts)} part(s)")

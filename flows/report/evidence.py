@@ -1,0 +1,863 @@
+"""Everything a threat report on one campaign needs, as plain values read from the warehouse.
+
+`load_campaign_evidence` reads one campaign of one run date; the PDF template, the ATLAS
+mapping (`atlas`), the indicator list (`indicators`) and the STIX bundle (`stix_bundle`) all
+work from the `CampaignEvidence` it returns and never touch the warehouse themselves.
+
+Where the figures come from (all aggregation in DuckDB SQL, warehouse opened read-only):
+
+- the campaign row: `fct_campaigns` (status, score, confidence, first/last seen, verdict) and
+  its signals `fct_campaign_signals`, both for the run date;
+- the campaign's accounts: `fct_campaign_accounts` for the run date; a dormant campaign carried
+  from earlier days has no listed accounts there, so its last known accounts are read from
+  `int_detection_campaign_identity` (identifier_kind = 'account') instead;
+- everything per period (requests, tokens, models, capability mix, networks, templates, the
+  daily series) from the daily marts and intermediate aggregates of those accounts over
+  **first_seen .. run_date**. These are the campaign's whole life, so they can be larger than
+  the detection-window figures of `fct_campaigns` that the digest shows;
+- account attributes (organization, pathway, verification, creation time, payment, e-mail
+  domain) from `dim_accounts`, names from `dim_organizations`.
+
+Values from the data are never formatted into SQL: table names come from the catalog (quoted),
+every value is a bound parameter, and the account list is registered as an Arrow table.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+log = logging.getLogger("distillwatch.report")
+
+TOP_ACCOUNTS = 25
+TOP_NETWORKS = 25
+MAX_DEDICATED_PREFIXES = 500
+LINKS_PER_KIND = 10
+CREATION_BURST_MIN_ACCOUNTS = 2
+# A hosting/proxy prefix is "dedicated" to the campaign when the campaign holds at least this
+# share of every account seen on it in the period (mirrors detection_dedicated_share). Only
+# dedicated prefixes are worth blocking: a shared cloud NAT also carries unrelated customers.
+DEDICATED_SHARE = 0.5
+# Network kinds that may link accounts or be blocked; ISP, mobile, campus and office networks
+# are shared by unrelated people by design.
+CONCEALING_ASN_TYPES = ("hosting", "proxy")
+STATUS_ORDER = ("new", "growing", "active", "dormant")
+
+# Detection's identifier kinds → the names the report uses.
+LINK_KINDS = ("payment_fingerprint", "prompt_template", "system_prompt", "ip_prefix", "email_domain")
+
+
+@dataclass(frozen=True)
+class Tokens:
+    input: int
+    output: int
+    thinking: int
+    total: int
+
+
+@dataclass(frozen=True)
+class ModelUse:
+    model: str
+    requests: int
+    output_tokens: int
+
+
+@dataclass(frozen=True)
+class CapabilityUse:
+    capability: str
+    requests: int
+    share: float  # of the campaign's requests
+    platform_share: float | None  # of all platform requests over the same period
+    lift: float | None  # share / platform_share
+
+
+@dataclass(frozen=True)
+class Count:
+    """One value of a categorical attribute (pathway, channel, verification) and how many."""
+
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DayRequests:
+    day: date
+    requests: int
+
+
+@dataclass(frozen=True)
+class ModelRelease:
+    model: str
+    released_at: datetime
+
+
+@dataclass(frozen=True)
+class LinkingIdentifier:
+    """An identifier two or more of the campaign's accounts share."""
+
+    kind: str  # one of LINK_KINDS
+    value: str  # untrusted text (hashes, prefixes, domains as exported)
+    accounts: int  # campaign accounts using it
+    organizations: int
+    platform_accounts: int  # all accounts using it over the period (campaign ones included)
+
+    @property
+    def is_dedicated(self) -> bool:
+        """Mostly the campaign's: a popular public template or a university's e-mail domain is
+        shared by the campaign *and* many unrelated customers, and proves nothing."""
+        return self.platform_accounts > 0 and self.accounts >= DEDICATED_SHARE * self.platform_accounts
+
+
+@dataclass(frozen=True)
+class PrefixUse:
+    ip_prefix: str
+    asn: int | None
+    asn_type: str | None
+    requests: int
+    accounts: int  # campaign accounts seen on the prefix in the period
+    platform_accounts: int  # all accounts seen on it in the period (campaign ones included)
+
+    @property
+    def is_concealing(self) -> bool:
+        return self.asn_type in CONCEALING_ASN_TYPES
+
+    @property
+    def is_dedicated(self) -> bool:
+        return self.platform_accounts > 0 and self.accounts >= DEDICATED_SHARE * self.platform_accounts
+
+
+@dataclass(frozen=True)
+class NetworkUse:
+    asn: int
+    asn_type: str | None
+    prefixes: int
+    requests: int
+    accounts: int
+
+
+@dataclass(frozen=True)
+class CreationBurst:
+    day: date
+    accounts: int
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    family: str | None  # harvesting / concealment / farming
+    value: float | None  # None: not measurable for this campaign
+    threshold: float | None
+    direction: str | None  # ">=" or "<=": which side of the threshold fires
+    points: float
+    max_points: float | None
+    description: str | None
+
+    @property
+    def fired(self) -> bool:
+        return self.points > 0
+
+
+@dataclass(frozen=True)
+class TopAccount:
+    account_id: str
+    organization_id: str
+    organization_name: str | None  # typed by the customer: untrusted text
+    requests: int  # over the campaign period
+    score: float | None  # the account's own points (None: carried, not scored today)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str  # confirmed / false_positive
+    analyst: str | None
+    verdict_date: date | None
+
+
+@dataclass(frozen=True)
+class CampaignEvidence:
+    """One campaign on one run date. Every collection is a tuple in a fixed order, so the same
+    warehouse gives the same evidence (and the same STIX bundle, byte for byte)."""
+
+    campaign_id: str
+    run_date: date
+    status: str  # new / active / growing / dormant
+    score: float | None
+    confidence: str | None  # low / moderate / high
+    confidence_statement: str | None
+    first_seen: date
+    last_seen: date
+    accounts: int
+    organizations: int
+    requests: int  # one request is one prompt/response exchange
+    tokens: Tokens
+    cot_elicitation_requests: int
+    grader_prompt_requests: int
+    proxy_requests: int
+    hosting_requests: int
+    ip_prefixes: int  # distinct client prefixes over the period (the lists below are cut)
+    models: tuple[ModelUse, ...]
+    capabilities: tuple[CapabilityUse, ...]
+    signup_pathways: tuple[Count, ...]
+    access_channels: tuple[Count, ...]  # empty when the warehouse has no channel aggregate
+    verification_levels: tuple[Count, ...]
+    daily: tuple[DayRequests, ...]
+    model_releases: tuple[ModelRelease, ...]
+    linking: tuple[LinkingIdentifier, ...]
+    infrastructure: tuple[PrefixUse, ...]  # top prefixes by requests, every network kind
+    # Every hosting/proxy prefix dedicated to the campaign (up to MAX_DEDICATED_PREFIXES): the
+    # block list. A campaign rotating hundreds of prefixes has most of them outside the top.
+    dedicated_prefixes: tuple[PrefixUse, ...]
+    networks: tuple[NetworkUse, ...]
+    creation_bursts: tuple[CreationBurst, ...]
+    signals: tuple[Signal, ...]
+    top_accounts: tuple[TopAccount, ...]
+    verdict: Verdict | None
+
+    def signal(self, name: str) -> Signal | None:
+        return next((s for s in self.signals if s.name == name), None)
+
+    def fired(self, *names: str) -> bool:
+        """Whether any of the named signals earned points."""
+        return any(s.fired for s in self.signals if s.name in names)
+
+    def linking_of(self, kind: str) -> tuple[LinkingIdentifier, ...]:
+        return tuple(link for link in self.linking if link.kind == kind)
+
+    @property
+    def concealing_share(self) -> float | None:
+        """Share of requests from proxy or hosting networks."""
+        if self.requests <= 0:
+            return None
+        return (self.proxy_requests + self.hosting_requests) / self.requests
+
+    @property
+    def period_days(self) -> int:
+        return (self.run_date - self.first_seen).days + 1
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def list_campaigns(warehouse: Path, run_date: date) -> list[str]:
+    """Campaign ids reported on `run_date` (new, growing, active, dormant; then by score).
+
+    Empty when detection has not run (no `fct_campaigns`): nothing to report is a state,
+    not an error. False positives never appear (detection drops them from the mart).
+    """
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        table = _Catalog(con).get("fct_campaigns")
+        if table is None:
+            return []
+        order = ", ".join(f"'{s}'" for s in STATUS_ORDER)  # constants, not data
+        rows = con.execute(
+            f"""
+            select campaign_id from {table}
+            where activity_date = ?
+            order by coalesce(list_position([{order}], status), 99), score desc nulls last,
+                     campaign_id
+            """,
+            [run_date],
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def load_campaign_evidence(warehouse: Path, run_date: date, campaign_id: str) -> CampaignEvidence:
+    """Read one campaign's evidence for `run_date`; LookupError if it is not reported that day."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        t = _Catalog(con)
+        head = _campaign_row(con, t, run_date, campaign_id)
+        first_seen = _as_date(head["first_seen"]) or run_date
+        last_seen = _as_date(head["last_seen"]) or first_seen
+        members = _members(con, t, run_date, campaign_id)
+        con.register("campaign_members", pa.table({"account_id": pa.array(members, pa.string())}))
+        period = [first_seen, run_date]
+        totals = _totals(con, t, period)
+        return CampaignEvidence(
+            campaign_id=campaign_id,
+            run_date=run_date,
+            status=str(head["status"]),
+            score=_float_or_none(head["score"]),
+            confidence=None if head["confidence"] is None else str(head["confidence"]),
+            confidence_statement=_str_or_none(head["confidence_statement"]),
+            first_seen=first_seen,
+            last_seen=max(last_seen, first_seen),
+            accounts=len(members),
+            organizations=_organizations(con, t),
+            requests=totals["requests"],
+            tokens=Tokens(
+                input=totals["input_tokens"],
+                output=totals["output_tokens"],
+                thinking=totals["thinking_tokens"],
+                total=totals["total_tokens"],
+            ),
+            cot_elicitation_requests=totals["cot_elicitation_requests"],
+            grader_prompt_requests=totals["grader_prompt_requests"],
+            proxy_requests=totals["proxy_requests"],
+            hosting_requests=totals["hosting_requests"],
+            ip_prefixes=_distinct_prefixes(con, t, period),
+            models=_models(con, t, period),
+            capabilities=_capabilities(con, t, period),
+            signup_pathways=_account_counts(con, t, "signup_pathway"),
+            access_channels=_access_channels(con, t, period),
+            verification_levels=_account_counts(con, t, "verification"),
+            daily=_daily(con, t, period),
+            model_releases=_model_releases(con, t, period),
+            linking=_linking(con, t, period),
+            infrastructure=_prefixes(con, t, period, dedicated_only=False),
+            dedicated_prefixes=_prefixes(con, t, period, dedicated_only=True),
+            networks=_networks(con, t, period),
+            creation_bursts=_creation_bursts(con, t),
+            signals=_signals(con, t, run_date, campaign_id),
+            top_accounts=_top_accounts(con, t, period, run_date, campaign_id),
+            verdict=_verdict(head),
+        )
+
+
+class _Catalog:
+    """Qualified, quoted names of the warehouse's tables (schema `main` first) and their columns.
+
+    Names come from the catalog, never from data, so formatting them into SQL is safe.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        rows = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where table_catalog = current_database() "
+            "order by table_schema = 'main' desc, table_schema, ordinal_position"
+        ).fetchall()
+        self._names: dict[str, str] = {}
+        self._schemas: dict[str, str] = {}
+        self.columns: dict[str, set[str]] = {}
+        for schema, name, column in rows:
+            if self._schemas.setdefault(name, schema) != schema:
+                continue
+            self._names[name] = f'"{schema}"."{name}"'
+            self.columns.setdefault(name, set()).add(column)
+
+    def get(self, name: str) -> str | None:
+        return self._names.get(name)
+
+    def __getitem__(self, name: str) -> str:
+        qualified = self._names.get(name)
+        if qualified is None:
+            raise LookupError(f"warehouse has no table {name!r}: has dbt built the marts?")
+        return qualified
+
+    def has(self, table: str, column: str) -> bool:
+        return column in self.columns.get(table, ())
+
+
+def _campaign_row(
+    con: duckdb.DuckDBPyConnection, t: _Catalog, run_date: date, campaign_id: str
+) -> dict[str, Any]:
+    wanted = (
+        "status", "score", "confidence", "confidence_statement", "first_seen", "last_seen",
+        "verdict", "verdict_analyst", "verdict_date",
+    )  # fmt: skip
+    # Optional columns read as NULL when absent, so an older mart still loads.
+    select = ", ".join(
+        f'"{c}"' if t.has("fct_campaigns", c) else f'null as "{c}"' for c in wanted
+    )
+    cursor = con.execute(
+        f"select {select} from {t['fct_campaigns']} where activity_date = ? and campaign_id = ?",
+        [run_date, campaign_id],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError(f"campaign {campaign_id!r} is not reported for {run_date.isoformat()}")
+    return dict(zip(wanted, row, strict=True))
+
+
+def _members(
+    con: duckdb.DuckDBPyConnection, t: _Catalog, run_date: date, campaign_id: str
+) -> list[str]:
+    rows = con.execute(
+        f"""
+        select distinct account_id from {t['fct_campaign_accounts']}
+        where activity_date = ? and campaign_id = ?
+        order by account_id
+        """,
+        [run_date, campaign_id],
+    ).fetchall()
+    identity = t.get("int_detection_campaign_identity")
+    if not rows and identity is not None:
+        # A dormant campaign carried from earlier days lists no accounts today; its last known
+        # accounts are on record in the identity state of the run date.
+        rows = con.execute(
+            f"""
+            select distinct identifier_value from {identity}
+            where activity_date = ? and campaign_id = ? and identifier_kind = 'account'
+            order by identifier_value
+            """,
+            [run_date, campaign_id],
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+# Every query below reads the accounts from the registered `campaign_members` table.
+
+
+def _totals(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> dict[str, int]:
+    names = (
+        "requests", "input_tokens", "output_tokens", "thinking_tokens", "total_tokens",
+        "cot_elicitation_requests", "grader_prompt_requests", "proxy_requests", "hosting_requests",
+    )  # fmt: skip
+    sums = ", ".join(f"coalesce(sum(d.{n}), 0)" for n in names)
+    row = con.execute(
+        f"""
+        select {sums}
+        from {t['fct_account_daily']} d
+        join campaign_members m using (account_id)
+        where d.activity_date between ? and ?
+        """,
+        period,
+    ).fetchone()
+    assert row is not None  # an aggregate without group by always returns one row
+    return {n: int(v) for n, v in zip(names, row, strict=True)}
+
+
+def _organizations(con: duckdb.DuckDBPyConnection, t: _Catalog) -> int:
+    row = con.execute(
+        f"""
+        select count(distinct a.organization_id)
+        from campaign_members m join {t['dim_accounts']} a using (account_id)
+        """
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _distinct_prefixes(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> int:
+    row = con.execute(
+        f"""
+        select count(distinct p.ip_prefix)
+        from {t['int_account_ip_prefix_daily']} p join campaign_members m using (account_id)
+        where p.activity_date between ? and ?
+        """,
+        period,
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _models(
+    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
+) -> tuple[ModelUse, ...]:
+    rows = con.execute(
+        f"""
+        select d.model, sum(d.requests) as requests, coalesce(sum(d.output_tokens), 0)
+        from {t['int_account_model_daily']} d join campaign_members m using (account_id)
+        where d.activity_date between ? and ?
+        group by d.model
+        order by requests desc, d.model
+        """,
+        period,
+    ).fetchall()
+    return tuple(ModelUse(str(model), int(req), int(out)) for model, req, out in rows)
+
+
+def _capabilities(
+    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
+) -> tuple[CapabilityUse, ...]:
+    rows = con.execute(
+        f"""
+        with campaign as (
+            select d.capability, sum(d.requests) as requests
+            from {t['int_account_capability_daily']} d join campaign_members m using (account_id)
+            where d.activity_date between ? and ?
+            group by d.capability
+        ),
+        platform as (
+            select capability, sum(requests) as requests
+            from {t['int_capability_daily']}
+            where activity_date between ? and ?
+            group by capability
+        )
+        select campaign.capability, campaign.requests,
+               campaign.requests / sum(campaign.requests) over () as share,
+               platform.requests / nullif((select sum(requests) from platform), 0) as platform_share
+        from campaign left join platform using (capability)
+        order by campaign.requests desc, campaign.capability
+        """,
+        period + period,
+    ).fetchall()
+    out = []
+    for capability, requests, share, platform_share in rows:
+        ps = _float_or_none(platform_share)
+        out.append(
+            CapabilityUse(
+                capability=str(capability),
+                requests=int(requests),
+                share=float(share),
+                platform_share=ps,
+                lift=float(share) / ps if ps else None,
+            )
+        )
+    return tuple(out)
+
+
+def _account_counts(
+    con: duckdb.DuckDBPyConnection, t: _Catalog, column: str
+) -> tuple[Count, ...]:
+    if column not in ("signup_pathway", "verification"):  # the column name is formatted in
+        raise ValueError(f"not an account attribute: {column}")
+    rows = con.execute(
+        f"""
+        select coalesce(a.{column}, 'unknown') as value, count(*) as n
+        from campaign_members m join {t['dim_accounts']} a using (account_id)
+        group by value
+        order by n desc, value
+        """
+    ).fetchall()
+    return tuple(Count(str(v), int(n)) for v, n in rows)
+
+
+def _access_channels(
+    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
+) -> tuple[Count, ...]:
+    # No daily aggregate by access channel exists yet; read it when it lands (account x
+    # access_channel x day with `requests`), otherwise the report shows "not available".
+    table = t.get("int_account_access_channel_daily")
+    if table is None:
+        return ()
+    rows = con.execute(
+        f"""
+        select d.access_channel, sum(d.requests) as requests
+        from {table} d join campaign_members m using (account_id)
+        where d.activity_date between ? and ?
+        group by d.access_channel
+        order by requests desc, d.access_channel
+        """,
+        period,
+    ).fetchall()
+    return tuple(Count(str(c), int(n)) for c, n in rows)
+
+
+def _daily(
+    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
+) -> tuple[DayRequests, ...]:
+    rows = con.execute(
+        f"""
+        with days as (
+            select cast(g.d as date) as activity_date
+            from generate_series(cast(? as date), cast(? as date), interval 1 day) as g(d)
+        ),
+        totals as (
+            select d.activity_date, sum(d.requests) as requests
+            from {t['fct_account_daily']} d join campaign_members m using (account_id)
+            where d.activity_date between ? and ?
+            group by d.activity_date
+        )
+        select days.activity_date, coalesce(totals.requests, 0)
+        from days left join totals using (activity_date)
+        order by days.activity_date
+        """,
+        period + period,
+    ).fetchall()
+    return tuple(DayRequests(_as_date(d) or period[0], int(n)) for d, n in rows)
+
+
+def _model_releases(
+    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
+) -> tuple[ModelRelease, ...]:
+    table = t.get("stg_reference__model_releases")
+    if table is None:
+        return ()
+    try:
+        rows = con.execute(
+            f"""
+            select model, released_at from {table}
+            where released_at is not null
+              and cast(released_at as date) between ? and ?
+            order by released_at, model
+            """,
+            period,
+        ).fetchall()
+    except duckdb.IOException as exc:
+        # The staging view reads the landing zone's CSV; a moved landing dir loses the release
+        # markers on the timeline, not the report.
+        log.warning("model releases unavailable for the campaign timeline: %.200s", exc)
+        return ()
+    return tuple(ModelRelease(str(m), _as_utc(r)) for m, r in rows)
+
+
+def _linking(
+    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
+) -> tuple[LinkingIdentifier, ...]:
+    """Identifiers shared by 2+ of the campaign's accounts (up to LINKS_PER_KIND per kind, most
+    accounts first), each with how many accounts of the whole platform use it."""
+    free_mail = t.get("detection_free_email_domains")
+    free_mail_filter = (
+        f"and lower(trim(email_domain)) not in (select lower(trim(email_domain)) from {free_mail})"
+        if free_mail
+        else ""
+    )
+    # Per kind: (value, account_id, requests) over *all* accounts of the period.
+    bases = {
+        "payment_fingerprint": (
+            f"select payment_fingerprint as value, account_id, 0 as requests "
+            f"from {t['dim_accounts']} where payment_fingerprint is not null",
+            [],
+        ),
+        "email_domain": (
+            f"select lower(trim(email_domain)) as value, account_id, 0 as requests "
+            f"from {t['dim_accounts']} where email_domain like '%.%' {free_mail_filter}",
+            [],
+        ),
+        "prompt_template": (
+            f"select prompt_template_hash as value, account_id, requests "
+            f"from {t['int_account_template_daily']} where activity_date between ? and ?",
+            period,
+        ),
+        "system_prompt": (
+            f"select system_prompt_hash as value, account_id, requests "
+            f"from {t['int_account_system_prompt_daily']} "
+            f"where activity_date between ? and ? and system_prompt_hash is not null",
+            period,
+        ),
+        "ip_prefix": (
+            f"select ip_prefix as value, account_id, requests "
+            f"from {t['int_account_ip_prefix_daily']} "
+            f"where activity_date between ? and ? and asn_type in ('hosting', 'proxy')",
+            period,
+        ),
+    }
+    out: list[LinkingIdentifier] = []
+    for kind in LINK_KINDS:
+        base, params = bases[kind]
+        rows = con.execute(
+            f"""
+            with base as ({base}),
+            campaign as (
+                select b.value, count(distinct b.account_id) as accounts,
+                       count(distinct a.organization_id) as organizations,
+                       sum(b.requests) as requests
+                from base b
+                join campaign_members m using (account_id)
+                left join {t['dim_accounts']} a using (account_id)
+                group by b.value
+                having count(distinct b.account_id) >= 2
+                order by accounts desc, requests desc, b.value
+                limit {LINKS_PER_KIND}
+            ),
+            platform as (
+                select b.value, count(distinct b.account_id) as platform_accounts
+                from base b join campaign using (value)
+                group by b.value
+            )
+            select campaign.value, campaign.accounts, campaign.organizations,
+                   coalesce(platform.platform_accounts, campaign.accounts)
+            from campaign left join platform using (value)
+            order by campaign.accounts desc, campaign.requests desc, campaign.value
+            """,
+            params,
+        ).fetchall()
+        out.extend(LinkingIdentifier(kind, str(v), int(a), int(o), int(p)) for v, a, o, p in rows)
+    return tuple(out)
+
+
+def _prefixes(
+    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date], *, dedicated_only: bool
+) -> tuple[PrefixUse, ...]:
+    """The campaign's client prefixes with how many accounts of the whole platform used each:
+    the top TOP_NETWORKS by requests, or every dedicated hosting/proxy one."""
+    table = t["int_account_ip_prefix_daily"]
+    if dedicated_only:
+        kinds = ", ".join(f"'{k}'" for k in CONCEALING_ASN_TYPES)  # constants, not data
+        keep = (
+            f"where campaign.asn_type in ({kinds}) "
+            "and campaign.accounts >= ? * coalesce(platform.platform_accounts, campaign.accounts)"
+        )
+        limit, keep_params = MAX_DEDICATED_PREFIXES, [DEDICATED_SHARE]
+    else:
+        keep, limit, keep_params = "", TOP_NETWORKS, []
+    rows = con.execute(
+        f"""
+        with campaign as (
+            select d.ip_prefix, max(d.asn) as asn, max(d.asn_type) as asn_type,
+                   sum(d.requests) as requests, count(distinct d.account_id) as accounts
+            from {table} d join campaign_members m using (account_id)
+            where d.activity_date between ? and ?
+            group by d.ip_prefix
+        ),
+        platform as (
+            select d.ip_prefix, count(distinct d.account_id) as platform_accounts
+            from {table} d join campaign using (ip_prefix)
+            where d.activity_date between ? and ?
+            group by d.ip_prefix
+        )
+        select campaign.ip_prefix, campaign.asn, campaign.asn_type, campaign.requests,
+               campaign.accounts, coalesce(platform.platform_accounts, campaign.accounts)
+        from campaign left join platform using (ip_prefix)
+        {keep}
+        order by campaign.requests desc, campaign.ip_prefix
+        limit {limit}
+        """,
+        period + period + keep_params,
+    ).fetchall()
+    return tuple(
+        PrefixUse(
+            ip_prefix=str(prefix),
+            asn=None if asn is None else int(asn),
+            asn_type=None if asn_type is None else str(asn_type),
+            requests=int(req),
+            accounts=int(accounts),
+            platform_accounts=int(platform),
+        )
+        for prefix, asn, asn_type, req, accounts, platform in rows
+    )
+
+
+def _networks(
+    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
+) -> tuple[NetworkUse, ...]:
+    rows = con.execute(
+        f"""
+        select d.asn, max(d.asn_type), count(distinct d.ip_prefix), sum(d.requests) as requests,
+               count(distinct d.account_id)
+        from {t['int_account_ip_prefix_daily']} d join campaign_members m using (account_id)
+        where d.activity_date between ? and ? and d.asn is not null
+        group by d.asn
+        order by requests desc, d.asn
+        limit {TOP_NETWORKS}
+        """,
+        period,
+    ).fetchall()
+    return tuple(
+        NetworkUse(int(asn), None if kind is None else str(kind), int(p), int(r), int(a))
+        for asn, kind, p, r, a in rows
+    )
+
+
+def _creation_bursts(con: duckdb.DuckDBPyConnection, t: _Catalog) -> tuple[CreationBurst, ...]:
+    rows = con.execute(
+        f"""
+        select cast(a.created_at as date) as created_day, count(*) as n
+        from campaign_members m join {t['dim_accounts']} a using (account_id)
+        where a.created_at is not null
+        group by created_day
+        having count(*) >= ?
+        order by created_day
+        """,
+        [CREATION_BURST_MIN_ACCOUNTS],
+    ).fetchall()
+    return tuple(CreationBurst(_as_date(d) or date.min, int(n)) for d, n in rows)
+
+
+def _signals(
+    con: duckdb.DuckDBPyConnection, t: _Catalog, run_date: date, campaign_id: str
+) -> tuple[Signal, ...]:
+    table = t.get("fct_campaign_signals")
+    if table is None:
+        return ()
+    rows = con.execute(
+        f"""
+        select signal, family, value, threshold, direction, points, max_points, description
+        from {table}
+        where activity_date = ? and campaign_id = ?
+        order by signal_order, signal
+        """,
+        [run_date, campaign_id],
+    ).fetchall()
+    return tuple(
+        Signal(
+            name=str(name),
+            family=None if family is None else str(family),
+            value=_float_or_none(value),
+            threshold=_float_or_none(threshold),
+            direction=None if direction is None else str(direction),
+            points=float(points or 0),
+            max_points=_float_or_none(max_points),
+            description=None if description is None else str(description),
+        )
+        for name, family, value, threshold, direction, points, max_points, description in rows
+    )
+
+
+def _top_accounts(
+    con: duckdb.DuckDBPyConnection,
+    t: _Catalog,
+    period: list[date],
+    run_date: date,
+    campaign_id: str,
+) -> tuple[TopAccount, ...]:
+    orgs = t.get("dim_organizations")
+    name_join = f"left join {orgs} o on o.organization_id = a.organization_id" if orgs else ""
+    name_col = "o.organization_name" if orgs else "cast(null as varchar)"
+    rows = con.execute(
+        f"""
+        with volume as (
+            select d.account_id, sum(d.requests) as requests
+            from {t['fct_account_daily']} d join campaign_members m using (account_id)
+            where d.activity_date between ? and ?
+            group by d.account_id
+        ),
+        scores as (
+            select account_id, max(score) as score from {t['fct_campaign_accounts']}
+            where activity_date = ? and campaign_id = ?
+            group by account_id
+        )
+        select m.account_id, a.organization_id, {name_col}, coalesce(volume.requests, 0) as requests,
+               scores.score
+        from campaign_members m
+        left join {t['dim_accounts']} a using (account_id)
+        {name_join}
+        left join volume using (account_id)
+        left join scores using (account_id)
+        order by requests desc, m.account_id
+        limit {TOP_ACCOUNTS}
+        """,
+        [*period, run_date, campaign_id],
+    ).fetchall()
+    return tuple(
+        TopAccount(
+            account_id=str(account),
+            organization_id="" if org is None else str(org),
+            organization_name=None if name is None else str(name),
+            requests=int(requests),
+            score=_float_or_none(score),
+        )
+        for account, org, name, requests, score in rows
+    )
+
+
+def _verdict(head: dict[str, Any]) -> Verdict | None:
+    if head.get("verdict") is None:
+        return None
+    analyst = head.get("verdict_analyst")
+    return Verdict(
+        verdict=str(head["verdict"]),
+        analyst=None if analyst is None else str(analyst),
+        verdict_date=_as_date(head.get("verdict_date")),
+    )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _as_utc(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    return _as_utc(datetime.fromisoformat(str(value)))
+
