@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from flows.report.evidence import (
+    LINK_KINDS,
     CapabilityUse,
     Count,
     CreationBurst,
@@ -227,7 +228,8 @@ def test_series_models_capabilities(warehouse: Path) -> None:
     assert (coding.requests, coding.share) == (300, pytest.approx(300 / 350))
     assert coding.platform_share == pytest.approx(300 / 750)
     assert coding.lift == pytest.approx((300 / 350) / (300 / 750))
-    assert reasoning == CapabilityUse("reasoning", 50, pytest.approx(50 / 350), pytest.approx(50 / 750), pytest.approx(750 / 350))
+    approx = pytest.approx
+    assert reasoning == CapabilityUse("reasoning", 50, approx(50 / 350), approx(50 / 750), approx(750 / 350))
     assert [(r.model, r.released_at) for r in e.model_releases] == [("model-y", _utc(2026, 3, 9, 18))]
 
 
@@ -237,7 +239,10 @@ def test_accounts_pathways_and_bursts(warehouse: Path) -> None:
     assert e.verification_levels == (Count("email", 1), Count("none", 1))
     assert e.creation_bursts == (CreationBurst(date(2026, 3, 1), 2),)
     assert e.access_channels == ()  # no channel aggregate in this warehouse
-    top = [(a.account_id, a.organization_id, a.organization_name, a.requests, a.score) for a in e.top_accounts]
+    top = [
+        (a.account_id, a.organization_id, a.organization_name, a.requests, a.score)
+        for a in e.top_accounts
+    ]
     assert top == [("a1", "o1", HOSTILE_ORG, 300, 7.0), ("a2", "o2", "Second Org", 50, 5.0)]
 
 
@@ -255,7 +260,7 @@ def test_linking_identifiers(warehouse: Path) -> None:
     dedicated = {link.value for link in e.linking if link.is_dedicated}
     assert dedicated == {"pay-1", "t1", "s1", "203.0.113.0/24", "harvest.example"}
     kinds = [link.kind for link in e.linking]
-    assert kinds == sorted(kinds, key=["payment_fingerprint", "prompt_template", "system_prompt", "ip_prefix", "email_domain"].index)
+    assert kinds == sorted(kinds, key=LINK_KINDS.index)
 
 
 def test_infrastructure_counts_every_account_on_a_prefix(warehouse: Path) -> None:

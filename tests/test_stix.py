@@ -69,7 +69,7 @@ def make_evidence(**overrides: Any) -> CampaignEvidence:
         status="growing",
         score=14.0,
         confidence="moderate",
-        confidence_statement="Moderate confidence: harvesting and concealed coordination both clearly present.",
+        confidence_statement="Moderate confidence: harvesting and coordination both present.",
         first_seen=date(2026, 3, 4),
         last_seen=RUN_DATE,
         accounts=12,
@@ -81,7 +81,10 @@ def make_evidence(**overrides: Any) -> CampaignEvidence:
         proxy_requests=55_000,
         hosting_requests=30_000,
         ip_prefixes=40,
-        models=(ModelUse("claude-opus-4-5", 80_000, 50_000_000), ModelUse("claude-sonnet-4-5", 20_000, 10_000_000)),
+        models=(
+            ModelUse("claude-opus-4-5", 80_000, 50_000_000),
+            ModelUse("claude-sonnet-4-5", 20_000, 10_000_000),
+        ),
         capabilities=(
             CapabilityUse("agentic_coding", 70_000, 0.7, 0.1, 7.0),
             CapabilityUse("reasoning", 30_000, 0.3, 0.2, 1.5),
@@ -205,7 +208,8 @@ def test_bundle_round_trips_and_every_reference_resolves() -> None:
     (report,) = objects_of(text, "report")
     expected = {o["id"] for o in raw["objects"] if o["type"] not in ("marking-definition", "report")}
     assert set(report["object_refs"]) == expected
-    for kind in ("identity", "campaign", "attack-pattern", "infrastructure", "indicator", "relationship", "note"):
+    kinds = ("identity", "campaign", "attack-pattern", "infrastructure", "indicator", "relationship", "note")
+    for kind in kinds:
         assert objects_of(text, kind), f"no {kind} in the bundle"
 
 
@@ -280,7 +284,10 @@ def test_indicators_indicate_the_campaign_and_their_network() -> None:
     assert set(infra) == {"AS64500", "AS64501", "AS64502"}  # proxy/hosting only, not the ISP
     assert infra["AS64500"]["infrastructure_types"] == ["anonymization"]
     indicators = {o["pattern"]: o["id"] for o in objects_of(text, "indicator")}
-    edges = {(r["source_ref"], r["relationship_type"], r["target_ref"]) for r in objects_of(text, "relationship")}
+    edges = {
+        (r["source_ref"], r["relationship_type"], r["target_ref"])
+        for r in objects_of(text, "relationship")
+    }
     for indicator_id in indicators.values():
         assert (indicator_id, "indicates", campaign["id"]) in edges
     v4 = indicators["[ipv4-addr:value ISSUBSET '203.0.113.0/24']"]
@@ -311,7 +318,8 @@ def test_same_evidence_gives_byte_identical_json(tmp_path: Path) -> None:
 
 def test_different_campaigns_get_different_ids_and_share_only_common_objects() -> None:
     a = json.loads(build_stix_bundle(make_evidence(), tlp="TLP:AMBER").serialize())
-    b = json.loads(build_stix_bundle(make_evidence(campaign_id="DW-2026-03-04-99999999"), tlp="TLP:AMBER").serialize())
+    other = make_evidence(campaign_id="DW-2026-03-04-99999999")
+    b = json.loads(build_stix_bundle(other, tlp="TLP:AMBER").serialize())
     shared = {o["id"] for o in a["objects"]} & {o["id"] for o in b["objects"]}
     kinds = {i.split("--")[0] for i in shared}
     assert kinds == {"marking-definition", "identity", "attack-pattern"}
@@ -351,7 +359,8 @@ def test_tlp_maps_to_a_marking_in_the_bundle(tlp: str, marking_id: str) -> None:
 
 
 def test_account_detail_only_under_amber_or_stricter() -> None:
-    for tlp, has_accounts in (("TLP:AMBER", True), ("TLP:RED", True), ("TLP:GREEN", False), ("TLP:CLEAR", False)):
+    cases = (("TLP:AMBER", True), ("TLP:RED", True), ("TLP:GREEN", False), ("TLP:CLEAR", False))
+    for tlp, has_accounts in cases:
         text, _ = roundtrip(build_stix_bundle(make_evidence(), tlp=tlp))
         (note,) = objects_of(text, "note")
         assert ("x_distillwatch_accounts" in note) is has_accounts, tlp
@@ -409,13 +418,28 @@ def test_atlas_outcomes_need_their_evidence() -> None:
     found = {o.technique.id: o.evidence for o in atlas.observed_techniques(confirmed)}
     assert "An analyst confirmed the campaign on 2026-03-09." in found["AML.T0048.004"]
     # Without templates or elicitation, no prompt crafting and so no replication either.
+    # A popular public template (mostly other accounts') is not a prepared prompt set.
+    public_only = (LinkingIdentifier("prompt_template", "tpl-public", 10, 6, 5000),)
     no_prompts = make_evidence(
-        linking=(), cot_elicitation_requests=0, grader_prompt_requests=0,
+        linking=public_only, cot_elicitation_requests=0, grader_prompt_requests=0,
         signals=tuple(s for s in make_evidence().signals if s.family != "harvesting"),
     )  # fmt: skip
     ids = {o.technique.id for o in atlas.observed_techniques(no_prompts)}
     assert "AML.T0065" not in ids and "AML.T0005.001" not in ids
     assert "AML.T0024.002" in ids  # targeting alone (70% at 7x lift) still shows extraction
+
+
+def test_extraction_wording_follows_the_targeting() -> None:
+    spread = make_evidence(
+        capabilities=(CapabilityUse("coding", 34_000, 0.34, 0.22, 1.5),),
+        signals=(_signal("output_input_ratio", "harvesting", 4.5, 2.0, 1),),
+    )
+    found = {o.technique.id: o.evidence for o in atlas.observed_techniques(spread)}
+    assert found["AML.T0024.002"].startswith("The largest share of requests (34.0%) was on coding")
+    assert "targeted" not in found["AML.T0024.002"]
+    assert "acquire the model's capabilities" in found["AML.T0048.004"]
+    nothing = make_evidence(capabilities=(CapabilityUse("coding", 34_000, 0.34, 0.22, 1.5),), signals=())
+    assert "AML.T0024.002" not in {o.technique.id for o in atlas.observed_techniques(nothing)}
 
 
 # --- indicators and defanging ------------------------------------------------------------------
@@ -473,10 +497,13 @@ def test_recommended_actions_with_full_evidence() -> None:
     assert actions["block_prefixes"].targets == ("203.0.113[.]0/24", "2001[:]db8[:]1[:][:]/48")
     assert "70,000 of the campaign's requests (70.0%)" in actions["block_prefixes"].evidence[0]
     assert actions["reverify_pathway"].targets == ("research",)
-    assert "9 of the 12 accounts (75.0%) signed up through the research pathway." in actions["reverify_pathway"].evidence
+    reverify = actions["reverify_pathway"].evidence
+    assert "9 of the 12 accounts (75.0%) signed up through the research pathway." in reverify
     assert "8 accounts were created on 2026-03-01." in actions["reverify_pathway"].evidence
     share = actions["share_indicators"]
-    assert share.targets == ("203.0.113[.]0/24", "2001[:]db8[:]1[:][:]/48", "AS64500", "harvest-labs[.]example")
+    assert share.targets == (
+        "203.0.113[.]0/24", "2001[:]db8[:]1[:][:]/48", "AS64500", "harvest-labs[.]example",
+    )  # fmt: skip
     assert "10,000 requests arrived through a cloud partner." in share.evidence
     assert share.evidence[0] == "Matchable outside our platform: 2 IP prefixes, 1 proxy ASN, 1 e-mail domain."
 
@@ -496,6 +523,20 @@ def test_recommended_actions_only_with_their_evidence() -> None:
     # Hashes alone are not shareable with other providers.
     hashes_only = bare_evidence(linking=(LinkingIdentifier("prompt_template", "tpl-1", 4, 2, 4),))
     assert "share_indicators" not in {a.kind for a in recommended_actions(hashes_only)}
+    # Blocking and sharing wait for an analyst exactly as enforcement does.
+    low_full = {a.kind: a.title for a in recommended_actions(make_evidence(confidence="low"))}
+    assert low_full["review_accounts"] == "Review the 12 listed accounts before any enforcement"
+    assert low_full["block_prefixes"] == "Block 2 IP prefixes only once an analyst has confirmed the campaign"
+    assert low_full["share_indicators"].endswith("only once an analyst has confirmed the campaign")
+    confirmed = make_evidence(confidence="low", verdict=Verdict("confirmed", "analyst-1", date(2026, 3, 9)))
+    titles = {a.kind: a.title for a in recommended_actions(confirmed)}
+    assert titles["ban_accounts"] == "Ban the 12 listed accounts"
+    assert titles["block_prefixes"] == "Block 2 IP prefixes"
+    single = recommended_actions(bare_evidence(accounts=1, top_accounts=make_evidence().top_accounts[:1]))
+    assert single[0].title == "Ban the 1 listed account after an analyst has reviewed the signals"
+    assert single[0].evidence[0] == (
+        "1 account in 1 organization is listed in the campaign (score 14, moderate confidence)."
+    )
     # A false positive gets no action at all.
     dismissed = make_evidence(verdict=Verdict("false_positive", "analyst-2", date(2026, 3, 9)))
     assert recommended_actions(dismissed) == []

@@ -337,15 +337,21 @@ def test_campaigns_repeat_templates_across_accounts_and_orgs(world: tuple[Path, 
 def test_campaign_content_signals(world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection]) -> None:
     _, _, con = world
     stats = {row[0]: row[1:] for row in _rows(con, """
-        select kind, avg(cot_elicitation::int), avg(grader_prompt::int), sum(output_tokens) / sum(input_tokens),
-               avg(tool_count), avg((asn_type in ('proxy', 'hosting'))::int)
+        select kind, avg(cot_elicitation::int), avg(grader_prompt::int), avg(tool_count),
+               avg((asn_type in ('proxy', 'hosting'))::int)
         from rl where status = 'ok' group by 1""")}
-    cot, grader, ratio, tools, proxy = (dict(zip(stats, col)) for col in zip(*stats.values()))
+    cot, grader, tools, proxy = (dict(zip(stats, col)) for col in zip(*stats.values()))
     assert cot["campaign_reasoning"] > 0.5 > 0.1 > cot["benign"]
-    assert grader["campaign_reasoning"] > 0.1 > 0.02 > grader["benign"]
-    for kind in CAMPAIGN_KINDS - {"campaign_proxy_network"}:
-        assert ratio[kind] > 2 * ratio["benign"], (kind, ratio)
+    assert grader["campaign_reasoning"] > max(0.1, 2 * grader["benign"])
+    for kind in CAMPAIGN_KINDS:
         assert proxy[kind] == 1.0
+    # short prompts, long answers: output / input tokens on the campaign's main capability,
+    # against ordinary traffic of the same capability
+    for kind in CAMPAIGN_KINDS - {"campaign_proxy_network"}:
+        main = _one(con, f"select mode(capability) from rl where kind = '{kind}'")
+        ratios = dict(_rows(con, f"""select kind, sum(output_tokens) / sum(input_tokens) from rl
+                                     where capability = '{main}' and status = 'ok' group by 1"""))
+        assert ratios[kind] > 2 * ratios["benign"], (kind, main, ratios)
     assert tools["campaign_agentic"] > 3 * tools["benign"]
     # volume concentrated on the targeted capabilities
     for campaign_id, targets in _rows(con, "select campaign_id, target_capabilities from c where kind != 'campaign_proxy_network'"):

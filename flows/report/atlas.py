@@ -74,6 +74,11 @@ def observed_techniques(evidence: CampaignEvidence) -> list[ObservedTechnique]:
     return out
 
 
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 account`` / ``12 accounts``, with the number formatted like every report figure."""
+    return f"{fmt.num(n)} {singular if n == 1 else (plural or singular + 's')}"
+
+
 def assessment(confidence: str | None) -> str:
     """The hedge that opens every assessed (not observed) statement."""
     level = confidence if confidence in ("low", "moderate", "high") else "low"
@@ -89,11 +94,11 @@ def _ai_service_proxies(e: CampaignEvidence) -> str | None:
         return None
     networks = [n for n in e.networks if n.asn_type in ("hosting", "proxy")]
     sentence = (
-        f"{fmt.pct(share)} of the campaign's {fmt.num(e.requests)} requests came from proxy or "
+        f"{fmt.pct(share)} of the campaign's {counted(e.requests, 'request')} came from proxy or "
         "hosting networks"
     )
     if networks:
-        sentence += f" ({fmt.num(len(networks))} such autonomous systems)"
+        sentence += f" ({counted(len(networks), 'such autonomous system')})"
     churn = e.signal("ip_churn")
     if churn is not None and churn.fired and churn.value is not None:
         sentence += (
@@ -112,8 +117,8 @@ def _establish_accounts(e: CampaignEvidence) -> str | None:
     if not (e.creation_bursts or e.fired(*FARMING_SIGNALS) or e.organizations >= 2):
         return None
     parts = [
-        f"The campaign spans {fmt.num(e.accounts)} accounts across {fmt.num(e.organizations)} "
-        "organizations"
+        f"The campaign spans {counted(e.accounts, 'account')} across "
+        f"{counted(e.organizations, 'organization')}"
     ]
     if e.creation_bursts:
         burst = max(e.creation_bursts, key=lambda b: (b.accounts, b.day))
@@ -140,9 +145,10 @@ def _prompt_crafting(e: CampaignEvidence) -> str | None:
     if templates:
         top = templates[0]
         parts.append(
-            f"{fmt.num(len(templates))} prompt templates were used by several of the campaign's "
-            f"accounts and few others (the most shared by {fmt.num(top.accounts)} accounts in "
-            f"{fmt.num(top.organizations)} organizations)"
+            f"{counted(len(templates), 'prompt template')} {'was' if len(templates) == 1 else 'were'} "
+            "used by several of the campaign's "
+            f"accounts and few others (the most shared by {counted(top.accounts, 'account')} in "
+            f"{counted(top.organizations, 'organization')})"
         )
     if e.requests and e.cot_elicitation_requests:
         parts.append(
@@ -166,8 +172,8 @@ def _inference_api_access(e: CampaignEvidence) -> str | None:
     if e.requests <= 0:
         return None
     sentence = (
-        f"The campaign's accounts sent {fmt.num(e.requests)} requests to "
-        f"{fmt.num(len(e.models))} models"
+        f"The campaign's accounts sent {counted(e.requests, 'request')} to "
+        f"{counted(len(e.models), 'model')}"
     )
     if e.models:
         sentence += f" (mostly {fmt.display_text(e.models[0].model, 60)})"
@@ -215,7 +221,10 @@ def _extract_model(e: CampaignEvidence) -> str | None:
             sentence + ". This volume and focus are consistent with systematic extraction of the "
             "model's capabilities in that area."
         )
-    return sentence + ". This output volume is consistent with systematic extraction of the model's responses."
+    return (
+        sentence + ". This output volume is consistent with systematic extraction of the "
+        "model's responses."
+    )
 
 
 def _train_proxy_via_replication(e: CampaignEvidence) -> str | None:
@@ -225,8 +234,8 @@ def _train_proxy_via_replication(e: CampaignEvidence) -> str | None:
     target = _targeted_capability(e)
     focus = f", concentrated on {target}" if target else ""
     return (
-        f"{assessment(e.confidence)} that the harvest pattern (templated prompts sent at volume "
-        f"from {fmt.num(e.accounts)} accounts{focus}) is consistent with "
+        f"{assessment(e.confidence)} that the harvest pattern (crafted prompts sent at volume "
+        f"from {counted(e.accounts, 'account')}{focus}) is consistent with "
         "collecting training data for a separate model. We have no visibility into how the "
         "outputs are used; this is an assessment, not an observation."
     )

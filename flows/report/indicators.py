@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flows.report import fmt
+from flows.report.atlas import counted
 from flows.report.evidence import CampaignEvidence
 
 log = logging.getLogger("distillwatch.report")
@@ -188,38 +189,41 @@ def recommended_actions(evidence: CampaignEvidence) -> list[Action]:
     return [a for a in actions if a is not None]
 
 
+def _is_confirmed(e: CampaignEvidence) -> bool:
+    return e.verdict is not None and e.verdict.verdict == "confirmed"
+
+
+def _condition(e: CampaignEvidence) -> str:
+    """When an enforcement or sharing step may happen, by confidence (detection's wording:
+    moderate = review the signals first, low = analyst review required before any action)."""
+    if _is_confirmed(e) or e.confidence == "high":
+        return ""
+    if e.confidence == "moderate":
+        return " after an analyst has reviewed the signals"
+    return " only once an analyst has confirmed the campaign"
+
+
 def _account_action(e: CampaignEvidence) -> Action | None:
     if e.accounts <= 0:
         return None
-    confirmed = e.verdict is not None and e.verdict.verdict == "confirmed"
     facts = [
-        f"{fmt.num(e.accounts)} accounts in {fmt.num(e.organizations)} organizations are listed "
-        f"in the campaign (score {_score(e.score)}, {e.confidence or 'unknown'} confidence)."
+        f"{counted(e.accounts, 'account')} in {counted(e.organizations, 'organization')} "
+        f"{'is' if e.accounts == 1 else 'are'} listed in the campaign (score {_score(e.score)}, "
+        f"{e.confidence or 'unknown'} confidence)."
     ]
-    if confirmed and e.verdict is not None:
+    if _is_confirmed(e) and e.verdict is not None:
         facts.append(f"An analyst confirmed the campaign on {_day(e.verdict.verdict_date)}.")
     shared = [link for link in e.linking if link.kind != "ip_prefix" and link.is_dedicated]
     if shared:
         facts.append(
-            f"They share {fmt.num(len(shared))} identifiers (payment instruments, prompt "
+            f"They share {counted(len(shared), 'identifier')} (payment instruments, prompt "
             "templates, system prompts or e-mail domains) that few other accounts use."
         )
     targets = tuple(a.account_id for a in e.top_accounts)
-    if confirmed or e.confidence == "high":
-        return Action("ban_accounts", f"Ban the {fmt.num(e.accounts)} listed accounts", tuple(facts), targets)
-    if e.confidence == "moderate":
-        return Action(
-            "ban_accounts",
-            f"Ban the {fmt.num(e.accounts)} listed accounts after an analyst has reviewed the signals",
-            tuple(facts),
-            targets,
-        )
-    return Action(
-        "review_accounts",
-        f"Review the {fmt.num(e.accounts)} listed accounts before any enforcement",
-        tuple(facts),
-        targets,
-    )
+    listed = f"the {counted(e.accounts, 'listed account')}"
+    if _is_confirmed(e) or e.confidence in ("high", "moderate"):
+        return Action("ban_accounts", f"Ban {listed}{_condition(e)}", tuple(facts), targets)
+    return Action("review_accounts", f"Review {listed} before any enforcement", tuple(facts), targets)
 
 
 def _block_prefixes(e: CampaignEvidence) -> Action | None:
@@ -232,13 +236,14 @@ def _block_prefixes(e: CampaignEvidence) -> Action | None:
     requests = sum(p.requests for p in blockable)
     share = requests / e.requests if e.requests else None
     facts = (
-        f"{fmt.num(len(blockable))} hosting or proxy prefixes carried {fmt.num(requests)} of the "
-        f"campaign's requests ({fmt.pct(share)}).",
+        f"{counted(len(blockable), 'hosting or proxy prefix', 'hosting or proxy prefixes')} "
+        f"carried {fmt.num(requests)} of the campaign's requests ({fmt.pct(share)}).",
         "The campaign's accounts are at least half of all accounts seen on each of them, so a "
         "block mostly affects the campaign.",
     )
     targets = tuple(defang(canonical_prefix(p.ip_prefix) or "") for p in blockable)
-    return Action("block_prefixes", f"Block {fmt.num(len(blockable))} IP prefixes", facts, targets)
+    title = f"Block {counted(len(blockable), 'IP prefix', 'IP prefixes')}{_condition(e)}"
+    return Action("block_prefixes", title, facts, targets)
 
 
 def _reverify_pathway(e: CampaignEvidence) -> Action | None:
@@ -253,15 +258,18 @@ def _reverify_pathway(e: CampaignEvidence) -> Action | None:
         return None
     pathway = fmt.display_text(top.value, 40)
     facts = [
-        f"{fmt.num(top.count)} of the {fmt.num(e.accounts)} accounts ({fmt.pct(share)}) signed up "
-        f"through the {pathway} pathway."
+        f"{fmt.num(top.count)} of the {counted(e.accounts, 'account')} ({fmt.pct(share)}) signed "
+        f"up through the {pathway} pathway."
     ]
     weak = sum(c.count for c in e.verification_levels if c.value in WEAK_VERIFICATION)
     if weak:
-        facts.append(f"{fmt.num(weak)} accounts are verified by e-mail only or not at all.")
+        facts.append(
+            f"{counted(weak, 'account')} {'is' if weak == 1 else 'are'} verified by e-mail only "
+            "or not at all."
+        )
     if e.creation_bursts:
         burst = max(e.creation_bursts, key=lambda b: (b.accounts, b.day))
-        facts.append(f"{fmt.num(burst.accounts)} accounts were created on {burst.day.isoformat()}.")
+        facts.append(f"{counted(burst.accounts, 'account')} were created on {burst.day.isoformat()}.")
     return Action(
         "reverify_pathway",
         f"Re-verify accounts created through the {pathway} sign-up pathway",
@@ -288,11 +296,13 @@ def _share_indicators(
     facts = [f"Matchable outside our platform: {listed}."]
     cloud = next((c for c in e.access_channels if c.value == "cloud_partner" and c.count > 0), None)
     if cloud is not None:
-        facts.append(f"{fmt.num(cloud.count)} requests arrived through a cloud partner.")
+        facts.append(f"{counted(cloud.count, 'request')} arrived through a cloud partner.")
+    # Sharing names customers' infrastructure to third parties: same bar as enforcement.
     audience = "other model providers and cloud partners"
     return Action(
         "share_indicators",
-        f"Share {fmt.num(len(shareable))} indicators with {audience} (within the report's TLP)",
+        f"Share {counted(len(shareable), 'indicator')} with {audience} within the report's TLP"
+        f"{_condition(e)}",
         tuple(facts),
         tuple(i.defanged for i in shareable),
     )

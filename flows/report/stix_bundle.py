@@ -46,7 +46,7 @@ from typing import Any
 import stix2
 
 from flows.report import fmt
-from flows.report.atlas import ObservedTechnique, observed_techniques
+from flows.report.atlas import ObservedTechnique, counted, observed_techniques
 from flows.report.evidence import CampaignEvidence, TopAccount
 from flows.report.indicators import CampaignIndicator, campaign_indicators
 
@@ -251,8 +251,9 @@ def _infrastructure(
             id=stix_id("infrastructure", e.campaign_id, "asn", str(asn)),
             name=f"AS{asn} {kind} network used by {e.campaign_id}",
             description=(
-                f"{kind.capitalize() if kind else 'Unknown'} network AS{asn}: {fmt.num(prefixes)} "
-                f"client prefixes, {fmt.num(accounts)} campaign accounts."
+                f"{kind.capitalize() if kind else 'Unknown'} network AS{asn}: "
+                f"{counted(prefixes, 'client prefix', 'client prefixes')}, "
+                f"{counted(accounts, 'campaign account')}."
             ),
             infrastructure_types=types,
             **scoped,
@@ -297,7 +298,7 @@ def _indicator(
     return stix2.Indicator(
         id=stix_id("indicator", e.campaign_id, i.kind, i.value),
         name=name,
-        description=f"{what}; {fmt.num(i.accounts)} campaign accounts.",
+        description=f"{what}; {counted(i.accounts, 'campaign account')}.",
         indicator_types=types,
         pattern=pattern,
         pattern_type="stix",
@@ -341,7 +342,7 @@ def _note(
         "observable describes. They are hashes computed by our pipeline: matchable only by "
         "partners applying the same normalization."
     ]
-    lines += [f"- {i.kind}: {i.value} ({fmt.num(i.accounts)} accounts)" for i in hashes]
+    lines += [f"- {i.kind}: {i.value} ({counted(i.accounts, 'account')})" for i in hashes]
     custom: dict[str, Any] = {
         "x_distillwatch_identifiers": [
             {"kind": i.kind, "value": i.value, "accounts": i.accounts} for i in hashes
@@ -376,8 +377,8 @@ def _account_entry(account: TopAccount) -> dict[str, Any]:
 
 def _summary(e: CampaignEvidence) -> str:
     text = (
-        f"{e.status.capitalize()} distillation campaign: {fmt.num(e.accounts)} accounts in "
-        f"{fmt.num(e.organizations)} organizations sent {fmt.num(e.requests)} requests "
+        f"{e.status.capitalize()} distillation campaign: {counted(e.accounts, 'account')} in "
+        f"{counted(e.organizations, 'organization')} sent {counted(e.requests, 'request')} "
         f"({fmt.compact(e.tokens.output)} output tokens) between {e.first_seen.isoformat()} and "
         f"{e.last_seen.isoformat()}."
     )

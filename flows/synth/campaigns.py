@@ -56,10 +56,10 @@ from flows.synth.cohort import (
 from flows.synth.context import (
     BuildContext,
     CaseSize,
-    company_name,
+    company_names,
     dirichlet_rows,
-    free_email,
-    individual_name,
+    free_emails,
+    individual_names,
     log_uniform,
 )
 from flows.synth.ids import hex_digest
@@ -249,21 +249,22 @@ def _rows(
     org_pathway = rng.choice(
         [PATHWAY["education"], PATHWAY["research"], PATHWAY["startup"], PATHWAY["standard"]], size=n_orgs, p=pathways
     )
-    names = [
-        individual_name(rng) if org_pathway[o] in (PATHWAY["education"], PATHWAY["standard"]) else company_name(rng)
-        for o in range(n_orgs)
-    ]
+    personal = np.isin(org_pathway, [PATHWAY["education"], PATHWAY["standard"]])
+    names = np.where(personal, np.array(individual_names(rng, n_orgs), dtype=object),
+                     np.array(company_names(rng, n_orgs), dtype=object)).tolist()
     org_country = rng.choice(len(COUNTRIES), size=n_orgs, p=COUNTRY_WEIGHTS)
     cards = hex_digest(rng, max(1, int(np.ceil(n / COMMON.accounts_per_card.draw(rng)))))
     no_card = COMMON.no_card.draw(rng)
-    payment = [None if rng.random() < no_card else cards[int(rng.integers(0, len(cards)))] for _ in range(n)]
-    domains = [ctx.company_domain(rng, str(rng.choice([".com", ".io", ".ai", ".org"])))
-               for _ in range(COMMON.operation_domains.draw_int(rng))]
-    free = COMMON.free_mail.draw(rng)
-    email = [
-        free_email(rng, COUNTRIES[int(org_country[o])].code) if rng.random() < free else domains[int(rng.integers(0, len(domains)))]
-        for o in org.tolist()
-    ]
+    card_of = rng.integers(0, len(cards), n).tolist()
+    carded = (rng.random(n) >= no_card).tolist()
+    payment = [cards[c] if ok else None for c, ok in zip(card_of, carded)]
+    # a handful of domains registered for the operation, and free mail
+    tlds = [".com", ".io", ".ai", ".org"]
+    domains = ctx.company_domains(rng, [tlds[i] for i in rng.integers(0, 4, COMMON.operation_domains.draw_int(rng))])
+    free = (rng.random(n) < COMMON.free_mail.draw(rng)).tolist()
+    free_mail = free_emails(rng, [COUNTRIES[c].code for c in org_country[org].tolist()])
+    domain_of = rng.integers(0, len(domains), n).tolist()
+    email = [free_mail[i] if free[i] else domains[domain_of[i]] for i in range(n)]
     unverified = COMMON.no_verification.draw(rng)
     verification = rng.choice(
         [VERIFICATION["none"], VERIFICATION["email"], VERIFICATION["phone"]], size=n,

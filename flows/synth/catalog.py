@@ -205,21 +205,24 @@ FIRST_NAMES = (
     "Mei", "Aarav", "Ines", "Kofi", "Lena", "Mateo", "Sara", "Tomás", "Anya", "Hiroshi", "Jin",
     "Ngozi", "Pedro", "Rina", "Sven", "Tariq", "Ulla", "Vikram",
 )
-# Legitimate organisation names that are awkward for renderers and SQL: quotes, ampersands,
-# angle brackets, non-Latin scripts, right-to-left text, emoji. A few benign orgs get these.
-AWKWARD_ORG_NAMES = (
+# Legitimate organisation names that are awkward for renderers and SQL. A few benign orgs get
+# these, alternating between the two groups so even a tiny run has both kinds.
+AWKWARD_PUNCTUATION = (  # quotes, ampersands, angle brackets, commas
     'Smith & Jones "Digital" Ltd',
     "O'Reilly & Søn ApS",
+    "Café <Beta> & Co",
+    "Müller, Schmidt & Partner GmbH",
+    'R&D <Prototype> "Team"',
+    "AT&T Alumni's \"Hack\" Club",
+)
+AWKWARD_SCRIPTS = (  # non-Latin scripts, right-to-left text, diacritics, emoji
     "株式会社さくらテック",
     "Ünal Yazılım A.Ş.",
     "Лаборатория Север",
     "مختبرات الفجر للبرمجيات",
     "데이터랩 주식회사",
-    "Café <Beta> & Co",
     "北京星河科技有限公司",
     "Zoë's Ñandú Studio 🚀",
-    "Müller, Schmidt & Partner GmbH",
     "ĐẶNG & Cộng sự",
     "Ωmega Λabs",
-    "R&D <Prototype> \"Team\"",
 )

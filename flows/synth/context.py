@@ -14,7 +14,8 @@ from datetime import date, datetime, timezone
 import numpy as np
 
 from flows.synth.catalog import (
-    AWKWARD_ORG_NAMES,
+    AWKWARD_PUNCTUATION,
+    AWKWARD_SCRIPTS,
     COUNTRIES,
     FIRST_NAMES,
     FREE_EMAIL,
@@ -53,52 +54,81 @@ class BuildContext:
         """Start of period day `day_index` (negative: before the period) in µs."""
         return self.start_us + np.asarray(day_index, dtype=np.int64) * DAY_US
 
+    def company_domains(self, rng: np.random.Generator, tlds: list[str]) -> list[str]:
+        """One corporate e-mail domain per entry of `tlds`, none used by another organisation."""
+        n = len(tlds)
+        a = rng.integers(0, len(NAME_WORDS_A), n).tolist()
+        b = rng.integers(0, len(NAME_WORDS_B), n).tolist()
+        generic = rng.integers(0, len(_GENERIC_TLDS), n).tolist()
+        use_generic = (rng.random(n) >= 0.6).tolist()
+        numbers = rng.integers(2, 999, n).tolist()
+        out: list[str] = []
+        for i in range(n):
+            stem = f"{NAME_WORDS_A[a[i]]}{NAME_WORDS_B[b[i]]}".lower()
+            tld = _GENERIC_TLDS[generic[i]] if use_generic[i] else tlds[i]
+            domain = stem + tld
+            while domain in self.used_domains:  # taken: add a number, as people do
+                domain = f"{stem}{numbers[i]}{tld}"
+                numbers[i] += 1
+            self.used_domains.add(domain)
+            out.append(domain)
+        return out
+
     def company_domain(self, rng: np.random.Generator, tld: str) -> str:
-        """A corporate e-mail domain no other organisation of this world uses."""
-        while True:
-            stem = f"{rng.choice(NAME_WORDS_A)}{rng.choice(NAME_WORDS_B)}".lower()
-            domain = stem + (tld if rng.random() < 0.6 else rng.choice([".com", ".io", ".ai", ".co"]))
-            if domain in self.used_domains:
-                domain = f"{stem}{int(rng.integers(2, 999))}{tld}"
-            if domain not in self.used_domains:
-                self.used_domains.add(domain)
-                return domain
+        return self.company_domains(rng, [tld])[0]
 
 
-def company_domain_or_free(ctx: BuildContext, rng: np.random.Generator, tld: str, *, company: bool) -> str | None:
-    """The organisation's own e-mail domain, or None when its members use free mail
-    (individuals mostly do; a tenth of them have a domain of their own)."""
-    if company or rng.random() < 0.1:
-        return ctx.company_domain(rng, tld)
-    return None
+_GENERIC_TLDS = (".com", ".io", ".ai", ".co")
+_FREE_NAMES = tuple(name for name, _ in FREE_EMAIL)
+_FREE_P = np.array([w for _, w in FREE_EMAIL]) / sum(w for _, w in FREE_EMAIL)
 
 
-def free_email(rng: np.random.Generator, country: str) -> str:
-    if country in REGIONAL_EMAIL and rng.random() < 0.3:
-        return REGIONAL_EMAIL[country]
-    names, weights = zip(*FREE_EMAIL)
-    return str(rng.choice(names, p=np.array(weights) / sum(weights)))
+def free_emails(rng: np.random.Generator, countries: list[str]) -> list[str]:
+    """A free-mail domain per user; regional providers for some users of their country."""
+    n = len(countries)
+    pick = rng.choice(len(_FREE_NAMES), size=n, p=_FREE_P).tolist()
+    regional = (rng.random(n) < 0.3).tolist()
+    return [
+        REGIONAL_EMAIL[c] if regional[i] and c in REGIONAL_EMAIL else _FREE_NAMES[pick[i]]
+        for i, c in enumerate(countries)
+    ]
+
+
+def company_names(rng: np.random.Generator, n: int) -> list[str]:
+    a = rng.integers(0, len(NAME_WORDS_A), n).tolist()
+    b = rng.integers(0, len(NAME_WORDS_B), n).tolist()
+    s = rng.integers(0, len(NAME_SUFFIXES), n).tolist()
+    return [f"{NAME_WORDS_A[i]} {NAME_WORDS_B[j]}{NAME_SUFFIXES[k]}" for i, j, k in zip(a, b, s)]
+
+
+def individual_names(rng: np.random.Generator, n: int) -> list[str]:
+    """What people type (or leave as the default) for a one-person organisation."""
+    r = rng.random(n).tolist()
+    first = rng.integers(0, len(FIRST_NAMES), n).tolist()
+    word = rng.integers(0, len(NAME_WORDS_B), n).tolist()
+    out: list[str] = []
+    for x, f, w in zip(r, first, word):
+        name = FIRST_NAMES[f]
+        if x < 0.55:
+            out.append(f"{name}'s Individual Org")
+        elif x < 0.75:
+            out.append("Personal")
+        elif x < 0.9:
+            out.append(name)
+        else:
+            out.append(f"{name} {NAME_WORDS_B[w]}")
+    return out
 
 
 def company_name(rng: np.random.Generator) -> str:
-    return f"{rng.choice(NAME_WORDS_A)} {rng.choice(NAME_WORDS_B)}{rng.choice(NAME_SUFFIXES)}"
+    return company_names(rng, 1)[0]
 
 
-def individual_name(rng: np.random.Generator) -> str:
-    """What people type (or leave as default) for a one-person organisation."""
-    r = rng.random()
-    first = str(rng.choice(FIRST_NAMES))
-    if r < 0.55:
-        return f"{first}'s Individual Org"
-    if r < 0.75:
-        return "Personal"
-    if r < 0.9:
-        return first
-    return f"{first} {rng.choice(NAME_WORDS_B)}"
-
-
-def awkward_name(rng: np.random.Generator) -> str:
-    return str(rng.choice(AWKWARD_ORG_NAMES))
+def awkward_names(rng: np.random.Generator, n: int) -> list[str]:
+    """Awkward names, alternately from the punctuation and the script group."""
+    groups = (AWKWARD_PUNCTUATION, AWKWARD_SCRIPTS)
+    picks = rng.integers(0, 1 << 30, n).tolist()
+    return [groups[i % 2][p % len(groups[i % 2])] for i, p in enumerate(picks)]
 
 
 def utc_offset(rng: np.random.Generator, country_index: int) -> float:

@@ -43,8 +43,9 @@ from flows.synth.context import (
     BuildContext,
     CaseSize,
     company_name,
+    company_names,
     dirichlet_rows,
-    individual_name,
+    individual_names,
     log_uniform,
     utc_offset,
 )
@@ -185,7 +186,7 @@ def university(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
     cards = hex_digest(rng, n)
     rows = AccountRows(
         org=np.arange(n, dtype=np.int64),  # each student is their own organisation
-        org_names=[individual_name(rng) for _ in range(n)],
+        org_names=individual_names(rng, n),
         created_us=created.astype(np.int64),
         pathway=np.full(n, PATHWAY["education"], dtype=np.int8),
         verification=np.where(rng.random(n) < 0.8, VERIFICATION["email"], VERIFICATION["phone"]).astype(np.int8),
@@ -316,7 +317,8 @@ def reseller(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
     card = hex_digest(rng, 1)[0]
     rows = replace(
         pop.rows,
-        org_names=[company_name(rng) if rng.random() < 0.4 else name for name in pop.rows.org_names],
+        org_names=[c if b else name for name, c, b in
+                   zip(pop.rows.org_names, company_names(rng, n), (rng.random(n) < 0.4).tolist())],
         pathway=np.full(n, PATHWAY["reseller"], dtype=np.int8),
         verification=np.full(n, VERIFICATION["email"], dtype=np.int8),
         billing_country=np.full(n, COUNTRY_INDEX[country], dtype=np.int16),

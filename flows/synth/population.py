@@ -50,12 +50,11 @@ from flows.synth.cohort import (
 from flows.synth.context import (
     DAY_US,
     BuildContext,
-    awkward_name,
-    company_domain_or_free,
-    company_name,
+    awkward_names,
+    company_names,
     dirichlet_rows,
-    free_email,
-    individual_name,
+    free_emails,
+    individual_names,
     log_uniform,
     utc_offset,
 )
@@ -145,24 +144,23 @@ def ordinary_population(
     # --- organisations -----------------------------------------------------------------
     org_country = rng.choice(len(COUNTRIES), size=n_orgs, p=COUNTRY_WEIGHTS)
     org_tz = np.array([utc_offset(rng, int(c)) for c in org_country])
+    solo_org = org_kind == INDIVIDUAL
+    names = np.where(
+        solo_org, np.array(individual_names(rng, n_orgs), dtype=object), np.array(company_names(rng, n_orgs), dtype=object)
+    ).tolist()
     n_awkward = min(max(2, n_orgs // 250), n_orgs)
-    awkward = np.zeros(n_orgs, dtype=bool)
-    awkward[rng.choice(n_orgs, size=n_awkward, replace=False)] = True
-    names: list[str] = []
-    domains: list[str | None] = []  # None: members use free mail
-    cards: list[str | None] = []
+    for i, name in zip(np.sort(rng.choice(n_orgs, size=n_awkward, replace=False)).tolist(), awkward_names(rng, n_awkward)):
+        names[i] = name
+    # companies have their own domain; a tenth of individuals too, the rest use free mail
+    has_domain = ~solo_org | (rng.random(n_orgs) < 0.1)
+    domains: list[str | None] = [None] * n_orgs
+    for i, domain in zip(np.flatnonzero(has_domain).tolist(),
+                         ctx.company_domains(rng, [COUNTRIES[c].tld for c in org_country[has_domain].tolist()])):
+        domains[i] = domain
+    # companies pay with one company card; some individuals run on free credits
     org_card = hex_digest(rng, n_orgs)
-    for i in range(n_orgs):
-        country = COUNTRIES[int(org_country[i])]
-        if awkward[i]:
-            names.append(awkward_name(rng))
-        elif org_kind[i] == INDIVIDUAL:
-            names.append(individual_name(rng))
-        else:
-            names.append(company_name(rng))
-        domains.append(company_domain_or_free(ctx, rng, country.tld, company=org_kind[i] != INDIVIDUAL))
-        # companies pay with one company card; some individuals run on free credits
-        cards.append(org_card[i] if rng.random() < (0.75 if org_kind[i] == INDIVIDUAL else 0.93) else None)
+    paid = (rng.random(n_orgs) < np.where(solo_org, 0.75, 0.93)).tolist()
+    cards: list[str | None] = [card if ok else None for card, ok in zip(org_card, paid)]
     # cloud-marketplace customers: billed through the cloud partner, traffic mostly there
     org_cloud = rng.random(n_orgs) < np.select([org_kind == LARGE, org_kind == SMALL], [0.4, 0.12], 0.0)
 
@@ -171,9 +169,10 @@ def ordinary_population(
     account_type = np.where(a_kind == INDIVIDUAL, PERSON, STAFF)
     account_type = np.where(rng.random(n_accounts) < np.where(a_kind == INDIVIDUAL, 0.05, 0.25), APP, account_type)
     country = org_country[org]
+    free = free_emails(rng, [COUNTRY_CODES[c] for c in country.tolist()])
+    use_org_domain = (rng.random(n_accounts) < 0.93).tolist()
     email = [
-        domains[o] if domains[o] is not None and rng.random() < 0.93 else free_email(rng, COUNTRY_CODES[c])
-        for o, c in zip(org.tolist(), country.tolist())
+        domains[o] if domains[o] is not None and use_org_domain[i] else free[i] for i, o in enumerate(org.tolist())
     ]
     pathway = np.select(
         [a_kind == INDIVIDUAL, a_kind == SMALL],
@@ -257,7 +256,7 @@ def ordinary_population(
     sys_p = np.where(app, rng.uniform(0.6, 1.0, n_accounts), rng.beta(0.6, 3.0, n_accounts) * 0.6)
     sys_pool = np.where(app, rng.integers(1, 5, n_accounts), rng.integers(1, 4, n_accounts)).astype(np.uint64)
     # a few apps are LLM-as-judge pipelines: legitimate rubric-grading traffic
-    grader_add = np.where(app & (rng.random(n_accounts) < 0.03), rng.uniform(0.1, 0.6, n_accounts), 0.0)
+    grader_add = np.where(app & (rng.random(n_accounts) < 0.02), rng.uniform(0.05, 0.4, n_accounts), 0.0)
     thinking_p = np.where(
         app, np.where(rng.random(n_accounts) < 0.2, rng.uniform(0.8, 1.0, n_accounts), 0.0),
         rng.beta(0.5, 2.5, n_accounts),
