@@ -31,7 +31,7 @@ from typing import Any
 from flows.settings import DBT_PROJECT_DIR, Settings
 
 # dbt's own telemetry stays off whatever the caller's environment says.
-_DBT_ENV_DEFAULTS = {
+_DBT_ENV = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     "DO_NOT_TRACK": "1",
 }
@@ -92,22 +92,40 @@ class DbtRunSummary:
 
 
 def dbt_target_path(settings: Settings) -> Path:
-    """Where dbt writes manifest, run results and logs for this warehouse (inside dbt_project/target)."""
+    """dbt manifest, run results and logs for this warehouse: dbt_project/target/<name>-<hash>."""
     warehouse = settings.warehouse.resolve()
     digest = hashlib.sha1(str(warehouse).encode()).hexdigest()[:10]
     return DBT_PROJECT_DIR / "target" / f"{warehouse.stem}-{digest}"
 
 
-def run_dbt(settings: Settings, run_date: date, *, select: str | None = None) -> DbtRunSummary:
-    """`dbt build` for one date (optionally only `select`, dbt selection syntax).
+def run_dbt(
+    settings: Settings,
+    run_date: date,
+    *,
+    select: str | None = None,
+    exclude: str | None = None,
+) -> DbtRunSummary:
+    """`dbt build` for one date: seeds, models, data tests and unit tests, in DAG order.
 
     Reads `<landing_dir>/date=<run_date>/clean|quarantine/*.parquet`, replaces that date in the
     incremental models, rebuilds the dimensions and runs every data and unit test of the
-    selected nodes. Raises `DbtBuildError` listing the failing nodes when anything fails.
+    selected nodes. `select` / `exclude` take dbt selection syntax (e.g. exclude
+    "resource_type:unit_test" in production to skip logic tests that do not depend on data).
+    Raises `DbtBuildError` listing the failing nodes when anything fails, `FileNotFoundError`
+    when the date's clean requests are not in the landing zone (DuckDB target).
     """
+    if settings.dbt_target == "duckdb":
+        day_dir = settings.landing_dir.resolve() / f"date={run_date.isoformat()}"
+        clean = day_dir / "clean" / "requests.parquet"
+        if not clean.is_file():
+            raise FileNotFoundError(
+                f"no clean requests for {run_date.isoformat()}: {clean} (validate writes it)"
+            )
     args = ["build", *_common_args(settings), "--vars", _vars(settings, run_date)]
     if select:
         args += ["--select", select]
+    if exclude:
+        args += ["--exclude", exclude]
     return _invoke(settings, args, run_date)
 
 
@@ -123,7 +141,10 @@ def seed_dbt(settings: Settings) -> DbtRunSummary:
 
 def _vars(settings: Settings, run_date: date | None) -> str:
     return json.dumps(
-        {"run_date": run_date.isoformat() if run_date else None, "window_days": settings.window_days}
+        {
+            "run_date": run_date.isoformat() if run_date else None,
+            "window_days": settings.window_days,
+        }
     )
 
 
@@ -217,9 +238,8 @@ def _dbt_environment(settings: Settings) -> Iterator[None]:
     wanted = {
         "DISTILLWATCH_WAREHOUSE": str(settings.warehouse.resolve()),
         "DISTILLWATCH_LANDING_DIR": str(settings.landing_dir.resolve()),
+        **_DBT_ENV,
     }
-    for key, value in _DBT_ENV_DEFAULTS.items():
-        wanted.setdefault(key, os.environ.get(key, value))
     saved = {key: os.environ.get(key) for key in wanted}
     os.environ.update(wanted)
     try:
@@ -246,7 +266,9 @@ def _summarize(
         resource_type = str(node.resource_type)
         if status in _FAILED:
             failures.append(
-                DbtNodeFailure(node.unique_id, resource_type, status, str(node_result.message or ""))
+                DbtNodeFailure(
+                    node.unique_id, resource_type, status, str(node_result.message or "")
+                )
             )
         elif status == "skipped":
             skipped += 1

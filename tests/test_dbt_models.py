@@ -12,6 +12,7 @@ detection models built on top are tested with the detection code.
 from __future__ import annotations
 
 import csv
+import shutil
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,7 +25,7 @@ import pytest
 
 from flows.contract import CAPABILITIES, REQUESTS_SCHEMA
 from flows.settings import DBT_PROJECT_DIR, Settings
-from flows.transform import DbtBuildError, DbtRunSummary, run_dbt
+from flows.transform import DbtBuildError, DbtRunSummary, dbt_target_path, run_dbt
 from tests.factories import make_accounts, make_requests
 
 # duckdb's DataFrame export still passes inplace= to pandas 3.1
@@ -32,6 +33,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame
 
 DAY1, DAY2, DAY3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
 UNKNOWN_CAPABILITY = "jailbreak_research"
+STATUS_MIX = ("ok", "ok", "ok", "refused", "error", "rate_limited")
 
 MARTS = {
     "fct_account_daily": ["activity_date", "account_id"],
@@ -65,7 +67,7 @@ def day_requests(day: date) -> pa.Table:
     n = 160
     rng = np.random.default_rng(seed)
     overrides = {
-        "status": [["ok", "ok", "ok", "refused", "error", "rate_limited"][i] for i in rng.integers(0, 6, n)],
+        "status": [STATUS_MIX[i] for i in rng.integers(0, len(STATUS_MIX), n)],
         "asn_type": [["isp", "isp", "proxy", "hosting"][i] for i in rng.integers(0, 4, n)],
         "image_count": rng.integers(0, 2, n).astype("int32").tolist(),
         "prompt_template_hash": [f"tpl-{t:03d}" for t in rng.integers(0, 40, n)],
@@ -105,7 +107,9 @@ def quarantine_requests(day: date) -> pa.Table:
     ]
     bad = bad.cast(pa.schema(fields))
     bad = bad.set_column(
-        bad.schema.get_field_index("input_tokens"), "input_tokens", pa.array([-5, 10, 10], pa.int64())
+        bad.schema.get_field_index("input_tokens"),
+        "input_tokens",
+        pa.array([-5, 10, 10], pa.int64()),
     )
     return (
         bad.append_column("_source_file", pa.array(["requests-00000.parquet"] * 3))
@@ -145,15 +149,30 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("landing")
     (root / "reference").mkdir()
     (root / "reference" / "model_releases.csv").write_text(
-        "model,released_at\nclaude-opus-4-5,2025-11-24T18:00:00Z\nclaude-sonnet-4-5,2025-09-29T17:00:00Z\n"
+        "model,released_at\n"
+        "claude-opus-4-5,2025-11-24T18:00:00Z\n"
+        "claude-sonnet-4-5,2025-09-29T17:00:00Z\n"
     )
     for day in (DAY1, DAY2, DAY3):
         write_day(root, day, day_requests(day), day_accounts(day))
     return root
 
 
+_WAREHOUSES: list[Settings] = []
+
+
 def settings_for(landing: Path, warehouse: Path) -> Settings:
-    return Settings(landing_dir=landing, warehouse=warehouse, window_days=7)
+    settings = Settings(landing_dir=landing, warehouse=warehouse, window_days=7)
+    _WAREHOUSES.append(settings)
+    return settings
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_dbt_artifacts():
+    """dbt writes per-warehouse artifacts under dbt_project/target: drop this module's after."""
+    yield
+    for settings in _WAREHOUSES:
+        shutil.rmtree(dbt_target_path(settings), ignore_errors=True)
 
 
 def build(settings: Settings, day: date) -> DbtRunSummary:
@@ -172,7 +191,9 @@ def snapshot(warehouse: Path) -> dict[str, pd.DataFrame]:
 
 def assert_same_tables(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -> None:
     for name in MARTS:
-        pd.testing.assert_frame_equal(left[name], right[name], check_exact=False, rtol=1e-12, obj=name)
+        pd.testing.assert_frame_equal(
+            left[name], right[name], check_exact=False, rtol=1e-12, obj=name
+        )
 
 
 # --- the runs (module-scoped: each dbt build takes seconds) ---------------------------------
@@ -204,7 +225,8 @@ def backfilled(landing: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     build(settings, DAY1)
     after_two_days = snapshot(settings.warehouse)
     build(settings, DAY3)
-    return {"settings": settings, "after_two_days": after_two_days, "final": snapshot(settings.warehouse)}
+    final = snapshot(settings.warehouse)
+    return {"settings": settings, "after_two_days": after_two_days, "final": final}
 
 
 # --- expected figures, computed here --------------------------------------------------------
@@ -312,7 +334,9 @@ def test_account_daily_matches_hand_computed_figures(in_order: dict) -> None:
             elif column in ("first_request_at", "last_request_at"):
                 assert list(got[column]) == list(expected[column]), column
             elif expected[column].dtype == float:
-                np.testing.assert_allclose(got[column], expected[column], rtol=1e-12, err_msg=column)
+                np.testing.assert_allclose(
+                    got[column], expected[column], rtol=1e-12, err_msg=column
+                )
             else:
                 assert list(got[column]) == list(expected[column]), column
 
@@ -368,7 +392,8 @@ def test_capability_daily_shares_changes_and_unknown_labels(in_order: dict) -> N
             else:
                 before = capability_shares(previous).get(capability, 0.0)
                 assert row.previous_request_share == pytest.approx(before, rel=1e-12)
-                assert row.request_share_change == pytest.approx(share - before, rel=1e-9, abs=1e-12)
+                change = pytest.approx(share - before, rel=1e-9, abs=1e-12)
+                assert row.request_share_change == change
     unknown = caps[caps.capability == UNKNOWN_CAPABILITY]
     assert list(unknown.activity_date) == [pd.Timestamp(DAY2)]
     assert unknown.requests.tolist() == [7]
@@ -422,6 +447,13 @@ def test_mart_columns_have_reader_friendly_types(in_order: dict) -> None:
     assert typed[("fct_account_daily", "ok_requests")] == "BIGINT"
     assert typed[("fct_account_daily", "capability_entropy_bits")] == "DOUBLE"
     assert typed[("fct_account_daily", "first_request_at")] == "TIMESTAMP WITH TIME ZONE"
+
+
+def test_missing_landing_date_fails_before_dbt(landing: Path, tmp_path: Path) -> None:
+    settings = settings_for(landing, tmp_path / "warehouse.duckdb")
+    with pytest.raises(FileNotFoundError, match="2026-02-01"):
+        run_dbt(settings, date(2026, 2, 1))
+    assert not settings.warehouse.exists()
 
 
 def test_rerunning_a_date_leaves_the_marts_identical(in_order: dict) -> None:

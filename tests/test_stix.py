@@ -1,10 +1,11 @@
 """STIX bundle, ATLAS mapping, indicators and recommended actions, from hand-built evidence.
 
-`make_evidence` is one campaign with everything present (proxy and hosting networks, shared
-templates and payment, a creation burst, a research-pathway majority, fired signals) and
-hostile customer text: an organization name with markup, a bidi override and quotes, and an
-e-mail domain that tries to break out of a STIX pattern. Tests remove pieces with
-`dataclasses.replace` to show each output appears only with its evidence.
+`make_evidence` (`tests.factories.make_campaign_evidence`) is one campaign with everything
+present (proxy and hosting networks, shared templates and payment, a creation burst, a
+research-pathway majority, fired signals) and hostile customer text: an organization name with
+markup, a bidi override and quotes, and an e-mail domain that tries to break out of a STIX
+pattern. Tests remove pieces with `dataclasses.replace` to show each output appears only with
+its evidence.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,9 @@ from flows.report.evidence import (
     CampaignEvidence,
     CapabilityUse,
     Count,
-    CreationBurst,
-    DayRequests,
     LinkingIdentifier,
-    ModelRelease,
-    ModelUse,
     NetworkUse,
     PrefixUse,
-    Signal,
-    Tokens,
-    TopAccount,
     Verdict,
 )
 from flows.report.indicators import (
@@ -49,99 +43,19 @@ from flows.report.stix_bundle import (
     stix_id,
     write_stix_bundle,
 )
+from tests.factories import (
+    HOSTILE_DOMAIN,
+    HOSTILE_ORG,
+    campaign_signal,
+    make_campaign_evidence,
+)
 
-RUN_DATE = date(2026, 3, 10)
-HOSTILE_ORG = '<script>alert(1)</script> Acme\u202e"\' Labs'
-HOSTILE_DOMAIN = "evil.example'] OR [ipv4-addr:value = '0.0.0.0/0"
 TLP_1_IDS = {
     m.id for m in (stix2.TLP_WHITE, stix2.TLP_GREEN, stix2.TLP_AMBER, stix2.TLP_RED)
 }
-
-
-def _signal(name: str, family: str, value: float | None, threshold: float, points: float) -> Signal:
-    return Signal(name, family, value, threshold, ">=", points, 2.0, f"{name} description")
-
-
-def make_evidence(**overrides: Any) -> CampaignEvidence:
-    evidence = CampaignEvidence(
-        campaign_id="DW-2026-03-04-1a2b3c4d",
-        run_date=RUN_DATE,
-        status="growing",
-        score=14.0,
-        confidence="moderate",
-        confidence_statement="Moderate confidence: harvesting and coordination both present.",
-        first_seen=date(2026, 3, 4),
-        last_seen=RUN_DATE,
-        accounts=12,
-        organizations=6,
-        requests=100_000,
-        tokens=Tokens(input=20_000_000, output=60_000_000, thinking=30_000_000, total=110_000_000),
-        cot_elicitation_requests=62_000,
-        grader_prompt_requests=18_000,
-        proxy_requests=55_000,
-        hosting_requests=30_000,
-        ip_prefixes=40,
-        models=(
-            ModelUse("claude-opus-4-5", 80_000, 50_000_000),
-            ModelUse("claude-sonnet-4-5", 20_000, 10_000_000),
-        ),
-        capabilities=(
-            CapabilityUse("agentic_coding", 70_000, 0.7, 0.1, 7.0),
-            CapabilityUse("reasoning", 30_000, 0.3, 0.2, 1.5),
-        ),
-        signup_pathways=(Count("research", 9), Count("standard", 3)),
-        access_channels=(Count("api", 90_000), Count("cloud_partner", 10_000)),
-        verification_levels=(Count("email", 10), Count("phone", 2)),
-        daily=tuple(DayRequests(date(2026, 3, d), 10_000 + d) for d in range(4, 11)),
-        model_releases=(ModelRelease("claude-opus-4-5", datetime(2026, 3, 5, 18, tzinfo=timezone.utc)),),
-        linking=(
-            LinkingIdentifier("payment_fingerprint", "pay-7f3a", 8, 5, 8),
-            LinkingIdentifier("prompt_template", "tpl-00042", 11, 6, 12),
-            LinkingIdentifier("prompt_template", "tpl-00043", 7, 4, 9),
-            # a popular public template: shared, but mostly by unrelated accounts
-            LinkingIdentifier("prompt_template", "tpl-public", 10, 6, 5000),
-            LinkingIdentifier("system_prompt", "sys-9", 6, 3, 6),
-            LinkingIdentifier("ip_prefix", "203.0.113.0/24", 9, 5, 10),
-            LinkingIdentifier("email_domain", "harvest-labs.example", 5, 3, 5),
-            LinkingIdentifier("email_domain", "university.example", 4, 2, 900),
-            LinkingIdentifier("email_domain", HOSTILE_DOMAIN, 3, 2, 3),
-        ),
-        infrastructure=(
-            PrefixUse("203.0.113.0/24", 64500, "proxy", 40_000, 9, 10),
-            PrefixUse("2001:db8:1::/48", 64501, "hosting", 30_000, 4, 5),
-            # hosting but shared with many unrelated accounts: never an indicator
-            PrefixUse("198.51.100.0/24", 64502, "hosting", 10_000, 2, 40),
-            # residential ISP: never an indicator
-            PrefixUse("192.0.2.0/24", 64503, "isp", 15_000, 3, 3),
-        ),
-        dedicated_prefixes=(
-            PrefixUse("203.0.113.0/24", 64500, "proxy", 40_000, 9, 10),
-            PrefixUse("2001:db8:1::/48", 64501, "hosting", 30_000, 4, 5),
-        ),
-        networks=(
-            NetworkUse(64500, "proxy", 3, 40_000, 9),
-            NetworkUse(64501, "hosting", 1, 30_000, 4),
-            NetworkUse(64502, "hosting", 1, 10_000, 2),
-            NetworkUse(64503, "isp", 1, 15_000, 3),
-        ),
-        creation_bursts=(CreationBurst(date(2026, 3, 1), 8), CreationBurst(date(2026, 3, 2), 2)),
-        signals=(
-            _signal("signature_template_share", "harvesting", 0.8, 0.3, 2),
-            _signal("capability_concentration", "harvesting", 0.7, 0.5, 2),
-            _signal("cot_elicitation_rate", "harvesting", 0.62, 0.25, 2),
-            _signal("proxy_share", "concealment", 0.55, 0.3, 2),
-            _signal("ip_churn", "concealment", 3.5, 3.0, 1),
-            _signal("creation_burst", "farming", 0.66, 0.5, 1),
-            _signal("farming_pathways", "farming", 0.75, 0.5, 1),
-        ),
-        top_accounts=(
-            TopAccount("acct-0001", "org-1", HOSTILE_ORG, 20_000, 7.0),
-            TopAccount("acct-0002", "org-2", "Benign Name GmbH", 15_000, 6.0),
-            TopAccount("acct-0003", "org-3", None, 9_000, None),
-        ),
-        verdict=None,
-    )
-    return replace(evidence, **overrides)
+# The evidence factory is shared with the campaign-report tests.
+make_evidence = make_campaign_evidence
+_signal = campaign_signal
 
 
 def bare_evidence(**overrides: Any) -> CampaignEvidence:

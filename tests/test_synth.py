@@ -1,8 +1,9 @@
 """The synthetic generator: exact export contract, determinism, scenarios and the behaviour
-that makes campaigns campaigns (and hard benign cases not).
+that makes campaigns campaigns (and the hard benign cases not).
 
-Runs are tiny (a few thousand requests a day) so the whole module takes seconds; aggregate
-assertions use thresholds far from what the generator's ranges can produce by chance.
+Runs are tiny (a few thousand requests a day) so the module takes seconds; aggregate
+assertions use thresholds well away from what the generator's ranges produce, and were
+checked against several dozen seeds.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import csv
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import fsspec
@@ -35,72 +38,88 @@ from flows.synth import CASES, MAX_PART_ROWS, PRESETS, SCENARIOS, SynthSummary, 
 START = date(2026, 3, 5)  # a Thursday: the 4-day run has two weekdays and a weekend
 DAYS = 4
 RELEASE = datetime.combine(START + timedelta(days=DAYS // 2), time(18), tzinfo=timezone.utc)
+DAY_AFTER = RELEASE + timedelta(hours=24)
 NEW_MODEL = "claude-opus-4-5"
 CAMPAIGN_KINDS = {"campaign_reasoning", "campaign_agentic", "campaign_coding", "campaign_proxy_network"}
+SCRIPTED_KINDS = CAMPAIGN_KINDS - {"campaign_proxy_network"}
 
 
-def _run(root: Path, **kwargs: object) -> SynthSummary:
+def _run(root: Path, **kwargs: Any) -> SynthSummary:
     options = {"start": START, "days": DAYS, "scale": 0.03, "seed": 11, "scenario": "all"} | kwargs
-    return generate(str(root / "exports"), root / "labels", **options)  # type: ignore[arg-type]
+    return generate(str(root / "exports"), root / "labels", **options)
+
+
+@dataclass
+class Run:
+    """One generated run, queryable in DuckDB: views r (requests), a (account snapshots),
+    l (account labels), c (campaign labels), rl (requests with their account's label), al (one
+    snapshot row per labelled account, with its label)."""
+
+    root: Path
+    summary: SynthSummary
+    con: duckdb.DuckDBPyConnection
+
+    @classmethod
+    def load(cls, root: Path, summary: SynthSummary) -> Run:
+        con = duckdb.connect()
+        usage = root / "exports" / "usage"
+        views = {
+            "r": f"read_parquet('{usage}/*/requests-*.parquet', hive_partitioning = 1)",
+            "a": f"read_parquet('{usage}/*/accounts.parquet', hive_partitioning = 1)",
+            "l": f"read_csv('{root}/labels/accounts.csv', all_varchar = 1)",
+            "c": f"read_csv('{root}/labels/campaigns.csv', all_varchar = 1)",
+            "rl": "(select r.*, l.kind, l.campaign_id from r join l using (account_id))",
+            "al": "(select distinct a.* exclude (date), kind, campaign_id from a join l using (account_id))",
+        }
+        for view, source in views.items():
+            con.execute(f"create view {view} as select * from {source}")
+        return cls(root, summary, con)
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql).fetchall()
+
+    def one(self, sql: str) -> Any:
+        return self.rows(sql)[0][0]
+
+    def by_kind(self, expr: str, where: str = "true", table: str = "rl") -> dict[str, Any]:
+        return dict(self.rows(f"select kind, {expr} from {table} where {where} group by kind"))
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, SynthSummary, duckdb.DuckDBPyConnection]]:
-    """Scenario `all` at a tiny scale, loaded into DuckDB with its labels."""
+def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    """Scenario `all` at a tiny scale over four days (Thu-Sun), release on Saturday 18:00Z."""
     root = tmp_path_factory.mktemp("synth-all")
-    summary = _run(root)
-    con = duckdb.connect()
-    exports = root / "exports" / "usage"
-    con.execute(f"create view r as select * from read_parquet('{exports}/*/requests-*.parquet', hive_partitioning = true)")
-    con.execute(f"create view a as select * from read_parquet('{exports}/*/accounts.parquet', hive_partitioning = true)")
-    con.execute(f"create view l as select * from read_csv('{root}/labels/accounts.csv', all_varchar = true)")
-    con.execute(f"create view c as select * from read_csv('{root}/labels/campaigns.csv', all_varchar = true)")
-    # one row per request with its label
-    con.execute("create view rl as select r.*, l.kind, l.campaign_id, l.scenario from r join l using (account_id)")
-    yield root, summary, con
-    con.close()
-
-
-def _one(con: duckdb.DuckDBPyConnection, sql: str) -> object:
-    row = con.execute(sql).fetchone()
-    assert row is not None
-    return row[0]
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
-    return con.execute(sql).fetchall()
+    loaded = Run.load(root, _run(root))
+    yield loaded
+    loaded.con.close()
 
 
 def _tree_bytes(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-# --- contract ----------------------------------------------------------------------------
+# --- contract ----------------------------------------------------------------------------------
 
 
-def test_every_drop_follows_the_contract(world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection]) -> None:
-    root, summary, _ = world
+def test_every_drop_follows_the_contract(run: Run) -> None:
     request_ids: list[str] = []
-    enums_requests = {c.name: set(c.enum) for c in REQUESTS_COLUMNS if c.enum}
-    enums_accounts = {c.name: set(c.enum) for c in ACCOUNTS_COLUMNS if c.enum}
-    assert [d.day for d in summary.days] == [START + timedelta(days=i) for i in range(DAYS)]
-    for i in range(DAYS):
+    assert [d.day for d in run.summary.days] == [START + timedelta(days=i) for i in range(DAYS)]
+    for i, summary in enumerate(run.summary.days):
         day = START + timedelta(days=i)
-        drop = root / "exports" / "usage" / f"date={day.isoformat()}"
+        drop = run.root / "exports" / "usage" / f"date={day.isoformat()}"
         manifest = parse_manifest((drop / "_manifest.json").read_text(), str(drop))
         assert manifest.date == day
         assert {p.name for p in drop.iterdir()} == {f.path for f in manifest.files} | {"_manifest.json"}
         for f in manifest.files:
-            payload = (drop / f.path).read_bytes()
-            assert hashlib.sha256(payload).hexdigest() == f.sha256, f.path
+            assert hashlib.sha256((drop / f.path).read_bytes()).hexdigest() == f.sha256, f.path
             assert pq.ParquetFile(drop / f.path).metadata.num_rows == f.rows, f.path
-            # the manifest is written last
+            # written last
             assert (drop / "_manifest.json").stat().st_mtime_ns >= (drop / f.path).stat().st_mtime_ns
         requests = pa.concat_tables([pq.read_table(drop / f.path) for f in manifest.request_parts])
         accounts = pq.read_table(drop / "accounts.parquet")
         assert requests.schema.equals(REQUESTS_SCHEMA), requests.schema
         assert accounts.schema.equals(ACCOUNTS_SCHEMA), accounts.schema
-        assert requests.num_rows == summary.days[i].requests > 0
+        assert requests.num_rows == summary.requests > 0
         for table, columns in ((requests, REQUESTS_COLUMNS), (accounts, ACCOUNTS_COLUMNS)):
             for column in columns:
                 values = table.column(column.name)
@@ -108,70 +127,77 @@ def test_every_drop_follows_the_contract(world: tuple[Path, SynthSummary, duckdb
                     assert values.null_count == 0, column.name
                 if column.non_negative:
                     assert min(values.to_pylist()) >= 0, column.name
-        for name, allowed in enums_requests.items():
-            assert set(requests.column(name).to_pylist()) <= allowed, name
-        for name, allowed in enums_accounts.items():
-            assert set(accounts.column(name).to_pylist()) <= allowed, name
+                if column.enum:
+                    assert set(values.to_pylist()) <= set(column.enum), column.name
         ts = requests.column("ts").to_pylist()
-        assert min(ts).date() == day and max(ts).date() == day
+        assert min(ts).date() == day == max(ts).date()
         request_ids += requests.column("request_id").to_pylist()
 
         # the snapshot: every account that sent a request that day or was created that day
+        account = requests.column("account_id").to_pylist()
         snapshot = accounts.column("account_id").to_pylist()
-        assert len(snapshot) == len(set(snapshot))
-        senders = set(requests.column("account_id").to_pylist())
-        created_today = {a for a, c in zip(snapshot, accounts.column("created_at").to_pylist()) if c.date() == day}
-        assert set(snapshot) == senders | created_today
-        org_of = dict(zip(snapshot, accounts.column("organization_id").to_pylist()))
-        assert all(org_of[a] == o for a, o in zip(requests.column("account_id").to_pylist(),
-                                                    requests.column("organization_id").to_pylist()))
-        created_at = dict(zip(snapshot, accounts.column("created_at").to_pylist()))
-        assert all(t >= created_at[a] for a, t in zip(requests.column("account_id").to_pylist(), ts))
-    assert len(request_ids) == len(set(request_ids)) == summary.total_requests
+        created = dict(zip(snapshot, accounts.column("created_at").to_pylist(), strict=True))
+        org = dict(zip(snapshot, accounts.column("organization_id").to_pylist(), strict=True))
+        assert len(snapshot) == len(created)
+        assert set(snapshot) == set(account) | {a for a, c in created.items() if c.date() == day}
+        assert all(
+            org[a] == o for a, o in zip(account, requests.column("organization_id").to_pylist(), strict=True)
+        )
+        assert all(t >= created[a] for a, t in zip(account, ts, strict=True))  # no request before sign-up
+    assert len(request_ids) == len(set(request_ids)) == run.summary.total_requests
 
 
-def test_contract_values_look_like_the_contract_examples(world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection]) -> None:
-    _, _, con = world
-    bad_prefixes = _one(con, r"""
-        select count(*) from r where not (
-            regexp_full_match(ip_prefix, '(\d{1,3}\.){3}0/24') or regexp_full_match(ip_prefix, '([0-9a-f]{1,4}:){3}:/48'))""")
-    assert bad_prefixes == 0
-    assert _one(con, "select count(*) from r where not regexp_full_match(ip_country, '[A-Z]{2}')") == 0
-    assert _one(con, "select count(*) from r where asn < 4200000000") == 0  # private-use ASNs: synthetic
-    # a prefix always belongs to the same AS, kind and country, as in a geolocation feed
-    assert _one(con, "select max(n) from (select count(distinct (asn, asn_type, ip_country)) n from r group by ip_prefix)") == 1
-    assert _one(con, "select count(*) from r where status in ('error', 'rate_limited') and output_tokens > 0") == 0
+def test_values_have_the_contract_formats(run: Run) -> None:
+    v4, v6 = r"(\d{1,3}\.){3}0/24", "([0-9a-f]{1,4}:){3}:/48"
+    assert run.one(f"select count(*) from r where not regexp_full_match(ip_prefix, '{v4}|{v6}')") == 0
+    assert run.one("select count(*) from r where ip_prefix like '%::/48'") > 0  # some IPv6
+    assert run.one("select count(*) from r where not regexp_full_match(ip_country, '[A-Z]{2}')") == 0
+    assert run.one("select count(*) from r where asn < 4200000000") == 0  # private-use ASNs: synthetic
+    # a prefix always maps to the same AS, kind and country, as in a geolocation feed
+    per_prefix = "select count(distinct (asn, asn_type, ip_country)) n from r group by ip_prefix"
+    assert run.one(f"select max(n) from ({per_prefix})") == 1
+    failed = "status in ('error', 'rate_limited')"
+    assert run.one(f"select count(*) from r where {failed} and output_tokens > 0") == 0
+    assert run.one("select count(*) from r where access_channel = 'console' and sdk is not null") == 0
 
 
-def test_model_releases_reference(world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection]) -> None:
-    root, summary, con = world
-    lines = (root / "exports" / "reference" / "model_releases.csv").read_text().splitlines()
+def test_model_releases_reference(run: Run) -> None:
+    lines = (run.root / "exports" / "reference" / "model_releases.csv").read_text().splitlines()
     assert lines[0] == "model,released_at"
     releases = dict(line.split(",") for line in lines[1:])
     assert releases[NEW_MODEL] == RELEASE.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert summary.new_model == NEW_MODEL and summary.new_model_released_at == RELEASE
+    assert (run.summary.new_model, run.summary.new_model_released_at) == (NEW_MODEL, RELEASE)
     others = [datetime.fromisoformat(v.replace("Z", "+00:00")) for k, v in releases.items() if k != NEW_MODEL]
     assert len(others) >= 3 and max(others) < datetime.combine(START, time(), tzinfo=timezone.utc)
-    assert set(_one(con, "select list(distinct model) from r")) <= set(releases)
-    assert _one(con, f"select count(*) from r where model = '{NEW_MODEL}' and ts < '{RELEASE.isoformat()}'") == 0
+    assert set(run.one("select list(distinct model) from r")) == set(releases)
+    assert run.one(f"select count(*) from r where model = '{NEW_MODEL}' and ts < '{RELEASE}'") == 0
 
 
 def test_parts_are_capped_and_fsspec_urls_work(tmp_path: Path) -> None:
     assert MAX_PART_ROWS <= 1_048_576
-    url = "memory://synth-test/exports"
-    summary = generate(url, tmp_path / "labels", START, 1, scale=0.01, seed=3, scenario="coding", max_part_rows=500)
+    summary = generate(
+        "memory://synth-test/exports",
+        tmp_path / "labels",
+        START,
+        1,
+        scale=0.01,
+        seed=3,
+        scenario="coding",
+        max_part_rows=500,
+    )
     fs = fsspec.filesystem("memory")
-    drop = f"/synth-test/exports/usage/date={START.isoformat()}"
-    manifest = json.loads(fs.cat(f"{drop}/_manifest.json"))
-    parts = [f for f in manifest["files"] if f["path"].startswith("requests-")]
-    assert len(parts) == summary.days[0].parts >= 2
-    assert all(f["rows"] <= 500 for f in parts)
-    assert sum(f["rows"] for f in parts) == summary.days[0].requests
-    assert fs.exists("/synth-test/exports/reference/model_releases.csv")
-    fs.rm("/synth-test", recursive=True)
+    try:
+        manifest = json.loads(fs.cat(f"/synth-test/exports/usage/date={START.isoformat()}/_manifest.json"))
+        parts = [f for f in manifest["files"] if f["path"].startswith("requests-")]
+        assert len(parts) == summary.days[0].parts >= 2
+        assert all(f["rows"] <= 500 for f in parts)
+        assert sum(f["rows"] for f in parts) == summary.days[0].requests
+        assert fs.exists("/synth-test/exports/reference/model_releases.csv")
+    finally:
+        fs.rm("/synth-test", recursive=True)
 
 
-# --- determinism ---------------------------------------------------------------------------
+# --- determinism -----------------------------------------------------------------------------------
 
 
 def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
@@ -185,7 +211,7 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
     assert all(first[k] != other[k] for k in first if k.endswith(".parquet") or k.startswith("labels/"))
 
 
-# --- scenarios and labels -----------------------------------------------------------------------
+# --- scenarios and labels ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s != "all"])
@@ -194,41 +220,49 @@ def test_each_scenario_labels_its_case_on_top_of_ordinary_traffic(tmp_path: Path
     kind = CASES[scenario].kind
     with open(tmp_path / "labels" / "accounts.csv", newline="") as f:
         labels = list(csv.DictReader(f))
+    with open(tmp_path / "labels" / "campaigns.csv", newline="") as f:
+        campaigns = list(csv.DictReader(f))
     assert {row["kind"] for row in labels} == {"benign", kind}
     assert {row["scenario"] for row in labels} == {"baseline", scenario}
     assert all((row["campaign_id"] != "") == row["kind"].startswith("campaign_") for row in labels)
-    with open(tmp_path / "labels" / "campaigns.csv", newline="") as f:
-        campaigns = list(csv.DictReader(f))
+    labelled = sum(row["kind"] == kind for row in labels)
+    assert summary.accounts_by_kind[kind] == labelled
     if kind.startswith("campaign_"):
         assert [c["kind"] for c in campaigns] == [kind]
-        assert int(campaigns[0]["accounts"]) == sum(row["kind"] == kind for row in labels) >= CASES[scenario].min_accounts
+        # (an account whose active days all fall outside a short period never appears)
+        assert int(campaigns[0]["accounts"]) == labelled >= 0.8 * CASES[scenario].min_accounts
         assert set(campaigns[0]["target_capabilities"].split(";")) <= set(CAPABILITIES)
     else:
         assert campaigns == []  # hard benign cases are not campaigns
     # every labelled account appears in some drop, and the case sent traffic
-    exports = tmp_path / "exports" / "usage"
-    senders = duckdb.sql(f"select list(distinct account_id) from read_parquet('{exports}/*/requests-*.parquet')").fetchone()[0]
-    snapshot = duckdb.sql(f"select list(distinct account_id) from read_parquet('{exports}/*/accounts.parquet')").fetchone()[0]
-    assert {row["account_id"] for row in labels} == set(snapshot)
-    assert any(row["kind"] == kind and row["account_id"] in set(senders) for row in labels)
-    assert summary.accounts_by_kind[kind] == sum(row["kind"] == kind for row in labels)
+    usage = tmp_path / "exports" / "usage"
+    senders = set(
+        duckdb.sql(f"select distinct account_id from '{usage}/*/requests-*.parquet'").fetchnumpy()[
+            "account_id"
+        ]
+    )
+    snapshot = set(
+        duckdb.sql(f"select distinct account_id from '{usage}/*/accounts.parquet'").fetchnumpy()["account_id"]
+    )
+    assert {row["account_id"] for row in labels} == snapshot
+    assert any(row["kind"] == kind and row["account_id"] in senders for row in labels)
 
 
-def test_scenario_all_labels_every_kind_and_campaign(world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection]) -> None:
-    root, summary, con = world
-    kinds = {k for (k,) in _rows(con, "select distinct kind from l")}
-    assert kinds == {"benign"} | {case.kind for case in CASES.values()}
-    campaigns = {row[0]: row for row in _rows(con, "select kind, campaign_id, first_date, last_date, accounts from c")}
-    assert set(campaigns) == CAMPAIGN_KINDS
-    for kind, campaign_id, first, last, accounts in campaigns.values():
-        counted = _one(con, f"select count(*) from l where campaign_id = '{campaign_id}'")
-        assert int(accounts) == counted and _one(con, f"select count(distinct kind) from l where campaign_id = '{campaign_id}'") == 1
-        observed = _rows(con, f"select min(date), max(date) from rl where campaign_id = '{campaign_id}'")[0]
-        assert (date.fromisoformat(first), date.fromisoformat(last)) == observed
+def test_scenario_all_labels_every_kind_and_campaign(run: Run) -> None:
+    assert {k for (k,) in run.rows("select distinct kind from l")} == {"benign"} | {
+        c.kind for c in CASES.values()
+    }
+    campaigns = run.rows("select kind, campaign_id, first_date, last_date, accounts from c")
+    assert {kind for kind, *_ in campaigns} == CAMPAIGN_KINDS
+    for kind, campaign_id, first, last, accounts in campaigns:
+        assert run.rows(f"select distinct kind from l where campaign_id = '{campaign_id}'") == [(kind,)]
+        assert int(accounts) == run.one(f"select count(*) from l where campaign_id = '{campaign_id}'")
+        seen = run.rows(f"select min(date), max(date) from rl where campaign_id = '{campaign_id}'")[0]
+        assert (date.fromisoformat(first), date.fromisoformat(last)) == seen
     # at least one campaign starts inside the period (so "flagged by its second day" is testable)
-    assert max(date.fromisoformat(row[2]) for row in campaigns.values()) > START
-    assert _one(con, "select count(*) from l where kind not like 'campaign_%' and campaign_id is not null") == 0
-    assert summary.accounts == _one(con, "select count(*) from l")
+    assert max(date.fromisoformat(first) for _, _, first, _, _ in campaigns) > START
+    assert run.one("select count(*) from l where kind not like 'campaign_%' and campaign_id is not null") == 0
+    assert run.summary.accounts == run.one("select count(*) from l")
 
 
 def test_requests_per_day_sets_the_daily_volume(tmp_path: Path) -> None:
@@ -239,9 +273,9 @@ def test_requests_per_day_sets_the_daily_volume(tmp_path: Path) -> None:
 def test_presets_and_bad_arguments(tmp_path: Path) -> None:
     incident = PRESETS["incident"]
     assert incident.days == 28
-    campaign_accounts = sum(incident.sizes[c].accounts for c in ("reasoning", "agentic", "coding", "proxy_network"))
-    assert 22_000 <= campaign_accounts <= 26_000
-    assert [incident.sizes[c].requests_total for c in ("reasoning", "agentic", "coding")] == [150_000, 3_400_000, 13_000_000]
+    main = ("reasoning", "agentic", "coding")
+    assert [incident.sizes[c].requests_total for c in main] == [150_000, 3_400_000, 13_000_000]
+    assert 22_000 <= sum(incident.sizes[c].accounts for c in (*main, "proxy_network")) <= 26_000
     with pytest.raises(ValueError, match="unknown scenario"):
         _run(tmp_path, scenario="nope")
     with pytest.raises(ValueError, match="unknown preset"):
@@ -250,205 +284,214 @@ def test_presets_and_bad_arguments(tmp_path: Path) -> None:
         _run(tmp_path, days=0)
 
 
-# --- ordinary traffic ------------------------------------------------------------------------------
+# --- ordinary traffic -----------------------------------------------------------------------------
 
 
-def test_ordinary_traffic_is_diverse_and_heavy_tailed(world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection]) -> None:
-    _, _, con = world
+def test_ordinary_traffic_is_diverse(run: Run) -> None:
     benign = "from rl where kind = 'benign'"
-    mix = _rows(con, f"select capability, count(*) / sum(count(*)) over () s {benign} group by 1 order by s desc")
-    top = {c for c, _ in mix[:3]}
-    assert {"coding", "general_chat"} <= top and sum(s for c, s in mix if c in ("coding", "general_chat")) > 0.3
-    assert _one(con, f"select count(distinct capability) {benign}") >= 12
-    assert set(_one(con, f"select list(distinct access_channel) {benign}")) == set(ACCESS_CHANNELS)
-    networks = dict(_rows(con, f"select asn_type, count(*) / sum(count(*)) over () {benign} group by 1"))
+    mix = run.rows(
+        f"select capability, count(*) / sum(count(*)) over () s {benign} group by 1 order by s desc"
+    )
+    assert {"coding", "general_chat"} <= {c for c, _ in mix[:3]}
+    assert sum(s for c, s in mix if c in ("coding", "general_chat")) > 0.3
+    assert len(mix) >= 12
+    assert set(run.one(f"select list(distinct access_channel) {benign}")) == set(ACCESS_CHANNELS)
+    networks = dict(run.rows(f"select asn_type, count(*) / sum(count(*)) over () {benign} group by 1"))
     assert networks.get("isp", 0) + networks.get("mobile", 0) + networks.get("business", 0) > 0.5
-    assert networks.get("hosting", 0) > 0 and networks.get("proxy", 0) == 0
-    hosting_users = _one(con, f"select avg(h::int) from (select bool_or(asn_type = 'hosting') h {benign} group by account_id)")
+    assert networks.get("hosting", 0) > 0 and "proxy" not in networks
+    hosting_users = run.one(
+        f"select avg(h::int) from (select bool_or(asn_type = 'hosting') h {benign} group by account_id)"
+    )
     assert 0 < hosting_users < 0.25  # a few hosting users (their apps are busy, though)
-    assert 0.05 < _one(con, f"select avg((system_prompt_hash is not null)::int) {benign}") < 0.7
-    assert _one(con, f"select avg(cot_elicitation::int) {benign}") < 0.1
-    assert len(_one(con, f"select list(distinct sdk) {benign}")) >= 8
-    # most people rarely repeat a prompt skeleton
-    assert _one(con, f"""select median(d / n) from (select count(distinct prompt_template_hash) d, count(*) n {benign}
-                         group by account_id having count(*) >= 10)""") > 0.6
-    # organisations: many small, a few large; companies share one card, individuals often free mail
-    sizes = [n for (n,) in _rows(con, """select count(distinct account_id) from a join l using (account_id)
-                                          where kind = 'benign' group by a.organization_id""")]
+    assert 0.05 < run.one(f"select avg((system_prompt_hash is not null)::int) {benign}") < 0.7
+    assert run.one(f"select avg(cot_elicitation::int) {benign}") < 0.1
+    assert len(run.one(f"select list(distinct sdk) {benign}")) >= 8
+    # people rarely repeat a prompt skeleton
+    per_account = f"""select count(distinct prompt_template_hash) d, count(*) n {benign}
+                      group by account_id having count(*) >= 10"""
+    assert run.one(f"select median(d / n) from ({per_account})") > 0.6
+
+
+def test_ordinary_organisations_are_heavy_tailed_with_company_cards(run: Run) -> None:
+    sizes = [n for (n,) in run.rows("select count(*) from al where kind = 'benign' group by organization_id")]
     assert np.median(sizes) <= 2 and max(sizes) >= 10
-    assert _one(con, """select max(n) from (select count(distinct a.organization_id) n from a join l using (account_id)
-                        where kind = 'benign' and payment_fingerprint is not null group by payment_fingerprint)""") == 1
-    domains = set(_one(con, "select list(distinct email_domain) from a join l using (account_id) where kind = 'benign'"))
+    # a card never crosses organisations; companies share theirs
+    cards = "from al where kind = 'benign' and payment_fingerprint is not null group by payment_fingerprint"
+    assert run.one(f"select max(n) from (select count(distinct organization_id) n {cards})") == 1
+    assert run.one(f"select max(n) from (select count(*) n {cards})") >= 5
+    domains = set(run.one("select list(distinct email_domain) from al where kind = 'benign'"))
     assert "gmail.com" in domains and len(domains) > 20
-    names = _one(con, "select list(distinct organization_name) from a")
-    assert any(not n.isascii() for n in names) and any('"' in n or "&" in n for n in names)
-    # weekday effect: company staff and the enterprise hardly work at weekends (Sat / Sun of the run)
-    weekday, weekend = _rows(con, """select sum(case when dayofweek(date) in (0, 6) then 0 else 1 end),
-                                            sum(case when dayofweek(date) in (0, 6) then 1 else 0 end)
-                                     from rl where kind = 'benign_enterprise'""")[0]
-    assert weekend < 0.4 * weekday
+    names = run.one("select list(distinct organization_name) from a")
+    assert any(not n.isascii() for n in names) and any('"' in n or "&" in n or "<" in n for n in names)
 
 
-def test_new_model_adoption_is_gradual_for_ordinary_users(world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection]) -> None:
-    _, _, con = world
-    share = dict(_rows(con, f"""select kind, avg((model = '{NEW_MODEL}')::int) from rl
-                               where ts >= '{RELEASE.isoformat()}' and ts < '{(RELEASE + timedelta(hours=24)).isoformat()}'
-                               group by 1"""))
-    assert share["benign"] < 0.15
-    assert share["benign_early_adopter"] > max(0.4, 4 * share["benign"])
+def test_weekday_effect_and_gradual_adoption(run: Run) -> None:
+    # the run is Thu, Fri, Sat, Sun: company staff hardly work at weekends
+    weekend = run.by_kind("avg((dayofweek(date) in (0, 6))::int)")
+    assert weekend["benign_enterprise"] < min(0.25, weekend["benign"])
+    # ordinary users drift to the new model over days; early adopters within hours
+    adopted = run.by_kind(
+        "avg(used::int)",
+        table=f"""(select kind, account_id, bool_or(model = '{NEW_MODEL}') used from rl
+                   where ts >= '{RELEASE}' and ts < '{DAY_AFTER}' group by all)""",
+    )
+    assert adopted["benign"] < 0.2
+    assert adopted["benign_early_adopter"] > max(0.6, 3 * adopted["benign"])
 
 
-# --- campaigns and hard cases --------------------------------------------------------------------
+# --- campaigns -----------------------------------------------------------------------------------------
 
 
-def test_campaigns_move_to_the_new_model_within_a_day(world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection]) -> None:
-    _, _, con = world
-    shares = _rows(con, f"""select kind, avg((model = '{NEW_MODEL}')::int), count(*) from rl
-                            where kind like 'campaign_%' and ts >= '{RELEASE.isoformat()}'
-                              and ts < '{(RELEASE + timedelta(hours=24)).isoformat()}' group by 1""")
-    assert {k for k, _, _ in shares} == CAMPAIGN_KINDS
-    for kind, share, n in shares:
-        assert n >= 30 and share >= 0.5, (kind, share, n)
+def test_campaigns_move_to_the_new_model_within_a_day(run: Run) -> None:
+    window = f"kind like 'campaign_%' and ts >= '{RELEASE}' and ts < '{DAY_AFTER}'"
+    share = run.by_kind(f"avg((model = '{NEW_MODEL}')::int)", window)
+    count = run.by_kind("count(*)", window)
+    assert set(share) == CAMPAIGN_KINDS
+    for kind in CAMPAIGN_KINDS:
+        assert count[kind] >= 30 and share[kind] >= 0.5, (kind, share[kind], count[kind])
 
 
-def test_campaigns_repeat_templates_across_accounts_and_orgs(world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection]) -> None:
-    _, _, con = world
-    spread = dict(_rows(con, """with per_template as (
-                                    select kind, prompt_template_hash, count(distinct account_id) n from rl group by 1, 2),
-                                  per_kind as (select kind, count(distinct account_id) total from rl group by 1)
-                                select kind, max(n) / any_value(total) from per_template join per_kind using (kind)
-                                group by kind"""))
-    for kind in CAMPAIGN_KINDS:  # one template sent by most of the campaign (a third of the proxy network's)
-        assert spread[kind] >= (0.33 if kind == "campaign_proxy_network" else 0.5), (kind, spread[kind])
-    # ordinary customers never share a skeleton across organisations
-    assert _one(con, """select max(n) from (select count(distinct organization_id) n from rl where kind = 'benign'
-                        group by prompt_template_hash)""") <= 2
-    # share of requests whose skeleton is also sent by at least two other organisations
-    shared = dict(_rows(con, """with spread as (select prompt_template_hash, count(distinct organization_id) orgs
-                                                from rl group by 1)
-                                 select kind, avg((orgs >= 3)::int) from rl join spread using (prompt_template_hash)
-                                 group by 1"""))
-    for kind in CAMPAIGN_KINDS - {"campaign_proxy_network"}:
+def test_campaigns_repeat_templates_across_accounts_and_orgs(run: Run) -> None:
+    # one skeleton is sent by most of a campaign's accounts (a third of the proxy network's)
+    top = dict(
+        run.rows("""
+        with per_template as (
+                 select kind, prompt_template_hash, count(distinct account_id) n from rl group by 1, 2),
+             per_kind as (select kind, count(distinct account_id) total from rl group by 1)
+        select kind, max(n) / any_value(total) from per_template join per_kind using (kind) group by 1""")
+    )
+    for kind in CAMPAIGN_KINDS:
+        assert top[kind] >= (0.33 if kind == "campaign_proxy_network" else 0.5), (kind, top[kind])
+    # share of requests whose skeleton is also sent from at least two other organisations
+    shared = dict(
+        run.rows("""
+        with spread as (select prompt_template_hash, count(distinct organization_id) orgs from rl group by 1)
+        select kind, avg((orgs >= 3)::int) from rl join spread using (prompt_template_hash) group by 1""")
+    )
+    for kind in SCRIPTED_KINDS:
         assert shared[kind] > 0.8, (kind, shared)
     assert 0.2 < shared["campaign_proxy_network"] < 0.8  # harvesting mixed with relayed traffic
     assert shared["benign"] < 0.02
 
 
-def test_campaign_content_signals(world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection]) -> None:
-    _, _, con = world
-    stats = {row[0]: row[1:] for row in _rows(con, """
-        select kind, avg(cot_elicitation::int), avg(grader_prompt::int), avg(tool_count),
-               avg((asn_type in ('proxy', 'hosting'))::int)
-        from rl where status = 'ok' group by 1""")}
-    cot, grader, tools, proxy = (dict(zip(stats, col)) for col in zip(*stats.values()))
+def test_campaign_content_signals(run: Run) -> None:
+    ok = "status = 'ok'"
+    cot = run.by_kind("avg(cot_elicitation::int)", ok)
+    grader = run.by_kind("avg(grader_prompt::int)", ok)
+    tools = run.by_kind("avg(tool_count)", ok)
+    proxy = run.by_kind("avg((asn_type in ('proxy', 'hosting'))::int)")
     assert cot["campaign_reasoning"] > 0.5 > 0.1 > cot["benign"]
     assert grader["campaign_reasoning"] > max(0.1, 2 * grader["benign"])
-    for kind in CAMPAIGN_KINDS:
-        assert proxy[kind] == 1.0
-    # short prompts, long answers: output / input tokens on the campaign's main capability,
-    # against ordinary traffic of the same capability
-    for kind in CAMPAIGN_KINDS - {"campaign_proxy_network"}:
-        main = _one(con, f"select mode(capability) from rl where kind = '{kind}'")
-        ratios = dict(_rows(con, f"""select kind, sum(output_tokens) / sum(input_tokens) from rl
-                                     where capability = '{main}' and status = 'ok' group by 1"""))
-        assert ratios[kind] > 2 * ratios["benign"], (kind, main, ratios)
     assert tools["campaign_agentic"] > 3 * tools["benign"]
+    assert all(proxy[kind] == 1.0 for kind in CAMPAIGN_KINDS)
+    for kind in SCRIPTED_KINDS:
+        # short prompts, long answers: compared with ordinary traffic of the same capability
+        main = run.one(f"select mode(capability) from rl where kind = '{kind}'")
+        ratio = run.by_kind("sum(output_tokens) / sum(input_tokens)", f"capability = '{main}' and {ok}")
+        assert ratio[kind] > 2 * ratio["benign"], (kind, main, ratio)
     # volume concentrated on the targeted capabilities
-    for campaign_id, targets in _rows(con, "select campaign_id, target_capabilities from c where kind != 'campaign_proxy_network'"):
-        on_target = _one(con, f"""select avg((capability in (select unnest(string_split('{targets}', ';'))))::int)
-                                  from rl where campaign_id = '{campaign_id}'""")
-        assert on_target > 0.65, (campaign_id, on_target)
+    for campaign_id, targets in run.rows("select campaign_id, target_capabilities from c"):
+        listed = ", ".join(f"'{t}'" for t in targets.split(";"))
+        on_target = run.one(
+            f"select avg((capability in ({listed}))::int) from rl where campaign_id = '{campaign_id}'"
+        )
+        assert on_target > (0.2 if "proxy" in campaign_id else 0.65), (campaign_id, on_target)
 
 
-def test_campaign_accounts_share_cards_across_orgs_and_are_created_in_bursts(
-    world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection],
-) -> None:
-    _, _, con = world
-    accounts = "select distinct a.*, l.kind, l.campaign_id from a join l using (account_id)"
-    shared = dict(_rows(con, f"""select kind, max(n) from (select kind, payment_fingerprint, count(distinct organization_id) n
-                                  from ({accounts}) where payment_fingerprint is not null group by 1, 2) group by 1"""))
-    for kind in CAMPAIGN_KINDS:
-        assert shared[kind] >= 2, kind
-    pathways = dict(_rows(con, f"""select kind like 'campaign_%', avg((signup_pathway in ('education', 'research', 'startup'))::int)
-                                    from ({accounts}) where kind in ('benign', 'campaign_reasoning', 'campaign_agentic',
-                                    'campaign_coding') group by 1"""))
-    assert pathways[True] > 0.6 and pathways[False] < 0.4
+def test_campaign_accounts_share_cards_across_orgs_and_come_in_bursts(run: Run) -> None:
+    card_orgs = run.by_kind(
+        "max(n)",
+        table="""(select kind, count(distinct organization_id) n from al
+                                                 where payment_fingerprint is not null
+                                                 group by kind, payment_fingerprint)""",
+    )
+    assert all(card_orgs[kind] >= 2 for kind in CAMPAIGN_KINDS), card_orgs
+    assert card_orgs["benign"] == 1
+    pathway = run.by_kind("avg((signup_pathway in ('education', 'research', 'startup'))::int)", table="al")
+    assert np.mean([pathway[k] for k in SCRIPTED_KINDS]) > 0.5 > 0.4 > pathway["benign"]
     # accounts created during the period come in bursts: same day, within two hours
-    bursts = _rows(con, f"""select campaign_id, created_at::date, count(*), max(created_at) - min(created_at)
-                            from ({accounts}) where kind like 'campaign_%' and created_at >= '{START.isoformat()}'
-                            group by 1, 2 having count(*) >= 3""")
-    assert bursts
-    assert all(span <= timedelta(hours=2) for *_, span in bursts), bursts
-    # the campaign starting mid-period creates its accounts on its first day
-    first = _rows(con, "select campaign_id, first_date from c")
-    late = [(cid, date.fromisoformat(d)) for cid, d in first if date.fromisoformat(d) > START]
-    for campaign_id, day in late:
-        assert _one(con, f"select min(created_at)::date from ({accounts}) where campaign_id = '{campaign_id}'") == day
+    bursts = run.rows(f"""select campaign_id, created_at::date, max(created_at) - min(created_at) from al
+                          where kind like 'campaign_%' and created_at >= '{START}'
+                          group by 1, 2 having count(*) >= 3""")
+    assert bursts and all(span <= timedelta(hours=2) for *_, span in bursts), bursts
+    # a campaign starting mid-period creates its accounts on its first day
+    for campaign_id, first in run.rows(
+        f"select campaign_id, first_date::date from c where first_date > '{START}'"
+    ):
+        assert run.one(f"select min(created_at)::date from al where campaign_id = '{campaign_id}'") == first
 
 
 def test_campaign_load_is_balanced_and_synchronized(tmp_path: Path) -> None:
-    _run(tmp_path, scenario="coding", days=2, scale=0.2)
-    con = duckdb.connect()
-    con.execute(f"create view r as select * from read_parquet('{tmp_path}/exports/usage/*/requests-*.parquet', hive_partitioning = true)")
-    con.execute(f"create view l as select * from read_csv('{tmp_path}/labels/accounts.csv', all_varchar = true)")
-    per_account = dict(_rows(con, """select kind, avg(cv) from (
-                                       select kind, date, stddev_pop(n) / avg(n) cv from (
-                                         select kind, date, account_id, count(*) n from r join l using (account_id) group by all)
-                                       group by all) group by 1"""))
-    assert per_account["campaign_coding"] < 0.3 < per_account["benign"]
-    # same number of requests, far fewer distinct minutes of the day: everyone fires in the same windows
-    last_day = (START + timedelta(days=1)).isoformat()  # campaigns are always running on the last day
-    minutes = {}
-    for kind in ("campaign_coding", "benign"):
-        minutes[kind] = _one(con, f"""select count(distinct hour(ts) * 60 + minute(ts)) from (
-                                        select ts from r join l using (account_id)
-                                        where kind = '{kind}' and date = '{last_day}' order by request_id limit 2000)""")
+    coding = Run.load(tmp_path, _run(tmp_path, scenario="coding", days=2, scale=0.2))
+    spread = coding.by_kind(
+        "avg(cv)",
+        table="""(
+        select kind, date, stddev_pop(n) / avg(n) cv
+        from (select kind, date, account_id, count(*) n from rl group by all) group by all)""",
+    )
+    assert spread["campaign_coding"] < 0.3 < spread["benign"]
+    # the same number of requests falls on far fewer minutes of the day: shared firing windows
+    last_day = START + timedelta(days=1)  # campaigns are always running on the last day
+    minutes = {
+        kind: coding.one(f"""select count(distinct hour(ts) * 60 + minute(ts)) from (select ts from rl
+                             where kind = '{kind}' and date = '{last_day}' order by request_id limit 2000)""")
+        for kind in ("campaign_coding", "benign")
+    }
     assert minutes["campaign_coding"] < 0.75 * minutes["benign"], minutes
 
 
-def test_proxy_network_is_many_small_single_account_orgs_on_rotating_proxies(
-    world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection],
-) -> None:
-    _, _, con = world
+def test_proxy_network_is_many_single_account_orgs_on_rotating_exits(run: Run) -> None:
     where = "from rl where kind = 'campaign_proxy_network'"
-    accounts, orgs = _rows(con, f"select count(distinct account_id), count(distinct organization_id) {where}")[0]
+    accounts, orgs = run.rows(f"select count(distinct account_id), count(distinct organization_id) {where}")[
+        0
+    ]
     assert accounts == orgs >= 30
-    assert _one(con, f"select max(n) from (select count(*) n {where} group by account_id, date)") <= 40
-    assert set(_one(con, f"select list(distinct asn_type) {where}")) <= {"proxy", "hosting"}
-    # the exits of an account change from day to day
-    changed = _one(con, f"""select avg((p1 != p2)::int) from (
-                             select account_id, date, list_sort(list(distinct ip_prefix)) p1,
-                                    lead(list_sort(list(distinct ip_prefix))) over (partition by account_id order by date) p2
-                             {where} group by account_id, date) where p2 is not null""")
+    assert run.one(f"select max(n) from (select count(*) n {where} group by account_id, date)") <= 40
+    assert set(run.one(f"select list(distinct asn_type) {where}")) <= {"proxy", "hosting"}
+    # an account's exits change from one day to the next
+    changed = run.one(f"""select avg((p1 != p2)::int) from (
+                            select list_sort(list(distinct ip_prefix)) p1,
+                                   lead(p1) over (partition by account_id order by date) p2
+                            {where} group by account_id, date) where p2 is not null""")
     assert changed > 0.9
-    # relayed ordinary-looking traffic is mixed in: many one-off skeletons and a non-target mix
-    assert 0.3 < _one(con, f"select count(distinct prompt_template_hash) / count(*) {where}") < 0.9
+    # relayed ordinary-looking traffic is mixed in: many one-off skeletons
+    assert 0.3 < run.one(f"select count(distinct prompt_template_hash) / count(*) {where}") < 0.9
 
 
-def test_hard_benign_cases_have_their_look_alike_traits(world: tuple[Path, SynthSummary, duckdb.DuckDBPyConnection]) -> None:
-    _, _, con = world
+# --- hard benign cases -------------------------------------------------------------------------------------
 
-    def stat(kind: str, expr: str) -> object:
-        return _one(con, f"select {expr} from rl where kind = '{kind}'")
 
-    accounts = "select distinct a.*, l.kind from a join l using (account_id)"
+def test_hard_benign_cases_have_their_look_alike_traits(run: Run) -> None:
+    def stat(kind: str, expr: str, table: str = "rl") -> Any:
+        return run.one(f"select {expr} from {table} where kind = '{kind}'")
+
     # enterprise: one verified org, shared office prefixes on a business AS, one system prompt
-    assert stat("benign_enterprise", "count(distinct organization_id)") == 1
-    assert stat("benign_enterprise", "count(distinct account_id)") >= 10
-    assert stat("benign_enterprise", "list(distinct asn_type)") == ["business"]
-    assert stat("benign_enterprise", "count(distinct ip_prefix)") <= 6
-    assert stat("benign_enterprise", "count(distinct system_prompt_hash)") == 1
-    assert _one(con, f"select list(distinct signup_pathway) from ({accounts}) where kind = 'benign_enterprise'") == ["enterprise"]
-    # university: many education orgs, one campus AS, shared homework templates
-    assert stat("benign_university", "count(distinct organization_id)") == stat("benign_university", "count(distinct account_id)") >= 8
-    assert stat("benign_university", "count(distinct asn) filter (where asn_type = 'education')") == 1
-    assert stat("benign_university", "avg((asn_type = 'education')::int)") > 0.5
+    enterprise = "benign_enterprise"
+    assert stat(enterprise, "count(distinct organization_id)") == 1
+    assert stat(enterprise, "count(distinct account_id)") >= 10
+    assert stat(enterprise, "list(distinct asn_type)") == ["business"]
+    assert stat(enterprise, "count(distinct ip_prefix)") <= 6
+    assert stat(enterprise, "count(distinct system_prompt_hash)") == 1
+    assert stat(enterprise, "list(distinct signup_pathway || '/' || verification)", "al") == ["enterprise/id"]
+    # university: one education org per student, one campus AS, shared homework skeletons
+    university = "benign_university"
+    assert (
+        stat(university, "count(distinct organization_id)")
+        == stat(university, "count(distinct account_id)")
+        >= 8
+    )
+    assert stat(university, "count(distinct asn) filter (asn_type = 'education')") == 1
+    assert stat(university, "avg((asn_type = 'education')::int)") > 0.5
+    assert stat(university, "list(distinct signup_pathway)", "al") == ["education"]
     # eval company: grading and CoT prompts, and a burst on release day
     assert stat("benign_eval_company", "avg(grader_prompt::int)") > 0.2
-    per_day = dict(_rows(con, "select date, count(*) from rl where kind = 'benign_eval_company' group by 1"))
+    assert stat("benign_eval_company", "avg(cot_elicitation::int)") > 0.2
+    per_day = dict(run.rows("select date, count(*) from rl where kind = 'benign_eval_company' group by 1"))
     assert per_day[RELEASE.date()] > 2 * per_day[START]
     # reseller: one card across many end-customer orgs, on hosting, ordinary diverse prompts
-    assert _one(con, f"select count(distinct payment_fingerprint) from ({accounts}) where kind = 'benign_reseller'") == 1
-    assert _one(con, f"select count(distinct organization_id) from ({accounts}) where kind = 'benign_reseller'") >= 5
-    assert stat("benign_reseller", "list(distinct asn_type)") == ["hosting"]
-    assert stat("benign_reseller", "count(distinct capability)") >= 8
+    reseller = "benign_reseller"
+    assert stat(reseller, "count(distinct payment_fingerprint)", "al") == 1
+    assert stat(reseller, "count(distinct organization_id)", "al") >= 5
+    assert stat(reseller, "list(distinct signup_pathway)", "al") == ["reseller"]
+    assert stat(reseller, "list(distinct asn_type)") == ["hosting"]
+    assert stat(reseller, "count(distinct capability)") >= 8

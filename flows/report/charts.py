@@ -316,3 +316,140 @@ def line_chart(
         if (last - i) % label_every == 0:
             body.append(_text(x, base_y + 10, label, size=7.5, anchor="middle"))
     return _svg(chart_id, width, height, title, body)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """An event on a timeline (e.g. a model release) at a fractional point index."""
+
+    position: float  # 0 = first point, len-1 = last; a release at 18:00 on day 2 is 1.75
+    label: str
+
+
+def timeline_chart(
+    points: Sequence[tuple[str, float | None]],
+    *,
+    chart_id: str,
+    title: str,
+    markers: Sequence[Marker] = (),
+    width: float = 680,
+    height: float = 190,
+    value_fmt: Formatter = fmt.compact,
+    marker_note: str = "model release (UTC)",
+) -> Markup:
+    """A daily series over a long period, with event markers (dashed verticals).
+
+    Unlike `line_chart` it does not write a value at every point (a campaign can span months):
+    a y-axis with three labelled gridlines gives the magnitudes, and only the peak and the last
+    point carry their value. Events are dashed verticals topped by a triangle and a label;
+    labels of events close together alternate between two rows so they never overprint. All
+    of it is shape and text, so it reads in greyscale.
+    """
+    left, right, bottom = 46.0, 16.0, 24.0
+    top = 36.0 if markers else 14.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    base_y = top + plot_h
+    body: list[str] = []
+    if not points:
+        body.append(_text(width / 2, top + plot_h / 2, "no data", anchor="middle"))
+        return _svg(chart_id, width, height, title, body)
+    present = [v for _, v in points if v is not None]
+    vmax = _nice_max(max(present, default=0))
+    for frac in (0.0, 0.5, 1.0):
+        y = base_y - plot_h * frac
+        body.append(
+            f'<line x1="{_n(left)}" y1="{_n(y)}" x2="{_n(width - right)}" y2="{_n(y)}" '
+            f'stroke="{INK if frac == 0 else GRID}" stroke-width="{0.8 if frac == 0 else 0.6}"'
+            + ("" if frac == 0 else ' stroke-dasharray="3 2"')
+            + "/>"
+        )
+        body.append(_text(left - 4, y + 3, value_fmt(vmax * frac), size=7, anchor="end", fill=SOLID))
+    single = len(points) == 1
+    step = plot_w / max(len(points) - 1, 1)
+
+    def x_at(position: float) -> float:
+        return left + plot_w / 2 if single else left + position * step
+
+    coords: list[tuple[float, float] | None] = [
+        None if v is None else (x_at(i), base_y - plot_h * v / vmax) for i, (_, v) in enumerate(points)
+    ]
+    segment: list[str] = []
+    for c in [*coords, None]:
+        if c is None:
+            if len(segment) > 1:
+                body.append(
+                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="{INK}" '
+                    f'stroke-width="1.4"/>'
+                )
+            segment = []
+        else:
+            segment.append(f"{_n(c[0])},{_n(c[1])}")
+    # Point markers only while they stay apart; on a long series they would merge into a band.
+    draw_points = step >= 7 or single
+    last = len(points) - 1
+    peak = max(
+        (i for i, (_, v) in enumerate(points) if v is not None),
+        key=lambda i: (points[i][1] or 0, -i),
+        default=None,
+    )
+    for i, c in enumerate(coords):
+        if c is None:
+            body.append(_text(x_at(i), base_y - 3, "n/a", size=7, anchor="middle", fill=SOLID))
+            continue
+        if i == last:
+            body.append(
+                f'<rect x="{_n(c[0] - 3.5)}" y="{_n(c[1] - 3.5)}" width="7" height="7" fill="{INK}"/>'
+            )
+        elif draw_points:
+            body.append(
+                f'<circle cx="{_n(c[0])}" cy="{_n(c[1])}" r="2.2" fill="#ffffff" '
+                f'stroke="{INK}" stroke-width="1.1"/>'
+            )
+    # Peak and run-date values go in a key under the axis, not beside their points, where on a
+    # long, busy series they would collide with each other, the line and the event markers.
+    key: list[str] = []
+    if peak is not None and peak != last and coords[peak] is not None:
+        px, py = coords[peak]  # type: ignore[misc]
+        body.append(
+            f'<path d="M {_n(px)} {_n(py - 4.5)} L {_n(px + 4.5)} {_n(py)} L {_n(px)} {_n(py + 4.5)} '
+            f'L {_n(px - 4.5)} {_n(py)} Z" fill="{INK}"/>'
+        )
+        key.append(f"◆ peak {value_fmt(points[peak][1])} ({points[peak][0]})")
+    if coords[last] is not None:
+        name = "run date, peak" if peak == last else "run date"
+        key.append(f"■ {name} {value_fmt(points[last][1])} ({points[last][0]})")
+    if key:
+        body.append(_text(left, height - 1.5, "   ·   ".join(key), size=7.5, weight="bold"))
+    label_every = max(1, round(len(points) / 8))
+    for i, (label, _) in enumerate(points):
+        if (last - i) % label_every == 0:
+            body.append(_text(x_at(i), base_y + 11, label, size=7.5, anchor="middle"))
+    previous_x: float | None = None
+    row = 0
+    for marker in sorted(markers, key=lambda m: m.position):
+        x = x_at(min(max(marker.position, 0.0), float(last)))
+        # Alternate label rows when the previous label is too close to share one.
+        row = 1 - row if previous_x is not None and x - previous_x < 110 else 0
+        previous_x = x
+        label_y = 9 + row * 10
+        body.append(
+            f'<line x1="{_n(x)}" y1="{_n(label_y + 3)}" x2="{_n(x)}" y2="{_n(base_y)}" '
+            f'stroke="{INK}" stroke-width="0.8" stroke-dasharray="4 2"/>'
+        )
+        body.append(
+            f'<path d="M {_n(x - 3.5)} {_n(top - 7)} L {_n(x + 3.5)} {_n(top - 7)} '
+            f'L {_n(x)} {_n(top - 1)} Z" fill="{INK}"/>'
+        )
+        anchor = "end" if x > width - right - 90 else "start"
+        offset = -3 if anchor == "end" else 3
+        body.append(
+            _text(x + offset, label_y, fmt.display_text(marker.label, 36), size=7,
+                  anchor=anchor, fill=INK)
+        )
+    if markers:
+        body.append(
+            f'<line x1="{_n(width - right - 150)}" y1="{_n(height - 4)}" x2="{_n(width - right - 136)}" '
+            f'y2="{_n(height - 4)}" stroke="{INK}" stroke-width="0.8" stroke-dasharray="4 2"/>'
+        )
+        body.append(_text(width - right - 132, height - 1.5, marker_note, size=7))
+    return _svg(chart_id, width, height, title, body)

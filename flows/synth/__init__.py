@@ -25,8 +25,8 @@ Modules, by what they hold:
 `docs/synthetic-data.md` describes the scenarios, tactics and their ranges, and labels.
 """
 
-from flows.synth.run import MAX_PART_ROWS, DaySummary, SynthSummary, generate
 from flows.synth.labels import CampaignSummary
+from flows.synth.run import MAX_PART_ROWS, DaySummary, SynthSummary, generate
 from flows.synth.scenarios import CASES, PRESETS, SCENARIOS, Preset
 
 __all__ = [

@@ -20,7 +20,9 @@ constant, so detection cannot key on exact numbers:
   with high CoT-elicitation (and for reasoning, rubric-grading) shares, short inputs and
   long outputs;
 * requests leave through a rotating pool of proxy and hosting prefixes;
-* within hours of the new model's release, most traffic moves to it.
+* within hours of the new model's release, most traffic moves to it: the operator pauses
+  for a short while (re-pointing its pipeline), then resumes with most requests on the new
+  model, so more than half of its traffic in the 24 hours after the release uses it.
 
 `campaign_proxy_network` is the harder kind: over a thousand low-volume accounts, each its
 own organisation, each on a few rotating proxy prefixes per day, whose traffic mixes
@@ -71,7 +73,13 @@ from flows.synth.releases import EXISTING_MODELS
 MODEL = {name: i for i, (name, _, _) in enumerate(EXISTING_MODELS)}
 OPERATOR_SDKS = tuple(
     SDKS.index(s)
-    for s in ("python-httpx/0.27.2", "anthropic-python/0.39.0", "python-requests/2.32.3", "anthropic-python/0.42.0", "litellm/1.55.3")
+    for s in (
+        "python-httpx/0.27.2",
+        "anthropic-python/0.39.0",
+        "python-requests/2.32.3",
+        "anthropic-python/0.42.0",
+        "litellm/1.55.3",
+    )
 )
 
 
@@ -110,25 +118,67 @@ class KindSpec:
 
 KIND_SPECS: dict[str, KindSpec] = {
     "campaign_reasoning": KindSpec(
-        "campaign_reasoning", ("reasoning",), ("agentic_reasoning", "alignment_safety", "data_analysis"), 2,
-        start=Range(-0.6, 0.0), templates=Range(15, 80), cot=Range(0.6, 0.9), grader=Range(0.12, 0.35),
-        thinking_p=Range(0.7, 1.0), thinking_mult=Range(2.0, 4.0), tools_add=Range(0, 0), batch_share=Range(0.0, 0.15),
+        "campaign_reasoning",
+        ("reasoning",),
+        ("agentic_reasoning", "alignment_safety", "data_analysis"),
+        2,
+        start=Range(-0.6, 0.0),
+        templates=Range(15, 80),
+        cot=Range(0.6, 0.9),
+        grader=Range(0.12, 0.35),
+        thinking_p=Range(0.7, 1.0),
+        thinking_mult=Range(2.0, 4.0),
+        tools_add=Range(0, 0),
+        batch_share=Range(0.0, 0.15),
     ),
     "campaign_agentic": KindSpec(
-        "campaign_agentic", ("agentic_reasoning", "tool_use"),
-        ("agentic_coding", "computer_use", "computer_vision", "data_analysis", "tool_use", "agentic_reasoning"), 3,
-        start=Range(0.2, 0.4), templates=Range(60, 300), cot=Range(0.15, 0.45), grader=Range(0.02, 0.1),
-        thinking_p=Range(0.3, 0.8), thinking_mult=Range(1.0, 2.5), tools_add=Range(10, 35), batch_share=Range(0.0, 0.2),
+        "campaign_agentic",
+        ("agentic_reasoning", "tool_use"),
+        (
+            "agentic_coding",
+            "computer_use",
+            "computer_vision",
+            "data_analysis",
+            "tool_use",
+            "agentic_reasoning",
+        ),
+        3,
+        start=Range(0.2, 0.4),
+        templates=Range(60, 300),
+        cot=Range(0.15, 0.45),
+        grader=Range(0.02, 0.1),
+        thinking_p=Range(0.3, 0.8),
+        thinking_mult=Range(1.0, 2.5),
+        tools_add=Range(10, 35),
+        batch_share=Range(0.0, 0.2),
     ),
     "campaign_coding": KindSpec(
-        "campaign_coding", ("agentic_coding", "coding"), ("tool_use", "coding", "agentic_coding", "data_analysis"), 2,
-        start=Range(-0.5, 0.1), templates=Range(80, 400), cot=Range(0.2, 0.5), grader=Range(0.0, 0.06),
-        thinking_p=Range(0.3, 0.8), thinking_mult=Range(1.0, 3.0), tools_add=Range(4, 15), batch_share=Range(0.05, 0.3),
+        "campaign_coding",
+        ("agentic_coding", "coding"),
+        ("tool_use", "coding", "agentic_coding", "data_analysis"),
+        2,
+        start=Range(-0.5, 0.1),
+        templates=Range(80, 400),
+        cot=Range(0.2, 0.5),
+        grader=Range(0.0, 0.06),
+        thinking_p=Range(0.3, 0.8),
+        thinking_mult=Range(1.0, 3.0),
+        tools_add=Range(4, 15),
+        batch_share=Range(0.05, 0.3),
     ),
     "campaign_proxy_network": KindSpec(
-        "campaign_proxy_network", ("coding", "reasoning", "agentic_coding"), ("tool_use", "reasoning", "coding"), 1,
-        start=Range(-0.4, 0.2), templates=Range(10, 60), cot=Range(0.4, 0.8), grader=Range(0.0, 0.1),
-        thinking_p=Range(0.4, 0.9), thinking_mult=Range(1.0, 3.0), tools_add=Range(0, 8), batch_share=Range(0.0, 0.0),
+        "campaign_proxy_network",
+        ("coding", "reasoning", "agentic_coding"),
+        ("tool_use", "reasoning", "coding"),
+        1,
+        start=Range(-0.4, 0.2),
+        templates=Range(10, 60),
+        cot=Range(0.4, 0.8),
+        grader=Range(0.0, 0.1),
+        thinking_p=Range(0.4, 0.9),
+        thinking_mult=Range(1.0, 3.0),
+        tools_add=Range(0, 8),
+        batch_share=Range(0.0, 0.0),
     ),
 }
 
@@ -161,8 +211,8 @@ class Common:
     exit_pool: Range = Range(150, 2500)
     proxy_share: Range = Range(0.4, 0.9)
     live_exits: Range = Range(20, 300)
-    pivot_delay_h: Range = Range(0.5, 3)
-    new_model_share: Range = Range(0.8, 0.95)
+    pivot_delay_h: Range = Range(0.25, 2)
+    new_model_share: Range = Range(0.85, 0.97)
     strongest_model_share: Range = Range(0.5, 0.9)
     rate_limited: Range = Range(0.03, 0.12)
     refused: Range = Range(0.005, 0.03)
@@ -195,7 +245,7 @@ def _capability_mix(rng: np.random.Generator, targets: tuple[str, ...]) -> np.nd
     share = COMMON.concentration.draw(rng)
     weights = np.sort(rng.dirichlet(np.full(len(targets), 2.0)))[::-1]
     mix = (1 - share) * BENIGN_CAPABILITY_MIX
-    for name, w in zip(targets, weights):
+    for name, w in zip(targets, weights, strict=True):
         mix[CAP[name]] += share * w
     return mix / mix.sum()
 
@@ -225,15 +275,26 @@ def _schedule(
     first_day = waves[wave]
     last_day = first_day + life - 1 + rng.integers(0, 2, n)
     # each wave is created in one burst: minutes apart, at a wave-specific hour
-    burst_hour = rng.uniform(0, 23, waves.shape[0])
+    burst_hour = rng.uniform(0, 22, waves.shape[0])  # the burst ends on its creation day
     burst_len = COMMON.burst_minutes.draw(rng) * 60e6
-    created = ctx.day_us(first_day) + (burst_hour[wave] * 3.6e9).astype(np.int64) + (rng.random(n) * burst_len).astype(np.int64)
+    created = (
+        ctx.day_us(first_day)
+        + (burst_hour[wave] * 3.6e9).astype(np.int64)
+        + (rng.random(n) * burst_len).astype(np.int64)
+    )
     return Schedule(first_day=first_day, last_day=last_day, created_us=created, wave=wave)
 
 
 def _rows(
-    ctx: BuildContext, rng: np.random.Generator, n: int, schedule: Schedule, *, per_org: int | None,
-    kind: str, case: str, campaign_id: str,
+    ctx: BuildContext,
+    rng: np.random.Generator,
+    n: int,
+    schedule: Schedule,
+    *,
+    per_org: int | None,
+    kind: str,
+    case: str,
+    campaign_id: str,
 ) -> AccountRows:
     """Many small organisations, cards from a shared pool, operation domains and free mail.
 
@@ -245,29 +306,39 @@ def _rows(
     org = np.repeat(np.arange(n), sizes)[:n]  # consecutive accounts (same wave) share an org
     n_orgs = int(org[-1]) + 1 if n else 0
     standard = COMMON.standard_signup.draw(rng)
-    pathways = np.append(rng.dirichlet([3.0, 2.0, 3.0]) * (1 - standard), standard)  # edu, research, startup, std
+    pathways = np.append(
+        rng.dirichlet([3.0, 2.0, 3.0]) * (1 - standard), standard
+    )  # edu, research, startup, std
     org_pathway = rng.choice(
-        [PATHWAY["education"], PATHWAY["research"], PATHWAY["startup"], PATHWAY["standard"]], size=n_orgs, p=pathways
+        [PATHWAY["education"], PATHWAY["research"], PATHWAY["startup"], PATHWAY["standard"]],
+        size=n_orgs,
+        p=pathways,
     )
     personal = np.isin(org_pathway, [PATHWAY["education"], PATHWAY["standard"]])
-    names = np.where(personal, np.array(individual_names(rng, n_orgs), dtype=object),
-                     np.array(company_names(rng, n_orgs), dtype=object)).tolist()
+    names = np.where(
+        personal,
+        np.array(individual_names(rng, n_orgs), dtype=object),
+        np.array(company_names(rng, n_orgs), dtype=object),
+    ).tolist()
     org_country = rng.choice(len(COUNTRIES), size=n_orgs, p=COUNTRY_WEIGHTS)
     cards = hex_digest(rng, max(1, int(np.ceil(n / COMMON.accounts_per_card.draw(rng)))))
     no_card = COMMON.no_card.draw(rng)
     card_of = rng.integers(0, len(cards), n).tolist()
     carded = (rng.random(n) >= no_card).tolist()
-    payment = [cards[c] if ok else None for c, ok in zip(card_of, carded)]
+    payment = [cards[c] if ok else None for c, ok in zip(card_of, carded, strict=True)]
     # a handful of domains registered for the operation, and free mail
     tlds = [".com", ".io", ".ai", ".org"]
-    domains = ctx.company_domains(rng, [tlds[i] for i in rng.integers(0, 4, COMMON.operation_domains.draw_int(rng))])
+    domains = ctx.company_domains(
+        rng, [tlds[i] for i in rng.integers(0, 4, COMMON.operation_domains.draw_int(rng))]
+    )
     free = (rng.random(n) < COMMON.free_mail.draw(rng)).tolist()
     free_mail = free_emails(rng, [COUNTRIES[c].code for c in org_country[org].tolist()])
     domain_of = rng.integers(0, len(domains), n).tolist()
     email = [free_mail[i] if free[i] else domains[domain_of[i]] for i in range(n)]
     unverified = COMMON.no_verification.draw(rng)
     verification = rng.choice(
-        [VERIFICATION["none"], VERIFICATION["email"], VERIFICATION["phone"]], size=n,
+        [VERIFICATION["none"], VERIFICATION["email"], VERIFICATION["phone"]],
+        size=n,
         p=[unverified, (1 - unverified) * 0.85, (1 - unverified) * 0.15],
     )
     return AccountRows(
@@ -300,8 +371,13 @@ def _exit_pool(ctx: BuildContext, rng: np.random.Generator, size: int) -> tuple[
 
 
 def _harvesting(
-    ctx: BuildContext, rng: np.random.Generator, spec: KindSpec, n: int, schedule: Schedule,
-    targets: tuple[str, ...], daily: np.ndarray,
+    ctx: BuildContext,
+    rng: np.random.Generator,
+    spec: KindSpec,
+    n: int,
+    schedule: Schedule,
+    targets: tuple[str, ...],
+    daily: np.ndarray,
 ) -> Behaviour:
     """Behaviour of harvesting traffic: one script driving all accounts."""
     mix = _capability_mix(rng, targets)
@@ -339,7 +415,9 @@ def _harvesting(
         tpl_fresh_p=np.full(n, COMMON.fresh_templates.draw(rng)),
         tpl_salt=np.full(n, rng.integers(0, 2**62, dtype=np.uint64)),
         # at tiny scales the pool shrinks so that each template is still sent dozens of times
-        tpl_pool=np.full(n, max(5, min(spec.templates.draw_log(rng), int(daily.sum() / 40))), dtype=np.uint64),
+        tpl_pool=np.full(
+            n, max(5, min(spec.templates.draw_log(rng), int(daily.sum() / 40))), dtype=np.uint64
+        ),
         tpl_skew=COMMON.template_skew.draw(rng),
         sys_p=np.full(n, COMMON.system_prompt.draw(rng)),
         sys_salt=np.full(n, rng.integers(0, 2**62, dtype=np.uint64)),
@@ -354,23 +432,31 @@ def _harvesting(
         sdk_api=sdk_choice[rng.integers(0, sdk_choice.shape[0], n)].astype(np.int16),
         sdk_cloud=np.zeros(n, dtype=np.int16),
         n_keys=np.ones(n, dtype=np.int64),
-        networks=RotatingPool(codes=codes, entries=entries, width=width,
-                              daily_shift=max(1, int(width * rng.uniform(0.25, 1.0))), per_account=False),
+        networks=RotatingPool(
+            codes=codes,
+            entries=entries,
+            width=width,
+            daily_shift=max(1, int(width * rng.uniform(0.25, 1.0))),
+            per_account=False,
+        ),
         model_cdf=cdf_rows(np.tile(model_pref, (n, 1))),
         adopt_delay_h=COMMON.pivot_delay_h.draw(rng) + rng.uniform(0, 0.5, n),
         new_share=np.full(n, COMMON.new_model_share.draw(rng)),
         status_p=np.array([1 - refused - 0.01 - limited, refused, 0.01, limited]),
+        pause_until_adopted=True,
     )
 
 
 def _daily_volume(ctx: BuildContext, size: CaseSize, start_day: int) -> np.ndarray:
     active_days = ctx.days - max(start_day, 0)
     daily = np.zeros(ctx.days)
-    daily[max(start_day, 0):] = size.daily_volume(ctx.days, active_days)
+    daily[max(start_day, 0) :] = size.daily_volume(ctx.days, active_days)
     return daily
 
 
-def scripted_campaign(ctx: BuildContext, size: CaseSize, kind: str, case: str) -> tuple[list[Cohort], CampaignInfo]:
+def scripted_campaign(
+    ctx: BuildContext, size: CaseSize, kind: str, case: str
+) -> tuple[list[Cohort], CampaignInfo]:
     """A reasoning, agentic or coding campaign."""
     spec = KIND_SPECS[kind]
     rng = ctx.rng("campaign", case)
@@ -385,7 +471,9 @@ def scripted_campaign(ctx: BuildContext, size: CaseSize, kind: str, case: str) -
     return [cohort], CampaignInfo(campaign_id, kind, case, targets)
 
 
-def proxy_network(ctx: BuildContext, size: CaseSize, case: str = "proxy_network") -> tuple[list[Cohort], CampaignInfo]:
+def proxy_network(
+    ctx: BuildContext, size: CaseSize, case: str = "proxy_network"
+) -> tuple[list[Cohort], CampaignInfo]:
     """Many one-account organisations on rotating proxies; harvesting mixed with relayed traffic."""
     kind = "campaign_proxy_network"
     spec = KIND_SPECS[kind]
@@ -402,8 +490,13 @@ def proxy_network(ctx: BuildContext, size: CaseSize, case: str = "proxy_network"
     # each account owns a few exits of a large pool, and they change every day
     pool_size = max(200, int(n * rng.uniform(1.5, 4.0)))
     codes, entries = _exit_pool(ctx, rng, pool_size)
-    exits = RotatingPool(codes=codes, entries=entries, width=COMMON.exits_per_account.draw_int(rng),
-                         daily_shift=int(rng.integers(pool_size // 3, pool_size)), per_account=True)
+    exits = RotatingPool(
+        codes=codes,
+        entries=entries,
+        width=COMMON.exits_per_account.draw_int(rng),
+        daily_shift=int(rng.integers(pool_size // 3, pool_size)),
+        per_account=True,
+    )
     tz = rng.choice([c.utc_offsets[0] for c in COUNTRIES], size=n)
     harvest = replace(
         harvest,
@@ -412,8 +505,9 @@ def proxy_network(ctx: BuildContext, size: CaseSize, case: str = "proxy_network"
         timing=Diurnal(np.full(n, DIURNAL_NAMES.index("automated"), dtype=np.int8), tz),
     )
     # relayed traffic of the proxy's own customers: ordinary prompts, through the same exits
-    relay_base = ordinary_population(ctx, f"{case}-relayed", n, 1.0, mix=INDIVIDUALS_ONLY,
-                                     kind=kind, case=case).behaviour
+    relay_base = ordinary_population(
+        ctx, f"{case}-relayed", n, 1.0, mix=INDIVIDUALS_ONLY, kind=kind, case=case
+    ).behaviour
     relay = replace(
         relay_base,
         p_active=harvest.p_active,
@@ -428,6 +522,7 @@ def proxy_network(ctx: BuildContext, size: CaseSize, case: str = "proxy_network"
         model_cdf=harvest.model_cdf,
         adopt_delay_h=harvest.adopt_delay_h,  # the gateway routes everything to the newest model
         new_share=harvest.new_share,
+        pause_until_adopted=True,
     )
     accounts = ctx.book.add(rows)
     return [Cohort(case, accounts, harvest), Cohort(f"{case}-relayed", accounts, relay)], CampaignInfo(

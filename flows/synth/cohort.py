@@ -73,9 +73,15 @@ class AccountBook:
         return self._n_accounts
 
     def freeze(self) -> FrozenBook:
-        acct_org = np.concatenate([b.org + off for b, off in zip(self.blocks, self._org_offsets)])
-        account_ids = hex_strings("acct_", mix64(np.arange(self._n_accounts, dtype=np.uint64) ^ key64(self.seed, "acct")))
-        org_ids = hex_strings("org_", mix64(np.arange(self._n_orgs, dtype=np.uint64) ^ key64(self.seed, "org")))
+        acct_org = np.concatenate(
+            [b.org + off for b, off in zip(self.blocks, self._org_offsets, strict=True)]
+        )
+        account_ids = hex_strings(
+            "acct_", mix64(np.arange(self._n_accounts, dtype=np.uint64) ^ key64(self.seed, "acct"))
+        )
+        org_ids = hex_strings(
+            "org_", mix64(np.arange(self._n_orgs, dtype=np.uint64) ^ key64(self.seed, "org"))
+        )
         org_names = pa.array([name for b in self.blocks for name in b.org_names], pa.string())
         created = np.concatenate([b.created_us for b in self.blocks])
         table = pa.Table.from_arrays(
@@ -84,7 +90,9 @@ class AccountBook:
                 org_ids.take(pa.array(acct_org)),
                 org_names.take(pa.array(acct_org)),
                 pa.array(created, pa.timestamp("us", tz="UTC")),
-                pa.array(SIGNUP_PATHWAYS, pa.string()).take(pa.array(np.concatenate([b.pathway for b in self.blocks]))),
+                pa.array(SIGNUP_PATHWAYS, pa.string()).take(
+                    pa.array(np.concatenate([b.pathway for b in self.blocks]))
+                ),
                 pa.array(VERIFICATIONS, pa.string()).take(
                     pa.array(np.concatenate([b.verification for b in self.blocks]))
                 ),
@@ -224,6 +232,9 @@ class Behaviour:
     adopt_delay_h: np.ndarray  # hours after the release before it uses the new model (inf: never)
     new_share: np.ndarray  # share of its requests on the new model once adopted
     status_p: np.ndarray  # (4,) over STATUSES
+    # A campaign pauses between the release and its switch-over (it re-points its pipeline),
+    # so its traffic after the release is on the new model from the first request.
+    pause_until_adopted: bool = False
 
 
 @dataclass(frozen=True)

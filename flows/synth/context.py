@@ -48,7 +48,9 @@ class BuildContext:
 
     @property
     def start_us(self) -> int:
-        return int(datetime.combine(self.start, datetime.min.time(), tzinfo=timezone.utc).timestamp() * 1_000_000)
+        return int(
+            datetime.combine(self.start, datetime.min.time(), tzinfo=timezone.utc).timestamp() * 1_000_000
+        )
 
     def day_us(self, day_index: np.ndarray | int) -> np.ndarray | int:
         """Start of period day `day_index` (negative: before the period) in µs."""
@@ -98,7 +100,7 @@ def company_names(rng: np.random.Generator, n: int) -> list[str]:
     a = rng.integers(0, len(NAME_WORDS_A), n).tolist()
     b = rng.integers(0, len(NAME_WORDS_B), n).tolist()
     s = rng.integers(0, len(NAME_SUFFIXES), n).tolist()
-    return [f"{NAME_WORDS_A[i]} {NAME_WORDS_B[j]}{NAME_SUFFIXES[k]}" for i, j, k in zip(a, b, s)]
+    return [f"{NAME_WORDS_A[i]} {NAME_WORDS_B[j]}{NAME_SUFFIXES[k]}" for i, j, k in zip(a, b, s, strict=True)]
 
 
 def individual_names(rng: np.random.Generator, n: int) -> list[str]:
@@ -107,7 +109,7 @@ def individual_names(rng: np.random.Generator, n: int) -> list[str]:
     first = rng.integers(0, len(FIRST_NAMES), n).tolist()
     word = rng.integers(0, len(NAME_WORDS_B), n).tolist()
     out: list[str] = []
-    for x, f, w in zip(r, first, word):
+    for x, f, w in zip(r, first, word, strict=True):
         name = FIRST_NAMES[f]
         if x < 0.55:
             out.append(f"{name}'s Individual Org")
@@ -143,7 +145,9 @@ def dirichlet_rows(rng: np.random.Generator, alpha: np.ndarray) -> np.ndarray:
     return np.where(total > 0, g / np.where(total > 0, total, 1.0), uniform)
 
 
-def log_uniform(rng: np.random.Generator, lo: float, hi: float, size: int | None = None) -> np.ndarray | float:
+def log_uniform(
+    rng: np.random.Generator, lo: float, hi: float, size: int | None = None
+) -> np.ndarray | float:
     return np.exp(rng.uniform(np.log(lo), np.log(hi), size))
 
 

@@ -122,7 +122,9 @@ class RequestCodes:
 
     @staticmethod
     def concat(parts: list[RequestCodes]) -> RequestCodes:
-        return RequestCodes(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(RequestCodes)})
+        return RequestCodes(
+            **{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(RequestCodes)}
+        )
 
 
 def categorical(cdf: np.ndarray, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -142,11 +144,15 @@ def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: float) -> np
     return median * np.exp(sigma * rng.standard_normal(median.shape[0]))
 
 
-def _counts(cohort: Cohort, world: World, d: int, rng: np.random.Generator, activity_key: np.uint64) -> np.ndarray:
+def _counts(
+    cohort: Cohort, world: World, d: int, rng: np.random.Generator, activity_key: np.uint64
+) -> np.ndarray:
     b = cohort.behaviour
     n = cohort.accounts.shape[0]
     alive = (b.first_day <= d) & (d <= b.last_day)
-    u = unit_hash((cohort.accounts.astype(np.uint64) << np.uint64(20)) ^ np.uint64(d + (1 << 19)) ^ activity_key)
+    u = unit_hash(
+        (cohort.accounts.astype(np.uint64) << np.uint64(20)) ^ np.uint64(d + (1 << 19)) ^ activity_key
+    )
     active = alive & (u < b.p_active)
     if b.balanced_volume is not None:
         n_active = int(active.sum())
@@ -164,7 +170,9 @@ def _counts(cohort: Cohort, world: World, d: int, rng: np.random.Generator, acti
     return np.where(active, rng.poisson(lam), 0).astype(np.int64)
 
 
-def _timestamps(cohort: Cohort, world: World, d: int, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _timestamps(
+    cohort: Cohort, world: World, d: int, idx: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     n = idx.shape[0]
     timing = cohort.behaviour.timing
     if isinstance(timing, Diurnal):
@@ -201,7 +209,9 @@ def _timestamps(cohort: Cohort, world: World, d: int, idx: np.ndarray, rng: np.r
     return ts
 
 
-def _networks(cohort: Cohort, d: int, idx: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _networks(
+    cohort: Cohort, d: int, idx: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     nets = cohort.behaviour.networks
     n = idx.shape[0]
     if isinstance(nets, SlotNetworks):
@@ -212,7 +222,9 @@ def _networks(cohort: Cohort, d: int, idx: np.ndarray, rng: np.random.Generator)
         offset = d * nets.daily_shift + rng.integers(0, nets.width, n)
         if nets.per_account:
             # each account owns a pseudo-random slice of the pool, moving every day
-            offset = offset + (mix64(cohort.accounts[idx].astype(np.uint64)) % np.uint64(size)).astype(np.int64)
+            offset = offset + (mix64(cohort.accounts[idx].astype(np.uint64)) % np.uint64(size)).astype(
+                np.int64
+            )
         pick = np.mod(offset, size)
         return nets.codes[pick], nets.entries[pick]
     raise TypeError(nets)  # pragma: no cover
@@ -228,12 +240,18 @@ def draw_cohort_day(cohort: Cohort, world: World, d: int) -> RequestCodes | None
         return None
     idx = np.repeat(np.arange(counts.shape[0]), counts)
     ts = _timestamps(cohort, world, d, idx, rng)
+    adopted = ts >= world.lineup.release_us + b.adopt_delay_h[idx] * HOUR_US
+    if b.pause_until_adopted:
+        keep = adopted | (ts < world.lineup.release_us)
+        idx, ts, adopted = idx[keep], ts[keep], adopted[keep]
+        n = int(idx.shape[0])
+        if n == 0:
+            return None
 
     cap = categorical(b.capability_cdf, idx, rng.random(n))
     cap_i = cap.astype(np.int64)
 
     model = categorical(b.model_cdf, idx, rng.random(n))
-    adopted = ts >= world.lineup.release_us + b.adopt_delay_h[idx] * HOUR_US
     model = np.where(adopted & (rng.random(n) < b.new_share[idx]), np.int8(world.lineup.new_code), model)
 
     channel = categorical(b.channel_cdf, idx, rng.random(n))
@@ -258,7 +276,9 @@ def draw_cohort_day(cohort: Cohort, world: World, d: int) -> RequestCodes | None
     for name in NO_THINKING_MODELS:
         if name in world.lineup.names:
             thinks &= model != world.lineup.names.index(name)
-    thinking = np.where(thinks, np.clip(np.rint(_lognormal(rng, 1_200.0 * b.thinking_mult[idx], 0.8)), 1, 64_000), 0)
+    thinking = np.where(
+        thinks, np.clip(np.rint(_lognormal(rng, 1_200.0 * b.thinking_mult[idx], 0.8)), 1, 64_000), 0
+    )
     tools_mean = TOOLS_MEAN[cap_i] * b.tools_mult[idx] + np.where(AGENTIC_CAPS[cap_i], b.tools_add[idx], 0.0)
     tools = rng.poisson(tools_mean).astype(np.int32)
     images = np.where(rng.random(n) < IMAGE_P[cap_i], 1 + rng.poisson(0.5, n), 0).astype(np.int32)
@@ -325,9 +345,15 @@ def to_table(codes: RequestCodes, world: World, d: int, first_seq: int) -> pa.Ta
     seq = np.arange(first_seq, first_seq + n, dtype=np.uint64)
     ordinal = np.uint64(world.start.toordinal() + d)
     # (date ordinal, sequence) -> a bijective mix: unique across all dates, no visible order
-    request_ids = hex_strings("req_", mix64(((ordinal << np.uint64(40)) | seq) ^ key64(world.seed, "request")))
+    request_ids = hex_strings(
+        "req_", mix64(((ordinal << np.uint64(40)) | seq) ^ key64(world.seed, "request"))
+    )
     key_ids = hex_strings(
-        "key_", mix64(((codes.acct.astype(np.uint64) << np.uint64(3)) | codes.key_slot.astype(np.uint64)) ^ key64(world.seed, "api-key"))
+        "key_",
+        mix64(
+            ((codes.acct.astype(np.uint64) << np.uint64(3)) | codes.key_slot.astype(np.uint64))
+            ^ key64(world.seed, "api-key")
+        ),
     )
     unique_prefixes, prefix_index = np.unique(codes.prefix, return_inverse=True)
     acct = pa.array(codes.acct)

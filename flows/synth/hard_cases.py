@@ -119,10 +119,25 @@ def enterprise(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
     created = rollout + rng.integers(0, 2 * 3_600_000_000, n)
     later = rng.random(n) < 0.4
     created[later] = rollout + rng.integers(DAY_US, max(ctx.start_us - rollout, DAY_US + 1), int(later.sum()))
-    rows = _one_org_rows(ctx, rng, n, name=_name(rng), country=country, created_us=created,
-                         kind="benign_enterprise", case="enterprise")
-    base = ordinary_population(ctx, "enterprise-seats", n, size.requests_per_day, mix=OrgMix(0, 1, 0),
-                               kind="benign_enterprise", case="enterprise").behaviour
+    rows = _one_org_rows(
+        ctx,
+        rng,
+        n,
+        name=_name(rng),
+        country=country,
+        created_us=created,
+        kind="benign_enterprise",
+        case="enterprise",
+    )
+    base = ordinary_population(
+        ctx,
+        "enterprise-seats",
+        n,
+        size.requests_per_day,
+        mix=OrgMix(0, 1, 0),
+        kind="benign_enterprise",
+        case="enterprise",
+    ).behaviour
 
     # its own AS and office prefixes, shared by every seat
     entry = ctx.networks.add("business", country, size=16)
@@ -130,9 +145,11 @@ def enterprise(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
     office = draw_prefixes(rng, nets, np.full(int(rng.integers(2, 7)), entry))
     codes = office[rng.integers(0, office.shape[0], (n, 3))]
     p_active = rng.uniform(0.75, 0.95, n)
-    weekend = rng.uniform(0.08, 0.25, n)
+    weekend = rng.uniform(0.05, 0.2, n)
     first_day = np.full(n, -10_000, dtype=np.int64)
-    rate = calibrate_rates(rng.lognormal(0.0, 0.5, n), p_active, weekend, first_day, ctx.days, size.requests_per_day)
+    rate = calibrate_rates(
+        rng.lognormal(0.0, 0.5, n), p_active, weekend, first_day, ctx.days, size.requests_per_day
+    )
     product = _mix({"coding": 0.55, "agentic_coding": 0.30, "tool_use": 0.10, "other": 0.05})
     delay = rng.uniform(4, 9) * 24 + rng.uniform(0, 12, n)  # rolled out after an internal evaluation
     model_pref = np.zeros((n, len(EXISTING_MODELS)))
@@ -144,7 +161,11 @@ def enterprise(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         p_active=p_active,
         first_day=first_day,
         weekend_factor=weekend,
-        timing=Diurnal(np.full(n, DIURNAL_NAMES.index("office"), dtype=np.int8), np.full(n, utc_offset(rng, COUNTRY_INDEX[country]))),
+        daily_noise_sigma=0.3,  # seats of one company: steadier than the population at large
+        timing=Diurnal(
+            np.full(n, DIURNAL_NAMES.index("office"), dtype=np.int8),
+            np.full(n, utc_offset(rng, COUNTRY_INDEX[country])),
+        ),
         capability_cdf=cdf_rows(dirichlet_rows(rng, np.tile(60 * product + 0.01, (n, 1)))),
         cot_mult=np.full(n, 0.5),
         grader_mult=np.full(n, 0.2),
@@ -176,12 +197,24 @@ def university(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
     n = size.accounts
     country = str(rng.choice(["US", "GB", "DE", "IN", "CA", "AU", "JP", "KR", "SG", "NL"]))
     ci = COUNTRY_INDEX[country]
-    word = str(rng.choice(["northfield", "lakeside", "riverton", "eastbrook", "hillcrest", "westmoor", "kingsbridge"]))
-    domain = {"US": f"{word}.edu", "GB": f"{word}.ac.uk", "AU": f"{word}.edu.au", "JP": f"{word}.ac.jp",
-              "KR": f"{word}.ac.kr", "IN": f"{word}.ac.in"}.get(country, f"uni-{word}.{country.lower()}")
+    word = str(
+        rng.choice(
+            ["northfield", "lakeside", "riverton", "eastbrook", "hillcrest", "westmoor", "kingsbridge"]
+        )
+    )
+    domain = {
+        "US": f"{word}.edu",
+        "GB": f"{word}.ac.uk",
+        "AU": f"{word}.edu.au",
+        "JP": f"{word}.ac.jp",
+        "KR": f"{word}.ac.kr",
+        "IN": f"{word}.ac.in",
+    }.get(country, f"uni-{word}.{country.lower()}")
     # term started weeks ago: most students signed up in its first days
     term_start = -int(rng.uniform(14, 45))
-    created_day = np.where(rng.random(n) < 0.7, term_start + rng.integers(0, 4, n), rng.integers(term_start, 0, n))
+    created_day = np.where(
+        rng.random(n) < 0.7, term_start + rng.integers(0, 4, n), rng.integers(term_start, 0, n)
+    )
     created = ctx.day_us(created_day) + rng.integers(int(8 * 3.6e9), int(23 * 3.6e9), n)
     cards = hex_digest(rng, n)
     rows = AccountRows(
@@ -189,21 +222,33 @@ def university(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         org_names=individual_names(rng, n),
         created_us=created.astype(np.int64),
         pathway=np.full(n, PATHWAY["education"], dtype=np.int8),
-        verification=np.where(rng.random(n) < 0.8, VERIFICATION["email"], VERIFICATION["phone"]).astype(np.int8),
+        verification=np.where(rng.random(n) < 0.8, VERIFICATION["email"], VERIFICATION["phone"]).astype(
+            np.int8
+        ),
         billing_country=np.full(n, ci, dtype=np.int16),
         payment=[cards[i] if rng.random() < 0.1 else None for i in range(n)],  # education credits
         email_domain=[domain] * n,
         kind="benign_university",
         case="university",
     )
-    base = ordinary_population(ctx, "university-students", n, size.requests_per_day, mix=OrgMix(1, 0, 0),
-                               kind="benign_university", case="university").behaviour
+    base = ordinary_population(
+        ctx,
+        "university-students",
+        n,
+        size.requests_per_day,
+        mix=OrgMix(1, 0, 0),
+        kind="benign_university",
+        case="university",
+    ).behaviour
     campus = ctx.networks.add("education", country)
     nets = ctx.networks.arrays()
     campus_prefixes = draw_prefixes(rng, nets, np.full(int(rng.integers(4, 13)), campus))
     home = base.networks
     assert isinstance(home, SlotNetworks)
-    codes = np.stack([campus_prefixes[rng.integers(0, campus_prefixes.shape[0], n)], home.codes[:, 0], home.codes[:, 1]], axis=1)
+    codes = np.stack(
+        [campus_prefixes[rng.integers(0, campus_prefixes.shape[0], n)], home.codes[:, 0], home.codes[:, 1]],
+        axis=1,
+    )
     entries = np.stack([np.full(n, campus), home.entries[:, 0], home.entries[:, 1]], axis=1)
     # one weekly deadline: the day before is busiest
     deadline = int(rng.integers(0, 5))
@@ -212,9 +257,21 @@ def university(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
     p_active = rng.uniform(0.4, 0.8, n)
     weekend = rng.uniform(0.3, 0.6, n)
     first_day = np.full(n, -10_000, dtype=np.int64)
-    rate = calibrate_rates(rng.lognormal(0.0, 0.8, n), p_active, weekend, first_day, ctx.days, size.requests_per_day)
-    homework = _mix({"coding": 0.4, "reasoning": 0.2, "data_analysis": 0.15, "general_chat": 0.1,
-                     "summarization": 0.08, "creative_writing": 0.02, "translation": 0.02, "other": 0.03})
+    rate = calibrate_rates(
+        rng.lognormal(0.0, 0.8, n), p_active, weekend, first_day, ctx.days, size.requests_per_day
+    )
+    homework = _mix(
+        {
+            "coding": 0.4,
+            "reasoning": 0.2,
+            "data_analysis": 0.15,
+            "general_chat": 0.1,
+            "summarization": 0.08,
+            "creative_writing": 0.02,
+            "translation": 0.02,
+            "other": 0.03,
+        }
+    )
     behaviour = replace(
         base,
         rate=rate / day_weight.mean(),
@@ -222,7 +279,9 @@ def university(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         first_day=first_day,
         weekend_factor=weekend,
         day_weight=day_weight,
-        timing=Diurnal(np.full(n, DIURNAL_NAMES.index("campus"), dtype=np.int8), np.full(n, utc_offset(rng, ci))),
+        timing=Diurnal(
+            np.full(n, DIURNAL_NAMES.index("campus"), dtype=np.int8), np.full(n, utc_offset(rng, ci))
+        ),
         capability_cdf=cdf_rows(dirichlet_rows(rng, np.tile(15 * homework + 0.01, (n, 1)))),
         cot_mult=rng.lognormal(np.log(3.0), 0.3, n),
         cot_add=np.full(n, 0.05),
@@ -232,7 +291,9 @@ def university(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         tpl_skew=1.2,
         sys_p=np.full(n, 0.05),
         channel_cdf=_channels({"console": 0.6, "api": 0.4}, n),
-        sdk_api=np.where(rng.random(n) < 0.8, SDKS.index("anthropic-python/0.40.0"), base.sdk_api).astype(np.int16),
+        sdk_api=np.where(rng.random(n) < 0.8, SDKS.index("anthropic-python/0.40.0"), base.sdk_api).astype(
+            np.int16
+        ),
         networks=SlotNetworks(codes=codes, entries=entries, cdf=cdf_rows(np.tile([0.7, 0.2, 0.1], (n, 1)))),
     )
     return [Cohort("university", ctx.book.add(rows), behaviour)]
@@ -243,11 +304,28 @@ def eval_company(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
     n = size.accounts
     country = str(rng.choice(["US", "GB"]))
     created = ctx.start_us - rng.integers(20, 700, n) * DAY_US - rng.integers(0, DAY_US, n)
-    rows = _one_org_rows(ctx, rng, n, name=_name(rng, " Evals"), country=country, created_us=created,
-                         kind="benign_eval_company", case="eval_company")
-    base = ordinary_population(ctx, "eval-runners", n, size.requests_per_day, mix=OrgMix(0, 1, 0),
-                               kind="benign_eval_company", case="eval_company").behaviour
-    regions = pick_near(rng, ctx.standard.hosting, ctx.standard.hosting_country, np.full(2, COUNTRY_INDEX[country]), 0.8)
+    rows = _one_org_rows(
+        ctx,
+        rng,
+        n,
+        name=_name(rng, " Evals"),
+        country=country,
+        created_us=created,
+        kind="benign_eval_company",
+        case="eval_company",
+    )
+    base = ordinary_population(
+        ctx,
+        "eval-runners",
+        n,
+        size.requests_per_day,
+        mix=OrgMix(0, 1, 0),
+        kind="benign_eval_company",
+        case="eval_company",
+    ).behaviour
+    regions = pick_near(
+        rng, ctx.standard.hosting, ctx.standard.hosting_country, np.full(2, COUNTRY_INDEX[country]), 0.8
+    )
     office_entry = ctx.networks.add("business", country, size=16)
     nets = ctx.networks.arrays()
     runners = draw_prefixes(rng, nets, np.repeat(regions, 3))
@@ -258,9 +336,22 @@ def eval_company(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
     p_active = np.full(n, 0.9)
     weekend = np.full(n, 0.4)
     first_day = np.full(n, -10_000, dtype=np.int64)
-    rate = calibrate_rates(rng.lognormal(0.0, 0.6, n), p_active, weekend, first_day, ctx.days, size.requests_per_day)
-    benchmark = _mix({"reasoning": 0.25, "coding": 0.25, "agentic_coding": 0.1, "tool_use": 0.1, "alignment_safety": 0.1,
-                      "data_analysis": 0.05, "general_chat": 0.05, "computer_use": 0.05, "other": 0.05})
+    rate = calibrate_rates(
+        rng.lognormal(0.0, 0.6, n), p_active, weekend, first_day, ctx.days, size.requests_per_day
+    )
+    benchmark = _mix(
+        {
+            "reasoning": 0.25,
+            "coding": 0.25,
+            "agentic_coding": 0.1,
+            "tool_use": 0.1,
+            "alignment_safety": 0.1,
+            "data_analysis": 0.05,
+            "general_chat": 0.05,
+            "computer_use": 0.05,
+            "other": 0.05,
+        }
+    )
     steady = replace(
         base,
         rate=rate,
@@ -294,7 +385,7 @@ def eval_company(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         burst_days[ctx.lineup.release_day + 1] = 0.6
     burst = replace(
         steady,
-        rate=rate * rng.uniform(2, 4),
+        rate=rate * rng.uniform(3, 5),
         p_active=np.ones(n),
         daily_noise_sigma=0.2,
         weekend_factor=np.ones(n),
@@ -312,19 +403,32 @@ def reseller(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
     n = size.accounts
     country = str(rng.choice(["US", "SG", "GB", "DE", "NL"]))
     # each end customer is one account in its own organisation: a person or a small business
-    pop = ordinary_population(ctx, "reseller-customers", n, size.requests_per_day, mix=OrgMix(1, 0, 0),
-                              kind="benign_reseller", case="reseller")
+    pop = ordinary_population(
+        ctx,
+        "reseller-customers",
+        n,
+        size.requests_per_day,
+        mix=OrgMix(1, 0, 0),
+        kind="benign_reseller",
+        case="reseller",
+    )
     card = hex_digest(rng, 1)[0]
     rows = replace(
         pop.rows,
-        org_names=[c if b else name for name, c, b in
-                   zip(pop.rows.org_names, company_names(rng, n), (rng.random(n) < 0.4).tolist())],
+        org_names=[
+            c if b else name
+            for name, c, b in zip(
+                pop.rows.org_names, company_names(rng, n), (rng.random(n) < 0.4).tolist(), strict=True
+            )
+        ],
         pathway=np.full(n, PATHWAY["reseller"], dtype=np.int8),
         verification=np.full(n, VERIFICATION["email"], dtype=np.int8),
         billing_country=np.full(n, COUNTRY_INDEX[country], dtype=np.int16),
         payment=[card] * n,  # the reseller pays for all of its customers
     )
-    regions = pick_near(rng, ctx.standard.hosting, ctx.standard.hosting_country, np.full(2, COUNTRY_INDEX[country]), 0.7)
+    regions = pick_near(
+        rng, ctx.standard.hosting, ctx.standard.hosting_country, np.full(2, COUNTRY_INDEX[country]), 0.7
+    )
     nets = ctx.networks.arrays()
     egress_entries = np.repeat(regions, int(rng.integers(1, 4)))
     egress = draw_prefixes(rng, nets, egress_entries)
@@ -344,23 +448,36 @@ def reseller(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
 def early_adopters(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
     rng = ctx.rng("case", "early_adopters")
     n = size.accounts
-    pop = ordinary_population(ctx, "early-adopters", n, size.requests_per_day, mix=OrgMix(0.8, 0.2, 0),
-                              kind="benign_early_adopter", case="early_adopters")
+    pop = ordinary_population(
+        ctx,
+        "early-adopters",
+        n,
+        size.requests_per_day,
+        mix=OrgMix(0.8, 0.2, 0),
+        kind="benign_early_adopter",
+        case="early_adopters",
+    )
     behaviour = replace(
         pop.behaviour,
-        adopt_delay_h=rng.uniform(0.2, 8.0, n),
-        new_share=rng.uniform(0.7, 1.0, n),
+        adopt_delay_h=rng.uniform(0.1, 4.0, n),
+        new_share=rng.uniform(0.75, 1.0, n),
         thinking_p=np.maximum(pop.behaviour.thinking_p, rng.uniform(0.2, 0.6, n)),
     )
     return [Cohort("early_adopters", ctx.book.add(pop.rows), behaviour)]
 
 
 def baseline(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
-    pop = ordinary_population(ctx, "baseline", size.accounts, size.requests_per_day, mix=BASELINE_MIX,
-                              kind="benign", case="baseline")
+    pop = ordinary_population(
+        ctx,
+        "baseline",
+        size.accounts,
+        size.requests_per_day,
+        mix=BASELINE_MIX,
+        kind="benign",
+        case="baseline",
+    )
     return [Cohort("baseline", ctx.book.add(pop.rows), pop.behaviour)]
 
 
 def _name(rng: np.random.Generator, suffix: str = "") -> str:
     return company_name(rng).split(" Inc.")[0] + suffix
-

@@ -72,7 +72,9 @@ def write_labels(
     for block in book.blocks:
         for i in range(first, first + len(block)):
             if seen[i]:
-                rows.append((account_ids[i], org_ids[book.acct_org[i]], block.kind, block.campaign_id, block.case))
+                rows.append(
+                    (account_ids[i], org_ids[book.acct_org[i]], block.kind, block.campaign_id, block.case)
+                )
         first += len(block)
     rows.sort()
     (labels_dir / "accounts.csv").write_bytes(_csv_text(ACCOUNT_COLUMNS, rows).encode("utf-8"))

@@ -83,7 +83,11 @@ class NetworkTable:
         base = (self._octets[slash8] << 16) | (self._cursor & 0xFFFF)
         self._cursor += size
         has_v6 = kind in ("isp", "mobile", "hosting")
-        v6 = (int(self.rng.integers(0x2400, 0x2C00)) << 16 | int(self.rng.integers(0, 0x10000))) if has_v6 else 0
+        v6 = (
+            (int(self.rng.integers(0x2400, 0x2C00)) << 16 | int(self.rng.integers(0, 0x10000)))
+            if has_v6
+            else 0
+        )
         self.asn.append(asn if asn is not None else self.new_asn_number())
         self.kind.append(KIND[kind])
         self.country.append(COUNTRY_INDEX[country])
@@ -142,7 +146,9 @@ def build_standard_networks(table: NetworkTable) -> StandardNetworks:
     hosting: list[int] = []
     for _ in range(HOSTING_PROVIDERS):
         number = table.new_asn_number()
-        regions = rng.choice(HOSTING_REGIONS, size=int(rng.integers(4, len(HOSTING_REGIONS) + 1)), replace=False)
+        regions = rng.choice(
+            HOSTING_REGIONS, size=int(rng.integers(4, len(HOSTING_REGIONS) + 1)), replace=False
+        )
         hosting += [table.add("hosting", str(code), asn=number) for code in sorted(regions)]
     proxy: list[int] = []
     for _ in range(PROXY_PROVIDERS):
@@ -187,7 +193,11 @@ def pick_in_country(
 
 
 def pick_near(
-    rng: np.random.Generator, entries: np.ndarray, entry_country: np.ndarray, countries: np.ndarray, local_p: float
+    rng: np.random.Generator,
+    entries: np.ndarray,
+    entry_country: np.ndarray,
+    countries: np.ndarray,
+    local_p: float,
 ) -> np.ndarray:
     """For each country, an entry in that country when there is one (with probability
     `local_p`), else any entry: hosting regions and proxy exits are chosen near the user."""

@@ -97,7 +97,12 @@ class Population:
 
 
 def calibrate_rates(
-    rate: np.ndarray, p_active: np.ndarray, weekend: np.ndarray, first_day: np.ndarray, days: int, target: float
+    rate: np.ndarray,
+    p_active: np.ndarray,
+    weekend: np.ndarray,
+    first_day: np.ndarray,
+    days: int,
+    target: float,
 ) -> np.ndarray:
     """Scale relative rates so the accounts send `target` requests on an average day of the
     period (a week has five weekdays and two weekend days; new accounts count from sign-up)."""
@@ -146,42 +151,65 @@ def ordinary_population(
     org_tz = np.array([utc_offset(rng, int(c)) for c in org_country])
     solo_org = org_kind == INDIVIDUAL
     names = np.where(
-        solo_org, np.array(individual_names(rng, n_orgs), dtype=object), np.array(company_names(rng, n_orgs), dtype=object)
+        solo_org,
+        np.array(individual_names(rng, n_orgs), dtype=object),
+        np.array(company_names(rng, n_orgs), dtype=object),
     ).tolist()
     n_awkward = min(max(2, n_orgs // 250), n_orgs)
-    for i, name in zip(np.sort(rng.choice(n_orgs, size=n_awkward, replace=False)).tolist(), awkward_names(rng, n_awkward)):
+    for i, name in zip(
+        np.sort(rng.choice(n_orgs, size=n_awkward, replace=False)).tolist(),
+        awkward_names(rng, n_awkward),
+        strict=True,
+    ):
         names[i] = name
     # companies have their own domain; a tenth of individuals too, the rest use free mail
     has_domain = ~solo_org | (rng.random(n_orgs) < 0.1)
     domains: list[str | None] = [None] * n_orgs
-    for i, domain in zip(np.flatnonzero(has_domain).tolist(),
-                         ctx.company_domains(rng, [COUNTRIES[c].tld for c in org_country[has_domain].tolist()])):
+    for i, domain in zip(
+        np.flatnonzero(has_domain).tolist(),
+        ctx.company_domains(rng, [COUNTRIES[c].tld for c in org_country[has_domain].tolist()]),
+        strict=True,
+    ):
         domains[i] = domain
     # companies pay with one company card; some individuals run on free credits
     org_card = hex_digest(rng, n_orgs)
     paid = (rng.random(n_orgs) < np.where(solo_org, 0.75, 0.93)).tolist()
-    cards: list[str | None] = [card if ok else None for card, ok in zip(org_card, paid)]
+    cards: list[str | None] = [card if ok else None for card, ok in zip(org_card, paid, strict=True)]
     # cloud-marketplace customers: billed through the cloud partner, traffic mostly there
-    org_cloud = rng.random(n_orgs) < np.select([org_kind == LARGE, org_kind == SMALL], [0.4, 0.12], 0.0)
+    org_cloud = rng.random(n_orgs) < np.select([org_kind == LARGE, org_kind == SMALL], [0.4, 0.12], 0.04)
 
     # --- accounts ----------------------------------------------------------------------
     a_kind = org_kind[org]
     account_type = np.where(a_kind == INDIVIDUAL, PERSON, STAFF)
-    account_type = np.where(rng.random(n_accounts) < np.where(a_kind == INDIVIDUAL, 0.05, 0.25), APP, account_type)
+    account_type = np.where(
+        rng.random(n_accounts) < np.where(a_kind == INDIVIDUAL, 0.05, 0.25), APP, account_type
+    )
     country = org_country[org]
     free = free_emails(rng, [COUNTRY_CODES[c] for c in country.tolist()])
     use_org_domain = (rng.random(n_accounts) < 0.93).tolist()
     email = [
-        domains[o] if domains[o] is not None and use_org_domain[i] else free[i] for i, o in enumerate(org.tolist())
+        domains[o] if domains[o] is not None and use_org_domain[i] else free[i]
+        for i, o in enumerate(org.tolist())
     ]
     pathway = np.select(
         [a_kind == INDIVIDUAL, a_kind == SMALL],
         [
-            rng.choice([PATHWAY["standard"], PATHWAY["education"], PATHWAY["research"], PATHWAY["startup"]],
-                       size=n_accounts, p=[0.88, 0.06, 0.02, 0.04]),
-            rng.choice([PATHWAY["standard"], PATHWAY["startup"], PATHWAY["research"]], size=n_accounts, p=[0.7, 0.25, 0.05]),
+            rng.choice(
+                [PATHWAY["standard"], PATHWAY["education"], PATHWAY["research"], PATHWAY["startup"]],
+                size=n_accounts,
+                p=[0.88, 0.06, 0.02, 0.04],
+            ),
+            rng.choice(
+                [PATHWAY["standard"], PATHWAY["startup"], PATHWAY["research"]],
+                size=n_accounts,
+                p=[0.7, 0.25, 0.05],
+            ),
         ],
-        rng.choice([PATHWAY["enterprise"], PATHWAY["standard"], PATHWAY["startup"]], size=n_accounts, p=[0.6, 0.35, 0.05]),
+        rng.choice(
+            [PATHWAY["enterprise"], PATHWAY["standard"], PATHWAY["startup"]],
+            size=n_accounts,
+            p=[0.6, 0.35, 0.05],
+        ),
     )
     # the same organisation signed up one way: take the pathway of its first account
     first_of_org = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -228,18 +256,24 @@ def ordinary_population(
     rate = np.minimum(rate, 4_000.0)
     rate[is_new & (rng.random(n_accounts) < 0.3)] = 0.0  # signed up, never used it (yet)
     p_active = np.select(
-        [person, staff], [rng.uniform(0.15, 0.7, n_accounts), rng.uniform(0.45, 0.9, n_accounts)],
+        [person, staff],
+        [rng.uniform(0.15, 0.7, n_accounts), rng.uniform(0.45, 0.9, n_accounts)],
         rng.uniform(0.8, 1.0, n_accounts),
     )
     weekend = np.select(
-        [person, staff], [rng.uniform(0.7, 1.2, n_accounts), rng.uniform(0.1, 0.35, n_accounts)],
+        [person, staff],
+        [rng.uniform(0.7, 1.2, n_accounts), rng.uniform(0.1, 0.35, n_accounts)],
         rng.uniform(0.5, 1.0, n_accounts),
     )
     rate = calibrate_rates(rate, p_active, weekend, first_day, days, requests_per_day)
     profile = np.select(
         [person, staff],
-        [np.where(rng.random(n_accounts) < 0.7, DIURNAL_NAMES.index("consumer"), DIURNAL_NAMES.index("office")),
-         DIURNAL_NAMES.index("office")],
+        [
+            np.where(
+                rng.random(n_accounts) < 0.7, DIURNAL_NAMES.index("consumer"), DIURNAL_NAMES.index("office")
+            ),
+            DIURNAL_NAMES.index("office"),
+        ],
         DIURNAL_NAMES.index("automated"),
     ).astype(np.int8)
 
@@ -251,14 +285,17 @@ def ordinary_population(
     own_salt = rng.integers(0, 2**62, n_accounts, dtype=np.uint64)
     tpl_salt = np.where(app, org_salt[org], own_salt)  # an org's apps share its product's templates
     tpl_fresh = np.where(app, rng.uniform(0.02, 0.4, n_accounts), rng.uniform(0.85, 0.99, n_accounts))
-    tpl_pool = np.where(app, log_uniform(rng, 2, 60, n_accounts), rng.integers(3, 21, n_accounts)).astype(np.uint64)
+    tpl_pool = np.where(app, log_uniform(rng, 2, 60, n_accounts), rng.integers(3, 21, n_accounts)).astype(
+        np.uint64
+    )
     sys_salt = np.where(app, org_salt[org] ^ np.uint64(0x5A5A), own_salt ^ np.uint64(0xA5A5))
     sys_p = np.where(app, rng.uniform(0.6, 1.0, n_accounts), rng.beta(0.6, 3.0, n_accounts) * 0.6)
     sys_pool = np.where(app, rng.integers(1, 5, n_accounts), rng.integers(1, 4, n_accounts)).astype(np.uint64)
     # a few apps are LLM-as-judge pipelines: legitimate rubric-grading traffic
     grader_add = np.where(app & (rng.random(n_accounts) < 0.02), rng.uniform(0.05, 0.4, n_accounts), 0.0)
     thinking_p = np.where(
-        app, np.where(rng.random(n_accounts) < 0.2, rng.uniform(0.8, 1.0, n_accounts), 0.0),
+        app,
+        np.where(rng.random(n_accounts) < 0.2, rng.uniform(0.8, 1.0, n_accounts), 0.0),
         rng.beta(0.5, 2.5, n_accounts),
     )
     tools_add = np.where(app & (rng.random(n_accounts) < 0.25), rng.uniform(1, 8, n_accounts), 0.0)
@@ -275,7 +312,9 @@ def ordinary_population(
     own_sdk = rng.choice(len(SDK_API_WEIGHTS), size=n_accounts, p=SDK_API_WEIGHTS)
     sdk_api = np.where(rng.random(n_accounts) < 0.7, org_sdk[org], own_sdk).astype(np.int16)
     sdk_cloud = np.array(SDK_CLOUD)[rng.integers(0, 2, n_orgs)][org].astype(np.int16)
-    n_keys = np.where(app, rng.integers(1, 5, n_accounts), 1 + (rng.random(n_accounts) < 0.2)).astype(np.int64)
+    n_keys = np.where(app, rng.integers(1, 5, n_accounts), 1 + (rng.random(n_accounts) < 0.2)).astype(
+        np.int64
+    )
 
     networks = _slot_networks(ctx, rng, org, org_kind, org_country, account_type)
 
@@ -389,8 +428,12 @@ def _slot_networks(
     )
     weights = np.select(
         conditions,
-        [np.array([[0.72, 0.25, 0.03]]), np.array([[0.65, 0.25, 0.10]]), np.array([[0.5, 0.4, 0.1]]),
-         np.array([[0.6, 0.35, 0.05]])],
+        [
+            np.array([[0.72, 0.25, 0.03]]),
+            np.array([[0.65, 0.25, 0.10]]),
+            np.array([[0.5, 0.4, 0.1]]),
+            np.array([[0.6, 0.35, 0.05]]),
+        ],
         np.array([[0.6, 0.35, 0.05]]),
     )
     return SlotNetworks(codes=codes, entries=entries, cdf=cdf_rows(np.broadcast_to(weights, (n, 3))))

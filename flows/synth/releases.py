@@ -76,7 +76,9 @@ def write_model_releases(export_root: str, models: ModelLineup, storage_options:
     text = "model,released_at\n" + "".join(
         f"{m.model},{m.released_at.strftime('%Y-%m-%dT%H:%M:%SZ')}\n" for m in rows
     )
-    fs, path = fsspec.core.url_to_fs(f"{export_root.rstrip('/')}/{MODEL_RELEASES_PATH}", **(storage_options or {}))
+    fs, path = fsspec.core.url_to_fs(
+        f"{export_root.rstrip('/')}/{MODEL_RELEASES_PATH}", **(storage_options or {})
+    )
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     with fs.open(path, "wb") as out:
         out.write(text.encode("utf-8"))

@@ -70,15 +70,19 @@ class SynthSummary:
     def __str__(self) -> str:
         lines = [
             f"synthetic exports: {self.export_root} (labels: {self.labels_dir})",
-            f"scenario {self.scenario}, preset {self.preset or '-'}, seed {self.seed}, scale {self.scale_factor:.4g}",
+            f"scenario {self.scenario}, preset {self.preset or '-'}, seed {self.seed}, "
+            f"scale {self.scale_factor:.4g}",
             f"{len(self.days)} days, {self.total_requests:,} requests, {self.accounts:,} labelled accounts; "
             f"{self.new_model} released {self.new_model_released_at:%Y-%m-%d %H:%MZ}",
         ]
-        lines += [f"  {d.day}: {d.requests:>10,} requests  {d.accounts:>8,} accounts  {d.parts} part(s)" for d in self.days]
+        lines += [
+            f"  {d.day}: {d.requests:>10,} requests  {d.accounts:>8,} accounts  {d.parts} part(s)"
+            for d in self.days
+        ]
         lines += [f"  accounts {kind}: {n:,}" for kind, n in sorted(self.accounts_by_kind.items())]
         lines += [
-            f"  campaign {c.campaign_id} ({c.kind}; {', '.join(c.target_capabilities)}): {c.accounts:,} accounts, "
-            f"{c.requests:,} requests, {c.first_date} .. {c.last_date}"
+            f"  campaign {c.campaign_id} ({c.kind}; {', '.join(c.target_capabilities)}): "
+            f"{c.accounts:,} accounts, {c.requests:,} requests, {c.first_date} .. {c.last_date}"
             for c in self.campaigns
         ]
         return "\n".join(lines)
@@ -114,8 +118,14 @@ def generate(
     models = lineup(start, days)
     table = NetworkTable(rng_for(seed, "networks"))
     ctx = BuildContext(
-        seed=seed, start=start, days=days, lineup=models, networks=table,
-        standard=build_standard_networks(table), book=AccountBook(seed), used_domains=set(),
+        seed=seed,
+        start=start,
+        days=days,
+        lineup=models,
+        networks=table,
+        standard=build_standard_networks(table),
+        book=AccountBook(seed),
+        used_domains=set(),
     )
     cohorts, infos = _build(ctx, run_plan)
     book = ctx.book.freeze()
@@ -141,10 +151,13 @@ def generate(
         snapshot = book.accounts.take(pa.array(np.flatnonzero(active)))
         manifest = write_drop(out, day, day_parts(codes, world, d, max_part_rows), snapshot, storage_options)
         n_requests = 0 if codes is None else len(codes)
-        summaries.append(DaySummary(day, n_requests, snapshot.num_rows, len(manifest.request_parts)))
-        say(f"synth: {day}: {n_requests:,} requests, {snapshot.num_rows:,} accounts, {len(manifest.request_parts)} part(s)")
+        parts = len(manifest.request_parts)
+        summaries.append(DaySummary(day, n_requests, snapshot.num_rows, parts))
+        say(f"synth: {day}: {n_requests:,} requests, {snapshot.num_rows:,} accounts, {parts} part(s)")
 
-    campaigns = tuple(_campaign_summary(info, i, campaign_days, campaign_of, seen, start) for i, info in enumerate(infos))
+    campaigns = tuple(
+        _campaign_summary(info, i, campaign_days, campaign_of, seen, start) for i, info in enumerate(infos)
+    )
     write_labels(Path(labels_dir), book, seen, list(campaigns))
     by_kind: dict[str, int] = {}
     first = 0
@@ -182,7 +195,9 @@ def _build(ctx: BuildContext, run_plan: Plan) -> tuple[list[Cohort], list[Campai
 def _campaign_index(book: FrozenBook, infos: list[CampaignInfo]) -> np.ndarray:
     """Per account: index into `infos` of its campaign, or -1."""
     index = {info.campaign_id: i for i, info in enumerate(infos)}
-    return np.concatenate([np.full(len(b), index.get(b.campaign_id, -1), dtype=np.int64) for b in book.blocks])
+    return np.concatenate(
+        [np.full(len(b), index.get(b.campaign_id, -1), dtype=np.int64) for b in book.blocks]
+    )
 
 
 def _campaign_summary(

@@ -40,7 +40,7 @@ CASES: Mapping[str, Case] = MappingProxyType(
         "university": Case("benign_university", hard_cases.university, 12, 4),
         "eval_company": Case("benign_eval_company", hard_cases.eval_company, 4, 40),
         "reseller": Case("benign_reseller", hard_cases.reseller, 12, 5),
-        "early_adopters": Case("benign_early_adopter", hard_cases.early_adopters, 8, 8),
+        "early_adopters": Case("benign_early_adopter", hard_cases.early_adopters, 12, 8),
         "reasoning": Case("campaign_reasoning", campaigns.reasoning, 12, 15),
         "agentic": Case("campaign_agentic", campaigns.agentic, 12, 15),
         "coding": Case("campaign_coding", campaigns.coding, 12, 15),
@@ -129,7 +129,9 @@ def plan(scenario: str, preset: str | None, scale: float, requests_per_day: int 
     if requests_per_day is not None and requests_per_day <= 0:
         raise ValueError(f"requests_per_day must be positive, not {requests_per_day}")
     sizes = PRESETS[preset].sizes if preset else DEFAULT_SIZES
-    baseline_volume = PRESETS[preset].baseline_requests_per_day if preset else DEFAULT_BASELINE_REQUESTS_PER_DAY
+    baseline_volume = (
+        PRESETS[preset].baseline_requests_per_day if preset else DEFAULT_BASELINE_REQUESTS_PER_DAY
+    )
     names = tuple(CASES) if scenario == "all" else (scenario,)
     factor = scale
     if requests_per_day is not None:

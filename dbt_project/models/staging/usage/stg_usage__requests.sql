@@ -1,3 +1,6 @@
+{#- The source path holds var run_date: fail early and clearly when it is missing or malformed. -#}
+{%- do run_date() -%}
+
 with
 
 source as (
