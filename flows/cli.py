@@ -80,7 +80,7 @@ def build_parser() -> OneLineParser:
 
     synth = commands.add_parser("synth", help="write synthetic exports and their labels")
     synth.add_argument("--start", type=iso_date, help="first date (default: 14 days before yesterday)")
-    synth.add_argument("--days", type=positive_int, default=14)
+    synth.add_argument("--days", type=positive_int, default=None, help="default: 14, or the preset's")
     synth.add_argument("--out", help="export root to write (default: the export root setting)")
     synth.add_argument("--scale", type=positive_float, default=1.0)
     synth.add_argument("--seed", type=int, default=0)
@@ -131,14 +131,15 @@ def _progress(message: str) -> None:
 
 
 def _cmd_synth(args: argparse.Namespace, settings: Settings) -> int:
-    from flows.synth import generate
+    from flows.synth import PRESETS, generate
 
-    start = args.start or (date.today() - timedelta(days=args.days))
+    days = args.days or (PRESETS[args.preset].days if args.preset else 14)
+    start = args.start or (date.today() - timedelta(days=days))
     summary = generate(
         args.out or settings.export_root,
         settings.labels_dir,
         start,
-        args.days,
+        days,
         scale=args.scale,
         seed=args.seed,
         scenario=args.scenario,

@@ -17,9 +17,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.deliver import build_message, deliver
+from flows.detection.outputs import CampaignOutputs, write_campaign_outputs
 from flows.locking import warehouse_writer
 from flows.pull import LandedDrop, pull_drop
 from flows.quality import GateResult, run_quality_gate
+from flows.report.campaign_report import render_campaign_reports
 from flows.report.digest import render_digest, render_quality_alert
 from flows.report.digest_data import DigestData, load_digest_data
 from flows.settings import Settings
@@ -101,6 +103,23 @@ def gather_digest_data(
 
 
 @task
+def export_campaigns(settings: Settings, run_date: date) -> CampaignOutputs:
+    return write_campaign_outputs(settings.warehouse.resolve(), run_date, settings.reports_dir)
+
+
+@task
+def render_campaigns(settings: Settings, run_date: date) -> list[Path]:
+    """One PDF, STIX bundle and account CSV per campaign of the day."""
+    files = render_campaign_reports(
+        settings.warehouse.resolve(),
+        run_date,
+        settings.reports_dir / run_date.isoformat() / "campaigns",
+        tlp=settings.tlp,
+    )
+    return [path for report in files for path in report.files]
+
+
+@task
 def render_digest_pdf(settings: Settings, data: DigestData) -> Path:
     return render_digest(data, settings.reports_dir / data.run_date.isoformat(), settings.tlp)
 
@@ -115,6 +134,17 @@ def send(settings: Settings, subject: str, body: str, attachments: list[Path], n
     message = build_message(settings, subject, body, attachments)
     receipt = deliver(settings, message, name=name)
     return str(receipt)
+
+
+def digest_mail_body(run_date: date, campaigns: int) -> str:
+    day = run_date.isoformat()
+    if campaigns == 0:
+        return f"Daily digest for {day} attached. No distillation campaign was detected."
+    return (
+        f"Daily digest for {day} attached, with {campaigns} campaign report(s): a PDF, a STIX 2.1 "
+        "bundle and the full account list (CSV) per campaign, plus campaigns.csv and "
+        "campaign_accounts.csv for the day."
+    )
 
 
 def _publish_artifacts(summary: RunSummary, gate: GateResult | None) -> None:
@@ -159,6 +189,15 @@ def run_one_day(settings: Settings, run_date: date) -> RunSummary:
         # dbt build, and a concurrent writer would make read-only opens fail.
         gate = check_quality(settings, run_date)
         data = gather_digest_data(settings, run_date, validation, gate)
+        campaign_files: list[Path] = []
+        if gate.passed:
+            campaigns = export_campaigns(settings, run_date)
+            summary.campaigns = campaigns.campaigns
+            campaign_files = [
+                campaigns.campaigns_csv,
+                campaigns.campaign_accounts_csv,
+                *render_campaigns(settings, run_date),
+            ]
     summary.rows_read = validation.requests_read
     summary.rows_kept = validation.requests_kept
     summary.rows_quarantined = validation.requests_quarantined
@@ -169,13 +208,14 @@ def run_one_day(settings: Settings, run_date: date) -> RunSummary:
 
     if gate.passed:
         digest = render_digest_pdf(settings, data)
-        summary.reports.append(str(digest))
+        summary.reports += [str(digest), *(str(path) for path in campaign_files)]
         summary.delivered.append(
             send(
                 settings,
-                f"distillwatch daily digest {run_date.isoformat()}",
-                f"Daily digest for {run_date.isoformat()} attached.",
-                [digest],
+                f"distillwatch daily digest {run_date.isoformat()}: "
+                f"{summary.campaigns} campaign(s)",
+                digest_mail_body(run_date, summary.campaigns),
+                [digest, *campaign_files],
                 name=f"{run_date.isoformat()}-daily-digest",
             )
         )

@@ -268,7 +268,7 @@ def test_figures_are_well_formed_escaped_svg() -> None:
     assert "&lt;b&gt;model&lt;/b&gt; released" in charts["timeline"]
     assert "sys-9" in charts["graph"] and "Created the same day" in charts["graph"]
     # Shared identifiers are dashed, dedicated ones solid: told apart without colour.
-    assert 'stroke-dasharray="5 3"' in charts["graph"]
+    assert 'stroke-dasharray="8 3"' in charts["graph"]
     empty = account_link_graph([], accounts=3, organizations=1, chart_id="g", title="t")
     assert "No identifier is shared" in empty
     one_day = timeline_chart([("10 Mar", 5.0)], chart_id="t", title="t", markers=[Marker(0.5, "x")])

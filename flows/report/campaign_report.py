@@ -401,9 +401,10 @@ def at_a_glance(e: CampaignEvidence, csv_name: str) -> list[KeyValue]:
         KeyValue("Access channels",
                  counts(e.access_channels, e.requests) if e.access_channels
                  else "not available (the warehouse has no access-channel aggregate yet)"),
+        # The evidence lists the top TOP_NETWORKS networks only: a full list means "at least".
         KeyValue("Networks", f"{counted(e.ip_prefixes, 'IP prefix', 'IP prefixes')} in "
-                 f"{counted(len(networks), 'autonomous system')}"
-                 + (" (top " + str(TOP_NETWORKS) + " listed)" if len(networks) >= TOP_NETWORKS else ""),
+                 + ("at least " if len(networks) >= TOP_NETWORKS else "")
+                 + counted(len(networks), "autonomous system"),
                  f"{fmt.pct(e.concealing_share)} of exchanges via proxy or hosting networks"),
     ]  # fmt: skip
     return rows
@@ -532,11 +533,12 @@ def _indicator_label(i: CampaignIndicator) -> str:
 
 def _charts(e: CampaignEvidence) -> dict[str, Markup]:
     start = e.daily[0].day if e.daily else e.first_seen
-    markers = []
-    for release in e.model_releases:
-        at = release.released_at.astimezone(timezone.utc)
-        position = (at.date() - start).days + (at - datetime.combine(at.date(), time(0), timezone.utc)).total_seconds() / 86_400
-        markers.append(charts.Marker(position, f"{release.model} released"))
+    midnight = datetime.combine(start, time(0), timezone.utc)
+    # A release at 18:00 UTC sits three quarters of the way to the next day's point.
+    markers = [
+        charts.Marker((r.released_at - midnight).total_seconds() / 86_400, f"{r.model} released")
+        for r in e.model_releases
+    ]
     timeline = charts.timeline_chart(
         [(d.day.strftime("%d %b"), d.requests) for d in e.daily],
         chart_id="campaign-timeline",
@@ -546,7 +548,8 @@ def _charts(e: CampaignEvidence) -> dict[str, Markup]:
     capability = charts.hbar_chart(
         [
             charts.Bar(
-                f"{c.capability} · {c.lift:.1f}×" if c.lift is not None else c.capability,
+                # Cut the name, not the lift: the chart shows 24 characters of a label.
+                f"{fmt.display_text(c.capability, 16)} · {c.lift:.1f}×" if c.lift is not None else c.capability,
                 c.share,
                 c.platform_share,
                 highlight=i == 0,
@@ -604,6 +607,7 @@ def campaign_context(
     names = report_file_names(e.campaign_id)
     actions = recommended_actions(e)
     indicators = campaign_indicators(e)
+    shown_indicators = indicator_groups(indicators)
     techniques: list[ObservedTechnique] = observed_techniques(e)
     signals, total_points = signal_rows(e)
     return {
@@ -629,9 +633,9 @@ def campaign_context(
         "fired": sum(1 for s in signals if s.fired),
         "total_points": total_points,
         "actions": action_views(actions, e, names),
-        "indicator_groups": indicator_groups(indicators),
+        "indicator_groups": shown_indicators,
         "indicators_total": len(indicators),
-        "indicators_shown": sum(len(g.indicators) for g in indicator_groups(indicators)),
+        "indicators_shown": sum(len(g.indicators) for g in shown_indicators),
         "top_accounts": [(a, _share(a.requests, e.requests)) for a in e.top_accounts],
         "carried": any(a.score is None for a in e.top_accounts),
         "files": names,

@@ -99,9 +99,10 @@ def account_link_graph(
         sy = hub_top + 8 + (hub_h - 16) * (i + 0.5) / len(placed)
         share = node.accounts / accounts if accounts > 0 else 0.0
         stroke_w = 0.8 + 4.5 * min(share, 1.0)
-        dash = "" if node.dedicated else ' stroke-dasharray="5 3"'
+        dash = "" if node.dedicated else ' stroke-dasharray="8 3"'
         colour = SOLID if node.dedicated else LIGHT
-        radius = 3.0 + 6.0 * math.sqrt(node.accounts / most)
+        # At most 6.5: two stacked circles (rows 14.5 apart) never touch.
+        radius = 2.5 + 4.0 * math.sqrt(node.accounts / most)
         end_x = node_x - radius
         c1, c2 = start_x + (end_x - start_x) * 0.45, start_x + (end_x - start_x) * 0.55
         body.append(
@@ -110,9 +111,10 @@ def account_link_graph(
             f'{dash} stroke-opacity="0.85"/>'
         )
         fill = SOLID if node.dedicated else "#ffffff"
+        ring = "" if node.dedicated else ' stroke-dasharray="3 2"'
         body.append(
             f'<circle cx="{_n(node_x)}" cy="{_n(cy)}" r="{_n(radius)}" fill="{fill}" '
-            f'stroke="{INK}" stroke-width="1"{dash}/>'
+            f'stroke="{INK}" stroke-width="1"{ring}/>'
         )
         body.append(_text(label_x, cy + 3.5, fmt.display_text(node.label, 34), size=8.5))
         body.append(_text(detail_x, cy + 3.5, node.detail, size=8, fill=SOLID))
@@ -129,9 +131,9 @@ def account_link_graph(
     ly += 14
     body.append(
         f'<line x1="{_n(hub_x)}" y1="{_n(ly)}" x2="{_n(hub_x + 22)}" y2="{_n(ly)}" '
-        f'stroke="{LIGHT}" stroke-width="2.5" stroke-dasharray="5 3"/>'
+        f'stroke="{LIGHT}" stroke-width="2.5" stroke-dasharray="8 3"/>'
         f'<circle cx="{_n(hub_x + 30)}" cy="{_n(ly)}" r="4" fill="#ffffff" stroke="{INK}" '
-        f'stroke-dasharray="5 3"/>'
+        f'stroke-dasharray="3 2"/>'
     )
     body.append(_text(hub_x + 40, ly + 3,
                       "shared with many unrelated accounts: weak evidence of common control",

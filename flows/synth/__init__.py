@@ -9,6 +9,7 @@ Modules, by what they hold:
 | module | holds |
 |---|---|
 | `run` | `generate()` and `SynthSummary`: the run, day by day |
+| `benchmark` | `python -m flows.synth.benchmark`: requests per minute |
 | `scenarios` | `SCENARIOS`, `PRESETS`, case sizes and scaling |
 | `population` | ordinary organisations and accounts and their behaviour |
 | `hard_cases` | benign look-alikes: enterprise, university, eval company, reseller, early adopters |

@@ -52,7 +52,6 @@ from flows.synth.context import (
 from flows.synth.ids import hex_digest
 from flows.synth.networks import draw_prefixes, pick_near
 from flows.synth.population import (
-    BASELINE_MIX,
     CHANNEL,
     OrgMix,
     calibrate_rates,
@@ -464,19 +463,6 @@ def early_adopters(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         thinking_p=np.maximum(pop.behaviour.thinking_p, rng.uniform(0.2, 0.6, n)),
     )
     return [Cohort("early_adopters", ctx.book.add(pop.rows), behaviour)]
-
-
-def baseline(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
-    pop = ordinary_population(
-        ctx,
-        "baseline",
-        size.accounts,
-        size.requests_per_day,
-        mix=BASELINE_MIX,
-        kind="benign",
-        case="baseline",
-    )
-    return [Cohort("baseline", ctx.book.add(pop.rows), pop.behaviour)]
 
 
 def _name(rng: np.random.Generator, suffix: str = "") -> str:

@@ -43,6 +43,7 @@ from flows.synth.cohort import (
     VERIFICATION,
     AccountRows,
     Behaviour,
+    Cohort,
     Diurnal,
     SlotNetworks,
     cdf_rows,
@@ -50,6 +51,7 @@ from flows.synth.cohort import (
 from flows.synth.context import (
     DAY_US,
     BuildContext,
+    CaseSize,
     awkward_names,
     company_names,
     dirichlet_rows,
@@ -437,3 +439,17 @@ def _slot_networks(
         np.array([[0.6, 0.35, 0.05]]),
     )
     return SlotNetworks(codes=codes, entries=entries, cdf=cdf_rows(np.broadcast_to(weights, (n, 3))))
+
+
+def baseline(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
+    """Ordinary traffic, the background of every scenario (label kind `benign`)."""
+    pop = ordinary_population(
+        ctx,
+        "baseline",
+        size.accounts,
+        size.requests_per_day,
+        mix=BASELINE_MIX,
+        kind="benign",
+        case="baseline",
+    )
+    return [Cohort("baseline", ctx.book.add(pop.rows), pop.behaviour)]

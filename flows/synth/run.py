@@ -3,7 +3,7 @@
 Order of work: plan the cases (scenario, preset, scale) -> build the network table, the
 model line-up and every case's accounts and behaviour cohorts -> freeze the account book ->
 write `reference/model_releases.csv` -> for each day, draw all cohorts' requests, write the
-drop (request parts of at most `MAX_PART_ROWS` rows, the accounts snapshot, manifest last)
+drop (request parts of at most `max_part_rows` rows, the accounts snapshot, manifest last)
 -> write the labels. Nothing depends on the wall clock, so a seed gives the same bytes.
 """
 
@@ -21,10 +21,10 @@ from flows.drop_writer import write_drop
 from flows.synth.cohort import AccountBook, Cohort, FrozenBook
 from flows.synth.context import DAY_US, BuildContext
 from flows.synth.engine import World, day_parts, draw_day
-from flows.synth.hard_cases import baseline
 from flows.synth.ids import rng_for
 from flows.synth.labels import CampaignInfo, CampaignSummary, write_labels
 from flows.synth.networks import NetworkTable, build_standard_networks
+from flows.synth.population import baseline
 from flows.synth.releases import lineup, write_model_releases
 from flows.synth.scenarios import CASES, Plan, plan
 

@@ -72,14 +72,14 @@ g_basics as (
 
 ),
 
-{#- signature templates: used repeatedly by >= 2 accounts of the group, and the group holds at
-    least detection_dedicated_share of all accounts using it repeatedly -#}
+{#- signature templates: sent by >= 2 accounts of the group, and the group holds at least
+    detection_dedicated_share of all accounts sending it -#}
 g_group_templates as (
 
     select
         g_members.group_id,
         account_templates.prompt_template_hash,
-        sum(case when account_templates.is_repeated then 1 else 0 end) as group_repeat_accounts,
+        count(*) as group_accounts,
         sum(account_templates.requests) as group_requests
 
     from g_members
@@ -95,7 +95,7 @@ g_signature_templates as (
         g_group_templates.*,
         row_number() over (
             partition by g_group_templates.group_id
-            order by g_group_templates.group_repeat_accounts desc,
+            order by g_group_templates.group_accounts desc,
                      g_group_templates.group_requests desc,
                      g_group_templates.prompt_template_hash
         ) as signature_rank
@@ -103,7 +103,7 @@ g_signature_templates as (
     from g_group_templates
     inner join {{ ref('int_detection_templates_reached') }} as templates
         on g_group_templates.prompt_template_hash = templates.prompt_template_hash
-    where {{ detection_is_signature_template('g_group_templates.group_repeat_accounts', 'templates.repeat_accounts') }}
+    where {{ detection_is_signature_template('g_group_templates.group_accounts', 'templates.accounts') }}
 
 ),
 
@@ -114,7 +114,7 @@ g_signature as (
         count(*) as signature_templates,
         sum(group_requests) as signature_requests,
         max(case when signature_rank = 1 then prompt_template_hash end) as top_signature_template,
-        max(case when signature_rank = 1 then group_repeat_accounts end) as top_signature_template_accounts
+        max(case when signature_rank = 1 then group_accounts end) as top_signature_template_accounts
 
     from g_signature_templates
     group by group_id
@@ -163,14 +163,17 @@ g_capability_mix as (
         sum({{ entropy_term_bits('request_share') }}) as capability_entropy_bits,
         max(case when capability_rank = 1 then capability end) as top_capability,
         max(case when capability_rank = 1 then request_share end) as top_capability_share,
-        max(case when capability_rank = 1 then platform_share end) as platform_top_capability_share
+        max(case when capability_rank = 1 then platform_share end) as platform_top_capability_share,
+        sum(case when {{ detection_is_targeted_capability('request_share', 'platform_share') }} then request_share else 0 end) as targeted_capability_share,
+        sum(case when {{ detection_is_targeted_capability('request_share', 'platform_share') }} then platform_share else 0 end) as platform_targeted_capability_share
 
     from g_capability_shares
     group by group_id
 
 ),
 
-{#- target capabilities: at least 10% of the group's traffic and above the platform's share -#}
+{#- target capabilities, for the report: the targeted ones (share >= detection_capability_lift_min
+    x the platform's) that carry at least 5% of the group's traffic, largest first -#}
 g_targets as (
 
     select
@@ -186,8 +189,8 @@ g_targets as (
             'request_share desc, capability') }} as target_capabilities
 
     from g_capability_shares
-    where request_share >= 0.1
-      and request_share > coalesce(platform_share, 0)
+    where request_share >= 0.05
+      and {{ detection_is_targeted_capability('request_share', 'platform_share') }}
     group by group_id
 
 ),
@@ -430,11 +433,17 @@ g_final as (
         coalesce({{ detection_ratio('g_signature.signature_requests', 'g_basics.requests') }}, 0) as signature_template_share,
         g_signature.top_signature_template,
         coalesce(g_signature.top_signature_template_accounts, 0) as top_signature_template_accounts,
+        case
+            when coalesce(g_signature.top_signature_template_accounts, 0) >= 3
+                then cast(g_signature.top_signature_template_accounts as {{ dbt.type_float() }}) / g_basics.accounts
+        end as signature_template_breadth,
         g_capability_mix.top_capability,
         g_capability_mix.top_capability_share,
         g_capability_mix.platform_top_capability_share,
         {{ detection_ratio('g_capability_mix.top_capability_share', 'g_capability_mix.platform_top_capability_share') }} as capability_lift,
         g_capability_mix.capability_entropy_bits,
+        g_capability_mix.targeted_capability_share,
+        g_capability_mix.platform_targeted_capability_share,
         g_targets.target_capabilities,
         g_model_list.models,
         g_basics.cot_rate,
@@ -493,11 +502,12 @@ select * from g_final
 {% endmacro %}
 
 
-{#- A template is a signature of a group when >= 2 of its accounts use it repeatedly and the
-    group holds at least detection_dedicated_share of all accounts using it repeatedly. -#}
-{% macro detection_is_signature_template(group_repeat_accounts, platform_repeat_accounts) -%}
-  ({{ group_repeat_accounts }} >= 2
-   and {{ group_repeat_accounts }} >= {{ detection_var('detection_dedicated_share') }} * {{ platform_repeat_accounts }})
+{#- A template is a signature of a group when >= 2 of its accounts send it and the group holds
+    at least detection_dedicated_share of all accounts sending it (a popular public template is
+    everybody's, so it is nobody's signature). -#}
+{% macro detection_is_signature_template(group_accounts, platform_accounts) -%}
+  ({{ group_accounts }} >= 2
+   and {{ group_accounts }} >= {{ detection_var('detection_dedicated_share') }} * {{ platform_accounts }})
 {%- endmacro %}
 
 
@@ -506,4 +516,11 @@ select * from g_final
 {% macro detection_is_dedicated_prefix(group_linking_accounts, group_accounts, platform_accounts) -%}
   ({{ group_linking_accounts }} >= 2
    and {{ group_accounts }} >= {{ detection_var('detection_dedicated_share') }} * {{ platform_accounts }})
+{%- endmacro %}
+
+
+{#- A capability is targeted when the traffic's share of it is at least
+    detection_capability_lift_min times the platform's share. -#}
+{% macro detection_is_targeted_capability(share, platform_share) -%}
+  ({{ share }} >= {{ detection_var('detection_capability_lift_min') }} * coalesce({{ platform_share }}, 0))
 {%- endmacro %}

@@ -39,19 +39,20 @@
   {#- account-age bucket edges in days (age at run_date): 0-7, 8-30, 31-90, 91-365, >365 -#}
   {%- do d.update({'detection_age_bucket_days': [7, 30, 90, 365]}) -%}
   {#- --- harvesting family (points) --------------------------------------------------------- -#}
-  {#- share of the cluster's requests on its signature templates -#}
+  {#- accounts sending the group's top signature template, as a share of its accounts -#}
+  {%- do d.update({'detection_template_breadth_min': 0.5}) -%}
+  {%- do d.update({'detection_template_breadth_points': 2}) -%}
+  {#- share of the group's requests on its signature templates -#}
   {%- do d.update({'detection_signature_share_min': 0.3}) -%}
-  {%- do d.update({'detection_signature_share_points': 2}) -%}
-  {#- accounts sending the top signature template -#}
-  {%- do d.update({'detection_signature_accounts_min': 5}) -%}
-  {%- do d.update({'detection_signature_accounts_points': 1}) -%}
-  {#- top capability: at least this share of traffic, at least lift x the platform's share -#}
+  {%- do d.update({'detection_signature_share_points': 1}) -%}
+  {#- targeted capabilities (each at least lift x its platform share) carry this share of traffic -#}
   {%- do d.update({'detection_capability_share_min': 0.5}) -%}
   {%- do d.update({'detection_capability_lift_min': 2.0}) -%}
   {%- do d.update({'detection_capability_points': 2}) -%}
-  {#- capability entropy at most this many bits (about three capabilities used evenly) -#}
+  {#- capability entropy at most this many bits (about three capabilities used evenly); shown -#}
+  {#- as context, no points: it measures the same narrowness as the concentration signal -#}
   {%- do d.update({'detection_capability_entropy_max_bits': 1.5}) -%}
-  {%- do d.update({'detection_capability_entropy_points': 1}) -%}
+  {%- do d.update({'detection_capability_entropy_points': 0}) -%}
   {#- CoT-elicitation rate: at least this share and at least lift x the platform's rate -#}
   {%- do d.update({'detection_cot_rate_min': 0.25}) -%}
   {%- do d.update({'detection_cot_lift_min': 3.0}) -%}

@@ -77,25 +77,31 @@ capability_shares as (
         account_capabilities.capability,
         cast(account_capabilities.requests as {{ dbt.type_float() }})
             / sum(account_capabilities.requests) over (partition by account_capabilities.account_id) as request_share,
+        platform_capabilities.platform_share,
         row_number() over (
             partition by account_capabilities.account_id
             order by account_capabilities.requests desc, account_capabilities.capability
         ) as capability_rank
 
     from account_capabilities
+    left join platform_capabilities
+        on account_capabilities.capability = platform_capabilities.capability
 
 ),
 
 capability_mix as (
 
     select
-        capability_shares.account_id,
-        sum({{ entropy_term_bits('capability_shares.request_share') }}) as capability_entropy_bits,
-        max(case when capability_shares.capability_rank = 1 then capability_shares.capability end) as top_capability,
-        max(case when capability_shares.capability_rank = 1 then capability_shares.request_share end) as top_capability_share
+        account_id,
+        sum({{ entropy_term_bits('request_share') }}) as capability_entropy_bits,
+        max(case when capability_rank = 1 then capability end) as top_capability,
+        max(case when capability_rank = 1 then request_share end) as top_capability_share,
+        max(case when capability_rank = 1 then platform_share end) as platform_top_capability_share,
+        sum(case when {{ detection_is_targeted_capability('request_share', 'platform_share') }} then request_share else 0 end) as targeted_capability_share,
+        sum(case when {{ detection_is_targeted_capability('request_share', 'platform_share') }} then platform_share else 0 end) as platform_targeted_capability_share
 
     from capability_shares
-    group by capability_shares.account_id
+    group by account_id
 
 ),
 
@@ -204,9 +210,11 @@ final as (
         -- capability concentration
         capability_mix.top_capability,
         capability_mix.top_capability_share,
-        platform_capabilities.platform_share as platform_top_capability_share,
-        {{ detection_ratio('capability_mix.top_capability_share', 'platform_capabilities.platform_share') }} as capability_lift,
+        capability_mix.platform_top_capability_share,
+        {{ detection_ratio('capability_mix.top_capability_share', 'capability_mix.platform_top_capability_share') }} as capability_lift,
         capability_mix.capability_entropy_bits,
+        capability_mix.targeted_capability_share,
+        capability_mix.platform_targeted_capability_share,
 
         -- elicitation
         {{ detection_ratio('accounts.cot_elicitation_requests', 'accounts.requests') }} as cot_rate,
@@ -246,8 +254,6 @@ final as (
         on accounts.account_id = template_mix.account_id
     left join capability_mix
         on accounts.account_id = capability_mix.account_id
-    left join platform_capabilities
-        on capability_mix.top_capability = platform_capabilities.capability
     left join prefix_mix
         on accounts.account_id = prefix_mix.account_id
     left join launch

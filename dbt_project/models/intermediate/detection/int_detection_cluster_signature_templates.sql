@@ -1,8 +1,8 @@
 {{ config(materialized='table') }}
 {#-
-  Cluster x signature template: templates used repeatedly by 2+ accounts of the cluster, of
-  which the cluster holds at least detection_dedicated_share of all accounts using them
-  repeatedly (a popular public template is everybody's, so it is nobody's signature).
+  Cluster x signature template: templates sent by 2+ accounts of the cluster, of which the
+  cluster holds at least detection_dedicated_share of all accounts sending them (a popular
+  public template is everybody's, so it is nobody's signature).
 -#}
 with
 
@@ -31,7 +31,7 @@ cluster_templates as (
     select
         clusters.cluster_id,
         account_templates.prompt_template_hash,
-        sum(case when account_templates.is_repeated then 1 else 0 end) as cluster_repeat_accounts,
+        count(*) as cluster_accounts,
         sum(account_templates.requests) as cluster_requests
 
     from clusters
@@ -46,16 +46,15 @@ final as (
     select
         cluster_templates.cluster_id,
         cluster_templates.prompt_template_hash,
-        cluster_templates.cluster_repeat_accounts,
+        cluster_templates.cluster_accounts,
         cluster_templates.cluster_requests,
-        templates.repeat_accounts as platform_repeat_accounts,
         templates.accounts as platform_accounts,
         templates.organizations as platform_organizations
 
     from cluster_templates
     inner join templates
         on cluster_templates.prompt_template_hash = templates.prompt_template_hash
-    where {{ detection_is_signature_template('cluster_templates.cluster_repeat_accounts', 'templates.repeat_accounts') }}
+    where {{ detection_is_signature_template('cluster_templates.cluster_accounts', 'templates.accounts') }}
 
 )
 
