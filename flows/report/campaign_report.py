@@ -527,7 +527,7 @@ def action_views(actions: Sequence[Action], e: CampaignEvidence, names: dict[str
 def _indicator_label(i: CampaignIndicator) -> str:
     label = INDICATOR_LABELS.get(i.kind, i.kind)
     if i.kind == "ip_prefix" and i.asn is not None:
-        label += f" ({i.asn_type or 'network'}, AS{i.asn})"
+        label += f" ({fmt.display_text(i.asn_type or 'network', 12)}, AS{i.asn})"
     return label
 
 

@@ -177,7 +177,7 @@ def write_stix_bundle(evidence: CampaignEvidence, out_path: Path, tlp: str = "TL
     bundle = build_stix_bundle(evidence, tlp=tlp)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".tmp")
-    tmp.write_text(bundle.serialize(pretty=True) + "\n", encoding="utf-8")
+    tmp.write_text(bundle.serialize(indent=2, sort_keys=True) + "\n", encoding="utf-8")
     tmp.replace(out_path)  # a reader never sees half a bundle
     return out_path
 

@@ -6,7 +6,8 @@
   CTEs to append after `with membership as (...)` plus the final select, so the same
   definitions serve the clusters (int_detection_cluster_signals) and the campaigns as listed
   (int_detection_campaign_signals). Every column is defined in
-  int_detection_cluster_signals.yml and docs/detection.md.
+  int_detection_cluster_signals.yml and docs/detection.md. Platform references (`platform_*`)
+  are the rest of the platform: the window's totals minus the group's own.
 -#}
 {% macro detection_group_signals(membership, group_column='group_id') %}
 ,
@@ -47,6 +48,12 @@ g_basics as (
         sum(thinking_tokens) as thinking_tokens,
         sum(total_tokens) as total_tokens,
 
+        sum(cot_elicitation_requests) as cot_elicitation_requests,
+        sum(grader_prompt_requests) as grader_prompt_requests,
+        sum(proxy_requests) as proxy_requests,
+        sum(launch_day_requests) as launch_day_requests,
+        sum(new_model_requests) as new_model_requests,
+
         {{ detection_ratio('sum(cot_elicitation_requests)', 'sum(requests)') }} as cot_rate,
         {{ detection_ratio('sum(grader_prompt_requests)', 'sum(requests)') }} as grader_rate,
         {{ detection_ratio('sum(output_tokens + thinking_tokens)', 'sum(input_tokens)') }} as output_input_ratio,
@@ -80,6 +87,7 @@ g_group_templates as (
         g_members.group_id,
         account_templates.prompt_template_hash,
         count(*) as group_accounts,
+        count(distinct g_members.organization_id) as group_organizations,
         sum(account_templates.requests) as group_requests
 
     from g_members
@@ -101,9 +109,13 @@ g_signature_templates as (
         ) as signature_rank
 
     from g_group_templates
+    inner join g_basics
+        on g_group_templates.group_id = g_basics.group_id
     inner join {{ ref('int_detection_templates_reached') }} as templates
         on g_group_templates.prompt_template_hash = templates.prompt_template_hash
-    where {{ detection_is_signature_template('g_group_templates.group_accounts', 'templates.accounts') }}
+    where {{ detection_is_signature_template(
+        'g_group_templates.group_accounts', 'g_group_templates.group_organizations',
+        'templates.accounts', 'g_basics.organizations') }}
 
 ),
 
@@ -144,13 +156,17 @@ g_capability_shares as (
         g_capabilities.capability,
         cast(g_capabilities.requests as {{ dbt.type_float() }})
             / sum(g_capabilities.requests) over (partition by g_capabilities.group_id) as request_share,
-        platform_capabilities.platform_share,
+        -- the rest of the platform's share of this capability
+        {{ detection_rest_ratio(
+            'coalesce(platform_capabilities.requests, 0)', 'g_platform.platform_requests',
+            'g_capabilities.requests', 'sum(g_capabilities.requests) over (partition by g_capabilities.group_id)') }} as platform_share,
         row_number() over (
             partition by g_capabilities.group_id
             order by g_capabilities.requests desc, g_capabilities.capability
         ) as capability_rank
 
     from g_capabilities
+    cross join g_platform
     left join {{ ref('int_detection_platform_capabilities') }} as platform_capabilities
         on g_capabilities.capability = platform_capabilities.capability
 
@@ -447,13 +463,13 @@ g_final as (
         g_targets.target_capabilities,
         g_model_list.models,
         g_basics.cot_rate,
-        g_platform.platform_cot_rate,
+        {{ detection_rest_ratio('g_platform.platform_cot_requests', 'g_platform.platform_requests', 'g_basics.cot_elicitation_requests', 'g_basics.requests') }} as platform_cot_rate,
         g_basics.grader_rate,
-        g_platform.platform_grader_rate,
+        {{ detection_rest_ratio('g_platform.platform_grader_requests', 'g_platform.platform_requests', 'g_basics.grader_prompt_requests', 'g_basics.requests') }} as platform_grader_rate,
         g_basics.output_input_ratio,
-        g_platform.platform_output_input_ratio,
+        {{ detection_rest_ratio('g_platform.platform_output_thinking_tokens', 'g_platform.platform_input_tokens', 'g_basics.output_tokens + g_basics.thinking_tokens', 'g_basics.input_tokens') }} as platform_output_input_ratio,
         g_basics.launch_share,
-        g_platform.platform_launch_share,
+        {{ detection_rest_ratio('g_platform.platform_new_model_requests', 'g_platform.platform_launch_day_requests', 'g_basics.new_model_requests', 'g_basics.launch_day_requests') }} as platform_launch_share,
         g_basics.median_cohort_volume_ratio,
 
         -- concealment
@@ -462,7 +478,7 @@ g_final as (
         cast(coalesce(g_cross_org_infra.cross_org_infra_accounts, 0) as {{ dbt.type_float() }})
             / g_basics.accounts as cross_org_infra_share,
         g_basics.proxy_share,
-        g_platform.platform_proxy_share,
+        {{ detection_rest_ratio('g_platform.platform_proxy_requests', 'g_platform.platform_requests', 'g_basics.proxy_requests', 'g_basics.requests') }} as platform_proxy_share,
         g_basics.hosting_share,
         g_basics.median_ip_prefixes_per_active_day,
 
@@ -502,11 +518,13 @@ select * from g_final
 {% endmacro %}
 
 
-{#- A template is a signature of a group when >= 2 of its accounts send it and the group holds
-    at least detection_dedicated_share of all accounts sending it (a popular public template is
-    everybody's, so it is nobody's signature). -#}
-{% macro detection_is_signature_template(group_accounts, platform_accounts) -%}
+{#- A template is a signature of a group when >= 2 of its accounts send it, from >= 2 of its
+    organizations if the group spans several (an organization's own internal templates are not
+    the group's), and the group holds at least detection_dedicated_share of all accounts
+    sending it (a popular public template is everybody's, so it is nobody's signature). -#}
+{% macro detection_is_signature_template(group_accounts, group_organizations, platform_accounts, organizations_in_group) -%}
   ({{ group_accounts }} >= 2
+   and ({{ group_organizations }} >= 2 or {{ organizations_in_group }} = 1)
    and {{ group_accounts }} >= {{ detection_var('detection_dedicated_share') }} * {{ platform_accounts }})
 {%- endmacro %}
 

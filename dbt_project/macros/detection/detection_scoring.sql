@@ -3,16 +3,22 @@
   platform reference it is compared with, and the points it earns. One list, used for the
   clusters (decision) and the campaigns (report), so both read the same definitions.
 
-  family:
-    harvesting   what the traffic is for: repeated templates across accounts, narrow capability
-                 targeting, CoT / grader prompts, output-heavy exchanges, launch pivot, volume
-    concealment  hidden links between nominally separate customers: one payment instrument
-                 for several organizations, dedicated hosting/proxy infrastructure shared across
-                 organizations, anonymizing proxies, IP rotation
-    farming      how the accounts were made and are run: creation bursts, weak verification,
-                 education/research/startup pathways, balanced load, round-the-clock and
-                 synchronized activity, one account per organization. Legitimate organizations
-                 show these too, so together they add at most detection_farming_points_cap.
+  family (two families, each split into direct evidence and capped context):
+    harvesting = extraction + least(targeting, detection_targeting_points_cap)
+      extraction   the prompts themselves: one template sent by many accounts of the group
+                   and hardly anyone else, chain-of-thought elicitation, rubric-grading prompts
+      targeting    what is harvested: narrow capability targeting with lift, output-heavy
+                   exchanges, a pivot to a just-released model, volume above the cohort.
+                   Legitimate products and early adopters show these, so they add at most
+                   detection_targeting_points_cap
+    coordination = concealment + least(farming, detection_farming_points_cap)
+      concealment  hidden links between nominally separate customers: one payment instrument
+                   for several organizations, dedicated hosting/proxy infrastructure shared
+                   across organizations, anonymizing proxies, IP rotation
+      farming      how the accounts were made and are run: creation bursts, weak verification,
+                   education/research/startup pathways, balanced load, round-the-clock and
+                   synchronized activity, one account per organization. Legitimate
+                   organizations show these too, so they add at most detection_farming_points_cap
 
   A signal whose value is null (not measurable: too few accounts, no new model in the window)
   earns 0 points. `threshold` is the effective bar, e.g. for the CoT rate
@@ -21,47 +27,46 @@
 {% macro detection_signal_specs() %}
   {%- set v = detection_var -%}
   {{- return([
-    {'signal': 'template_breadth', 'family': 'harvesting', 'direction': '>=',
+    {'signal': 'template_breadth', 'family': 'extraction', 'direction': '>=',
      'value': 'signature_template_breadth', 'reference': 'null',
      'threshold': v('detection_template_breadth_min'), 'points': v('detection_template_breadth_points'),
      'description': 'share of the accounts sending the top signature template (3+ accounts; signature: sent by 2+ accounts of the group and mostly by this group)'},
-    {'signal': 'signature_template_share', 'family': 'harvesting', 'direction': '>=',
+    {'signal': 'signature_template_share', 'family': 'extraction', 'direction': '>=',
      'value': 'signature_template_share', 'reference': 'null',
      'threshold': v('detection_signature_share_min'), 'points': v('detection_signature_share_points'),
      'description': 'share of requests on the signature templates'},
-    {'signal': 'capability_targeting', 'family': 'harvesting', 'direction': '>=',
-     'value': 'targeted_capability_share', 'reference': 'platform_targeted_capability_share',
-     'threshold': v('detection_capability_share_min'), 'points': v('detection_capability_points'),
-     'description': 'share of requests on targeted capabilities (each at least ' ~ v('detection_capability_lift_min') ~ 'x its platform share); reference: the platform share of the same capabilities'},
-    {'signal': 'capability_entropy', 'family': 'harvesting', 'direction': '<=',
-     'value': 'capability_entropy_bits', 'reference': 'null',
-     'threshold': v('detection_capability_entropy_max_bits'), 'points': v('detection_capability_entropy_points'),
-     'description': 'Shannon entropy (bits) of the capability mix (context for capability_concentration; no points by default)'},
-    {'signal': 'cot_elicitation_rate', 'family': 'harvesting', 'direction': '>=',
+    {'signal': 'cot_elicitation_rate', 'family': 'extraction', 'direction': '>=',
      'value': 'cot_rate', 'reference': 'platform_cot_rate',
      'threshold': 'greatest(' ~ v('detection_cot_rate_min') ~ ', ' ~ v('detection_cot_lift_min') ~ ' * coalesce(platform_cot_rate, 0))',
      'points': v('detection_cot_points'),
      'description': 'share of requests asking for step-by-step reasoning'},
-    {'signal': 'grader_prompt_rate', 'family': 'harvesting', 'direction': '>=',
+    {'signal': 'grader_prompt_rate', 'family': 'extraction', 'direction': '>=',
      'value': 'grader_rate', 'reference': 'platform_grader_rate',
      'threshold': 'greatest(' ~ v('detection_grader_rate_min') ~ ', ' ~ v('detection_grader_lift_min') ~ ' * coalesce(platform_grader_rate, 0))',
      'points': v('detection_grader_points'),
      'description': 'share of rubric-grading / reward-model prompts'},
-    {'signal': 'output_input_ratio', 'family': 'harvesting', 'direction': '>=',
+    {'signal': 'capability_targeting', 'family': 'targeting', 'direction': '>=',
+     'value': 'targeted_capability_share', 'reference': 'platform_targeted_capability_share',
+     'threshold': v('detection_capability_share_min'), 'points': v('detection_capability_points'),
+     'description': 'share of requests on targeted capabilities (each at least ' ~ v('detection_capability_lift_min') ~ 'x its platform share); reference: the platform share of the same capabilities'},
+    {'signal': 'capability_entropy', 'family': 'targeting', 'direction': '<=',
+     'value': 'capability_entropy_bits', 'reference': 'null',
+     'threshold': v('detection_capability_entropy_max_bits'), 'points': v('detection_capability_entropy_points'),
+     'description': 'Shannon entropy (bits) of the capability mix (context for capability_concentration; no points by default)'},
+    {'signal': 'output_input_ratio', 'family': 'targeting', 'direction': '>=',
      'value': 'output_input_ratio', 'reference': 'platform_output_input_ratio',
      'threshold': v('detection_output_ratio_lift_min') ~ ' * platform_output_input_ratio',
      'points': v('detection_output_ratio_points'),
      'description': '(output + thinking tokens) / input tokens'},
-    {'signal': 'launch_pivot', 'family': 'harvesting', 'direction': '>=',
+    {'signal': 'launch_pivot', 'family': 'targeting', 'direction': '>=',
      'value': 'launch_share', 'reference': 'platform_launch_share',
      'threshold': 'greatest(' ~ v('detection_launch_share_min') ~ ', ' ~ v('detection_launch_lift_min') ~ ' * coalesce(platform_launch_share, 0))',
      'points': v('detection_launch_points'),
      'description': 'share of requests on a model released in the last ' ~ v('detection_new_model_hours') ~ ' h (days with such a model only)'},
-    {'signal': 'cohort_volume', 'family': 'harvesting', 'direction': '>=',
+    {'signal': 'cohort_volume', 'family': 'targeting', 'direction': '>=',
      'value': 'median_cohort_volume_ratio', 'reference': 'null',
      'threshold': v('detection_cohort_volume_ratio_min'), 'points': v('detection_cohort_volume_points'),
      'description': 'median account volume (requests per active day) over its cohort median (same pathway and age bucket)'},
-
     {'signal': 'cross_org_payment', 'family': 'concealment', 'direction': '>=',
      'value': 'cross_org_payment_share', 'reference': 'null',
      'threshold': v('detection_cross_org_payment_share_min'), 'points': v('detection_cross_org_payment_points'),
@@ -78,7 +83,6 @@
      'value': 'median_ip_prefixes_per_active_day', 'reference': 'null',
      'threshold': v('detection_ip_churn_min'), 'points': v('detection_ip_churn_points'),
      'description': 'median distinct IP prefixes per active day'},
-
     {'signal': 'creation_burst', 'family': 'farming', 'direction': '>=',
      'value': 'creation_burst_share', 'reference': 'null',
      'threshold': v('detection_creation_burst_share_min'), 'points': v('detection_creation_burst_points'),
@@ -142,14 +146,19 @@
 
 
 {#-
-  Family totals and the decision from a long points relation, per group key.
-  coordination = concealment + least(farming, cap); flagged when harvesting and coordination
-  both reach their minimum and the group has enough accounts.
+  Family totals from a long points relation, per group key: extraction, targeting (capped),
+  concealment, farming (capped). harvesting = extraction + targeting; coordination =
+  concealment + farming.
 -#}
 {% macro detection_family_totals(points_relation, key) %}
     select
         {{ key }},
-        sum(case when family = 'harvesting' then points else 0 end) as harvesting_points,
+        sum(case when family = 'extraction' then points else 0 end) as extraction_points,
+        sum(case when family = 'targeting' then points else 0 end) as targeting_points_raw,
+        least(
+            sum(case when family = 'targeting' then points else 0 end),
+            {{ detection_var('detection_targeting_points_cap') }}
+        ) as targeting_points,
         sum(case when family = 'concealment' then points else 0 end) as concealment_points,
         sum(case when family = 'farming' then points else 0 end) as farming_points_raw,
         least(

@@ -73,3 +73,12 @@
        then cast({{ numerator }} as {{ dbt.type_float() }}) / ({{ denominator }})
   end
 {%- endmacro %}
+
+
+{#- The rest of the platform's ratio once a group's own numbers are taken out:
+    (platform numerator - own numerator) / (platform denominator - own denominator). -#}
+{% macro detection_rest_ratio(platform_numerator, platform_denominator, own_numerator, own_denominator) -%}
+  {{ detection_ratio(
+      '(' ~ platform_numerator ~ ') - coalesce(' ~ own_numerator ~ ', 0)',
+      '(' ~ platform_denominator ~ ') - coalesce(' ~ own_denominator ~ ', 0)') }}
+{%- endmacro %}

@@ -39,6 +39,8 @@
   {#- account-age bucket edges in days (age at run_date): 0-7, 8-30, 31-90, 91-365, >365 -#}
   {%- do d.update({'detection_age_bucket_days': [7, 30, 90, 365]}) -%}
   {#- --- harvesting family (points) --------------------------------------------------------- -#}
+  {#- targeting signals (capability, output ratio, launch pivot, volume) add at most this many -#}
+  {%- do d.update({'detection_targeting_points_cap': 2}) -%}
   {#- accounts sending the group's top signature template, as a share of its accounts -#}
   {%- do d.update({'detection_template_breadth_min': 0.5}) -%}
   {%- do d.update({'detection_template_breadth_points': 2}) -%}
@@ -87,6 +89,7 @@
   {%- do d.update({'detection_ip_churn_min': 5.0}) -%}
   {%- do d.update({'detection_ip_churn_points': 1}) -%}
   {#- --- coordination family: account farming and operations (capped) ----------------------- -#}
+  {#- farming signals add at most this many points together -#}
   {%- do d.update({'detection_farming_points_cap': 2}) -%}
   {#- share of accounts created within one burst window -#}
   {%- do d.update({'detection_creation_burst_hours': 48}) -%}
@@ -117,7 +120,7 @@
   {#- --- decision ------------------------------------------------------------------------- -#}
   {%- do d.update({'detection_harvesting_points_min': 4}) -%}
   {%- do d.update({'detection_coordination_points_min': 4}) -%}
-  {%- do d.update({'detection_min_campaign_accounts': 3}) -%}
+  {%- do d.update({'detection_min_campaign_accounts': 2}) -%}
   {#- confidence: both families at least this many points above their minimum -> high -#}
   {%- do d.update({'detection_high_confidence_margin': 3}) -%}
   {%- do d.update({'detection_moderate_confidence_margin': 1}) -%}
@@ -125,8 +128,6 @@
   {#- an account of a flagged cluster is listed when at least this share of its traffic is on -#}
   {#- the cluster's signature templates ... -#}
   {%- do d.update({'detection_member_signature_share_min': 0.2}) -%}
-  {#- ... or at least this share comes from prefixes dedicated to the campaign's carriers -#}
-  {%- do d.update({'detection_member_infra_share_min': 0.5}) -%}
   {#- --- identity ------------------------------------------------------------------------- -#}
   {#- a flagged cluster continues a known campaign when it holds this share of the smaller -#}
   {#- account set, or shares signature templates / payment instruments with it -#}

@@ -77,13 +77,17 @@ capability_shares as (
         account_capabilities.capability,
         cast(account_capabilities.requests as {{ dbt.type_float() }})
             / sum(account_capabilities.requests) over (partition by account_capabilities.account_id) as request_share,
-        platform_capabilities.platform_share,
+        -- the rest of the platform's share of this capability
+        {{ detection_rest_ratio(
+            'coalesce(platform_capabilities.requests, 0)', 'platform.platform_requests',
+            'account_capabilities.requests', 'sum(account_capabilities.requests) over (partition by account_capabilities.account_id)') }} as platform_share,
         row_number() over (
             partition by account_capabilities.account_id
             order by account_capabilities.requests desc, account_capabilities.capability
         ) as capability_rank
 
     from account_capabilities
+    cross join platform
     left join platform_capabilities
         on account_capabilities.capability = platform_capabilities.capability
 
@@ -218,11 +222,11 @@ final as (
 
         -- elicitation
         {{ detection_ratio('accounts.cot_elicitation_requests', 'accounts.requests') }} as cot_rate,
-        platform.platform_cot_rate,
+        {{ detection_rest_ratio('platform.platform_cot_requests', 'platform.platform_requests', 'accounts.cot_elicitation_requests', 'accounts.requests') }} as platform_cot_rate,
         {{ detection_ratio('accounts.grader_prompt_requests', 'accounts.requests') }} as grader_rate,
-        platform.platform_grader_rate,
+        {{ detection_rest_ratio('platform.platform_grader_requests', 'platform.platform_requests', 'accounts.grader_prompt_requests', 'accounts.requests') }} as platform_grader_rate,
         {{ detection_ratio('accounts.output_tokens + accounts.thinking_tokens', 'accounts.input_tokens') }} as output_input_ratio,
-        platform.platform_output_input_ratio,
+        {{ detection_rest_ratio('platform.platform_output_thinking_tokens', 'platform.platform_input_tokens', 'accounts.output_tokens + accounts.thinking_tokens', 'accounts.input_tokens') }} as platform_output_input_ratio,
 
         -- timing
         {{ detection_ratio('accounts.hours_active', '24 * accounts.active_days') }} as hours_active_share,
@@ -237,7 +241,7 @@ final as (
         coalesce(launch.launch_day_requests, 0) as launch_day_requests,
         coalesce(launch.new_model_requests, 0) as new_model_requests,
         {{ detection_ratio('launch.new_model_requests', 'launch.launch_day_requests') }} as launch_share,
-        platform.platform_launch_share,
+        {{ detection_rest_ratio('platform.platform_new_model_requests', 'platform.platform_launch_day_requests', 'launch.new_model_requests', 'launch.launch_day_requests') }} as platform_launch_share,
 
         -- account farming
         coalesce(payments.payment_organizations, 0) > 1 as is_payment_shared_across_orgs,

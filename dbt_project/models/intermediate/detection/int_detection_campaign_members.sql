@@ -28,7 +28,6 @@ flagged as (
         cluster_members.cluster_id,
         cluster_members.membership_reason,
         cluster_members.signature_template_share,
-        cluster_members.dedicated_infra_share,
         cluster_members.account_score,
         true as is_listed_today
 
@@ -48,7 +47,6 @@ carried as (
         cast(null as {{ dbt.type_string() }}) as cluster_id,
         cast(null as {{ dbt.type_string() }}) as membership_reason,
         cast(null as {{ dbt.type_float() }}) as signature_template_share,
-        cast(null as {{ dbt.type_float() }}) as dedicated_infra_share,
         cast(null as {{ dbt.type_int() }}) as account_score,
         false as is_listed_today
 

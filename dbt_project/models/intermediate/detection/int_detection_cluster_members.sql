@@ -2,14 +2,15 @@
 {#-
   Flagged cluster x account: whether the account itself carries the campaign's signature, so
   that accounts merely sharing a prefix or a domain with a flagged cluster are not listed.
+  Candidates are the accounts of the cluster's connected component (is_in_cluster: of the
+  cluster itself), since community detection may cut a campaign into several communities.
 
   An account is listed (is_listed) when
-    signature       at least detection_member_signature_share_min of its requests use the
-                    cluster's signature templates, or
-    payment         it pays with an instrument of a `signature` account of the cluster, or
-    infrastructure  at least detection_member_infra_share_min of its requests come from
-                    hosting/proxy prefixes dedicated to those core accounts (the core holds at
-                    least detection_dedicated_share of the prefix's accounts).
+    signature  at least detection_member_signature_share_min of its requests use the
+               cluster's signature templates, or
+    payment    it pays with the instrument of a `signature` account of the cluster.
+  Sharing hosting/proxy prefixes, an e-mail domain or an organization with the campaign is not
+  enough: those link the cluster, they do not make an account part of the campaign.
   account_score: the points the account earns alone on the per-account signals (same specs
   as the clusters; group-only signals are not measurable for one account).
 -#}
@@ -22,12 +23,26 @@ clusters as (
 
 ),
 
+clustered as (
+
+    select * from {{ ref('int_detection_accounts_clustered') }}
+
+),
+
+{#- candidates: every account of the flagged cluster's connected component (community
+    detection may have cut one campaign into several communities; the signature decides) -#}
 cluster_accounts as (
 
-    select clustered.cluster_id, clustered.account_id
-    from {{ ref('int_detection_accounts_clustered') }} as clustered
-    inner join clusters
-        on clustered.cluster_id = clusters.cluster_id
+    select distinct
+        clusters.cluster_id,
+        candidates.account_id,
+        candidates.cluster_id = clusters.cluster_id as is_in_cluster
+
+    from clusters
+    inner join clustered as flagged_accounts
+        on clusters.cluster_id = flagged_accounts.cluster_id
+    inner join clustered as candidates
+        on flagged_accounts.component_id = candidates.component_id
 
 ),
 
@@ -46,12 +61,6 @@ signature_templates as (
 account_templates as (
 
     select * from {{ ref('int_detection_account_templates_windowed') }}
-
-),
-
-account_prefixes as (
-
-    select * from {{ ref('int_detection_account_ip_prefixes_windowed') }}
 
 ),
 
@@ -76,6 +85,7 @@ accounts as (
 
     select
         cluster_accounts.cluster_id,
+        cluster_accounts.is_in_cluster,
         account_signals.*,
         coalesce({{ detection_ratio('signature_use.signature_requests', 'account_signals.requests') }}, 0) as signature_template_share
 
@@ -107,83 +117,42 @@ payment_linked as (
 
 ),
 
-core as (
-
-    select cluster_id, account_id from signature_carriers
-    union
-    select cluster_id, account_id from payment_linked
-
-),
-
-prefix_users as (
-
-    select ip_prefix, count(*) as prefix_accounts
-    from account_prefixes
-    group by ip_prefix
-
-),
-
-core_prefixes as (
-
-    select
-        core.cluster_id,
-        account_prefixes.ip_prefix,
-        count(*) as core_accounts,
-        sum(case when account_prefixes.is_linking then 1 else 0 end) as core_linking_accounts
-
-    from core
-    inner join account_prefixes
-        on core.account_id = account_prefixes.account_id
-    group by core.cluster_id, account_prefixes.ip_prefix
-
-),
-
-dedicated_prefixes as (
-
-    select core_prefixes.cluster_id, core_prefixes.ip_prefix
-    from core_prefixes
-    inner join prefix_users
-        on core_prefixes.ip_prefix = prefix_users.ip_prefix
-    where {{ detection_is_dedicated_prefix('core_prefixes.core_linking_accounts', 'core_prefixes.core_accounts', 'prefix_users.prefix_accounts') }}
-
-),
-
-infrastructure_use as (
-
-    select
-        cluster_accounts.cluster_id,
-        cluster_accounts.account_id,
-        sum(account_prefixes.requests) as dedicated_prefix_requests
-
-    from cluster_accounts
-    inner join account_prefixes
-        on cluster_accounts.account_id = account_prefixes.account_id
-    inner join dedicated_prefixes
-        on cluster_accounts.cluster_id = dedicated_prefixes.cluster_id
-        and account_prefixes.ip_prefix = dedicated_prefixes.ip_prefix
-    group by cluster_accounts.cluster_id, cluster_accounts.account_id
-
-),
-
-membership as (
+qualified as (
 
     select
         accounts.*,
-        coalesce({{ detection_ratio('infrastructure_use.dedicated_prefix_requests', 'accounts.requests') }}, 0) as dedicated_infra_share,
         case
             when accounts.signature_template_share >= {{ detection_var('detection_member_signature_share_min') }} then 'signature'
             when payment_linked.account_id is not null then 'payment'
-            when coalesce({{ detection_ratio('infrastructure_use.dedicated_prefix_requests', 'accounts.requests') }}, 0)
-                 >= {{ detection_var('detection_member_infra_share_min') }} then 'infrastructure'
         end as membership_reason
 
     from accounts
     left join payment_linked
         on accounts.cluster_id = payment_linked.cluster_id
         and accounts.account_id = payment_linked.account_id
-    left join infrastructure_use
-        on accounts.cluster_id = infrastructure_use.cluster_id
-        and accounts.account_id = infrastructure_use.account_id
+
+),
+
+{#- an account qualifying for several flagged clusters of its component is listed once: where
+    it carries most of the signature (then its own cluster, then the smallest cluster id) -#}
+membership as (
+
+    select *
+    from (
+        select
+            qualified.*,
+            row_number() over (
+                partition by qualified.account_id
+                order by
+                    case when qualified.membership_reason is null then 1 else 0 end,
+                    qualified.signature_template_share desc,
+                    case when qualified.is_in_cluster then 0 else 1 end,
+                    qualified.cluster_id
+            ) as preference
+        from qualified
+    ) as ranked
+    where preference = 1
+       or (membership_reason is null and is_in_cluster)
 
 ),
 
@@ -234,18 +203,7 @@ account_points as (
 
 account_totals as (
 
-    select
-        cluster_id,
-        account_id,
-        sum(case when family = 'harvesting' then points else 0 end) as account_harvesting_points,
-        sum(case when family = 'concealment' then points else 0 end) as account_concealment_points,
-        least(
-            sum(case when family = 'farming' then points else 0 end),
-            {{ detection_var('detection_farming_points_cap') }}
-        ) as account_farming_points
-
-    from account_points
-    group by cluster_id, account_id
+    {{ detection_family_totals('account_points', 'cluster_id, account_id') }}
 
 ),
 
@@ -254,6 +212,7 @@ final as (
     select
         membership.cluster_id,
         membership.account_id,
+        membership.is_in_cluster,
         membership.organization_id,
         membership.payment_fingerprint,
         membership.requests,
@@ -262,15 +221,12 @@ final as (
         membership.last_active_date,
         membership.is_active_on_run_date,
         membership.signature_template_share,
-        membership.dedicated_infra_share,
         membership.membership_reason,
         membership.membership_reason is not null as is_listed,
-        account_totals.account_harvesting_points,
-        account_totals.account_concealment_points,
-        account_totals.account_farming_points,
-        account_totals.account_harvesting_points
-            + account_totals.account_concealment_points
-            + account_totals.account_farming_points as account_score
+        account_totals.extraction_points + account_totals.targeting_points as account_harvesting_points,
+        account_totals.concealment_points + account_totals.farming_points as account_coordination_points,
+        account_totals.extraction_points + account_totals.targeting_points
+            + account_totals.concealment_points + account_totals.farming_points as account_score
 
     from membership
     inner join account_totals

@@ -1,16 +1,26 @@
 {{ config(materialized='table') }}
 {#-
-  Cluster x signature template: templates sent by 2+ accounts of the cluster, of which the
-  cluster holds at least detection_dedicated_share of all accounts sending them (a popular
-  public template is everybody's, so it is nobody's signature).
+  Cluster x signature template (macro detection_is_signature_template): templates sent by 2+
+  accounts (of 2+ organizations when the cluster spans several) of the cluster, which holds at
+  least detection_dedicated_share of all accounts sending them.
 -#}
 with
 
 clusters as (
 
-    select cluster_id, account_id
-    from {{ ref('int_detection_accounts_clustered') }}
-    where cluster_accounts >= {{ detection_var('detection_min_campaign_accounts') }}
+    select clustered.cluster_id, clustered.account_id, accounts.organization_id
+    from {{ ref('int_detection_accounts_clustered') }} as clustered
+    inner join {{ ref('int_detection_accounts_windowed') }} as accounts
+        on clustered.account_id = accounts.account_id
+    where clustered.cluster_accounts >= {{ detection_var('detection_min_campaign_accounts') }}
+
+),
+
+cluster_sizes as (
+
+    select cluster_id, count(distinct organization_id) as organizations
+    from clusters
+    group by cluster_id
 
 ),
 
@@ -32,6 +42,7 @@ cluster_templates as (
         clusters.cluster_id,
         account_templates.prompt_template_hash,
         count(*) as cluster_accounts,
+        count(distinct clusters.organization_id) as cluster_organizations,
         sum(account_templates.requests) as cluster_requests
 
     from clusters
@@ -47,14 +58,19 @@ final as (
         cluster_templates.cluster_id,
         cluster_templates.prompt_template_hash,
         cluster_templates.cluster_accounts,
+        cluster_templates.cluster_organizations,
         cluster_templates.cluster_requests,
         templates.accounts as platform_accounts,
         templates.organizations as platform_organizations
 
     from cluster_templates
+    inner join cluster_sizes
+        on cluster_templates.cluster_id = cluster_sizes.cluster_id
     inner join templates
         on cluster_templates.prompt_template_hash = templates.prompt_template_hash
-    where {{ detection_is_signature_template('cluster_templates.cluster_accounts', 'templates.accounts') }}
+    where {{ detection_is_signature_template(
+        'cluster_templates.cluster_accounts', 'cluster_templates.cluster_organizations',
+        'templates.accounts', 'cluster_sizes.organizations') }}
 
 )
 

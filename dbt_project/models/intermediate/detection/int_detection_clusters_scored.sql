@@ -2,7 +2,8 @@
 {#-
   Cluster grain: family points, score and the decision.
 
-    coordination_points = concealment_points + least(farming_points, detection_farming_points_cap)
+    harvesting_points   = extraction_points  + least(targeting points, detection_targeting_points_cap)
+    coordination_points = concealment_points + least(farming points, detection_farming_points_cap)
     score               = harvesting_points + coordination_points
     is_flagged          = harvesting_points   >= detection_harvesting_points_min
                       and coordination_points >= detection_coordination_points_min
@@ -41,12 +42,16 @@ scored as (
         cluster_signals.total_tokens,
         cluster_signals.first_active_date,
         cluster_signals.last_active_date,
-        totals.harvesting_points,
+        totals.extraction_points,
+        totals.targeting_points_raw,
+        totals.targeting_points,
         totals.concealment_points,
         totals.farming_points_raw,
         totals.farming_points,
+        totals.extraction_points + totals.targeting_points as harvesting_points,
         totals.concealment_points + totals.farming_points as coordination_points,
-        totals.harvesting_points + totals.concealment_points + totals.farming_points as score
+        totals.extraction_points + totals.targeting_points
+            + totals.concealment_points + totals.farming_points as score
 
     from cluster_signals
     inner join totals

@@ -1,7 +1,9 @@
 {{ config(materialized='table') }}
 {#-
-  One row: the whole platform's rates over the detection window (every account, including
-  organizations marked legitimate). Signals compare a cluster against these references.
+  One row: the whole platform's totals and rates over the detection window (every account,
+  including organizations marked legitimate). A group's signals are compared with the rest of
+  the platform: these totals minus the group's own (macro detection_rest_ratio), so a large
+  campaign does not raise its own reference.
 -#}
 with
 
@@ -61,11 +63,19 @@ final as (
     select
         totals.accounts as platform_accounts,
         totals.requests as platform_requests,
+        totals.input_tokens as platform_input_tokens,
+        totals.output_tokens + totals.thinking_tokens as platform_output_thinking_tokens,
+        totals.cot_elicitation_requests as platform_cot_requests,
+        totals.grader_prompt_requests as platform_grader_requests,
+        totals.proxy_requests as platform_proxy_requests,
+        totals.hosting_requests as platform_hosting_requests,
+        coalesce(launch.launch_day_requests, 0) as platform_launch_day_requests,
+        coalesce(launch.new_model_requests, 0) as platform_new_model_requests,
+
         {{ detection_ratio('totals.cot_elicitation_requests', 'totals.requests') }} as platform_cot_rate,
         {{ detection_ratio('totals.grader_prompt_requests', 'totals.requests') }} as platform_grader_rate,
         {{ detection_ratio('totals.output_tokens + totals.thinking_tokens', 'totals.input_tokens') }} as platform_output_input_ratio,
         {{ detection_ratio('totals.proxy_requests', 'totals.requests') }} as platform_proxy_share,
-        {{ detection_ratio('totals.hosting_requests', 'totals.requests') }} as platform_hosting_share,
         {{ detection_ratio('launch.new_model_requests', 'launch.launch_day_requests') }} as platform_launch_share
 
     from totals

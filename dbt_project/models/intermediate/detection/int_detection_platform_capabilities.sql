@@ -22,6 +22,7 @@ final as (
     select
         capability,
         requests,
+        sum(requests) over () as platform_requests,
         cast(requests as {{ dbt.type_float() }}) / sum(requests) over () as platform_share
 
     from summed

@@ -39,7 +39,6 @@ final as (
         members.membership_reason,
         members.cluster_id,
         members.signature_template_share,
-        members.dedicated_infra_share,
         account_signals.signup_pathway,
         account_signals.verification,
         account_signals.payment_fingerprint,

@@ -129,9 +129,11 @@ joined as (
         campaign_signals.models,
         campaign_signals.signature_templates,
         campaign_signals.top_signature_template,
-        totals.harvesting_points,
+        totals.extraction_points,
+        totals.targeting_points,
         totals.concealment_points,
         totals.farming_points,
+        totals.extraction_points + totals.targeting_points as harvesting_points,
         totals.concealment_points + totals.farming_points as coordination_points
 
     from campaigns
@@ -168,9 +170,11 @@ final as (
         joined.verdict_date,
         joined.harvesting_points + joined.coordination_points as score,
         joined.harvesting_points,
+        joined.coordination_points,
+        joined.extraction_points,
+        joined.targeting_points,
         joined.concealment_points,
         joined.farming_points,
-        joined.coordination_points,
         {{ detection_confidence('joined.harvesting_points', 'joined.coordination_points') }} as confidence,
         {{ detection_confidence_statement(detection_confidence('joined.harvesting_points', 'joined.coordination_points')) }} as confidence_statement,
         joined.is_flagged,
