@@ -37,9 +37,9 @@ from flows.report.graph_svg import account_link_graph
 from flows.report.render import SafeURLFetcher
 from flows.report.stix_bundle import stix_id
 from flows.settings import TEMPLATES_DIR
-from tests.factories import HOSTILE_ORG, make_campaign_evidence
-from tests.test_evidence import HOSTILE_ORG as WAREHOUSE_HOSTILE_ORG
-from tests.test_evidence import RUN, build_warehouse
+from factories import HOSTILE_ORG, make_campaign_evidence
+from test_evidence import HOSTILE_ORG as WAREHOUSE_HOSTILE_ORG
+from test_evidence import RUN, build_warehouse
 
 CAMPAIGN = "DW-2026-03-04-1a2b3c4d"
 FANGED = ("203.0.113.0/24", "2001:db8:1::/48", "harvest-labs.example", "university.example", "0.0.0.0/0")

@@ -26,7 +26,7 @@ import pytest
 from flows.contract import CAPABILITIES, REQUESTS_SCHEMA
 from flows.settings import DBT_PROJECT_DIR, Settings
 from flows.transform import DbtBuildError, DbtRunSummary, dbt_target_path, run_dbt
-from tests.factories import make_accounts, make_requests
+from factories import make_accounts, make_requests
 
 # duckdb's DataFrame export still passes inplace= to pandas 3.1
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.drop")

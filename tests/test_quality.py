@@ -26,7 +26,7 @@ from flows.quality import (
     referenced_parameters,
     run_quality_gate,
 )
-from tests.factories import make_accounts, make_requests
+from factories import make_accounts, make_requests
 
 RUN_DATE = date(2026, 3, 10)
 ACCOUNTS = 8

@@ -43,7 +43,7 @@ from flows.report.stix_bundle import (
     stix_id,
     write_stix_bundle,
 )
-from tests.factories import (
+from factories import (
     HOSTILE_DOMAIN,
     HOSTILE_ORG,
     campaign_signal,
