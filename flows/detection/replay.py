@@ -6,6 +6,8 @@ campaign CSVs. Used by the detection tests and for evaluation runs:
 
     python -m flows.detection.replay --exports /tmp/x/exports --work /tmp/x/run \\
         --start 2026-11-01 --days 14 [--labels /tmp/x/labels]
+    python -m flows.detection.replay --scenario coding --scale 0.1 --work /tmp/x/coding \\
+        --start 2026-11-01 --days 14          # synthesize, replay and evaluate
 """
 
 from __future__ import annotations
@@ -87,21 +89,33 @@ def replay(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m flows.detection.replay", description=__doc__.splitlines()[0])
-    parser.add_argument("--exports", required=True)
+    parser.add_argument("--exports", help="export root to replay (default: synthesize one into WORK/exports)")
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--start", type=date.fromisoformat, required=True)
     parser.add_argument("--days", type=int, required=True)
     parser.add_argument("--window-days", type=int, default=7)
     parser.add_argument("--labels", type=Path, help="labels folder: print the evaluation at the end")
+    synth = parser.add_argument_group("synthesize the exports first (when --exports is not given)")
+    synth.add_argument("--scenario", default="all")
+    synth.add_argument("--scale", type=float, default=0.1)
+    synth.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    result = replay(
-        args.exports, args.work, args.start, args.days, window_days=args.window_days,
-        progress=lambda m: print(m, file=sys.stderr, flush=True),
-    )
-    if args.labels:
+    say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    exports, labels = args.exports, args.labels
+    if exports is None:
+        from flows.synth import generate
+
+        exports = str(args.work.resolve() / "exports")
+        labels = labels or args.work.resolve() / "labels"
+        generate(exports, labels, args.start, args.days, scale=args.scale, seed=args.seed, scenario=args.scenario)
+        say(f"synthesized {args.scenario} (scale {args.scale}, seed {args.seed}) into {exports}")
+    started = time.monotonic()
+    result = replay(exports, args.work, args.start, args.days, window_days=args.window_days, progress=say)
+    say(f"replay: {time.monotonic() - started:.0f}s for {args.days} day(s)")
+    if labels:
         from flows.detection.evaluate import evaluate, format_report
 
-        print(format_report(evaluate(args.labels, result.reports_dir, warehouse=result.warehouse)))
+        print(format_report(evaluate(labels, result.reports_dir, warehouse=result.warehouse)))
     return 0
 
 

@@ -154,7 +154,7 @@ g_capability_shares as (
     select
         g_capabilities.group_id,
         g_capabilities.capability,
-        cast(g_capabilities.requests as {{ dbt.type_float() }})
+        cast(g_capabilities.requests as {{ detection_type_double() }})
             / sum(g_capabilities.requests) over (partition by g_capabilities.group_id) as request_share,
         -- the rest of the platform's share of this capability
         {{ detection_rest_ratio(
@@ -242,7 +242,7 @@ g_model_list as (
         select
             group_id,
             model,
-            cast(requests as {{ dbt.type_float() }}) / sum(requests) over (partition by group_id) as share
+            cast(requests as {{ detection_type_double() }}) / sum(requests) over (partition by group_id) as share
         from g_models
     ) as shares
     group by group_id
@@ -351,7 +351,7 @@ g_member_hours as (
         g_members.account_id,
         hours.activity_date,
         hours.activity_hour,
-        cast(hours.requests as {{ dbt.type_float() }}) as requests
+        cast(hours.requests as {{ detection_type_double() }}) as requests
 
     from g_members
     inner join {{ ref('int_account_hour_daily') }} as hours
@@ -431,7 +431,7 @@ g_final as (
         g_basics.group_id as {{ group_column }},
         g_basics.accounts,
         g_basics.organizations,
-        cast(g_basics.accounts as {{ dbt.type_float() }}) / g_basics.organizations as accounts_per_org,
+        cast(g_basics.accounts as {{ detection_type_double() }}) / g_basics.organizations as accounts_per_org,
         g_basics.accounts_active_on_run_date,
         g_basics.requests_on_run_date,
         g_basics.first_active_date,
@@ -451,7 +451,7 @@ g_final as (
         coalesce(g_signature.top_signature_template_accounts, 0) as top_signature_template_accounts,
         case
             when coalesce(g_signature.top_signature_template_accounts, 0) >= 3
-                then cast(g_signature.top_signature_template_accounts as {{ dbt.type_float() }}) / g_basics.accounts
+                then cast(g_signature.top_signature_template_accounts as {{ detection_type_double() }}) / g_basics.accounts
         end as signature_template_breadth,
         g_capability_mix.top_capability,
         g_capability_mix.top_capability_share,
@@ -475,7 +475,7 @@ g_final as (
         -- concealment
         g_basics.cross_org_payment_share,
         coalesce(g_dedicated.dedicated_prefixes, 0) as dedicated_prefixes,
-        cast(coalesce(g_cross_org_infra.cross_org_infra_accounts, 0) as {{ dbt.type_float() }})
+        cast(coalesce(g_cross_org_infra.cross_org_infra_accounts, 0) as {{ detection_type_double() }})
             / g_basics.accounts as cross_org_infra_share,
         g_basics.proxy_share,
         {{ detection_rest_ratio('g_platform.platform_proxy_requests', 'g_platform.platform_requests', 'g_basics.proxy_requests', 'g_basics.requests') }} as platform_proxy_share,
@@ -485,7 +485,7 @@ g_final as (
         -- farming and operations
         case
             when g_basics.accounts >= 3
-                then cast(g_burst.accounts_in_burst as {{ dbt.type_float() }}) / g_basics.accounts
+                then cast(g_burst.accounts_in_burst as {{ detection_type_double() }}) / g_basics.accounts
         end as creation_burst_share,
         g_basics.weak_verification_share,
         g_basics.farming_pathway_share,

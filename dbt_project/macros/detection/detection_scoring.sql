@@ -125,9 +125,9 @@
         {% for key in keys %}{{ key }}, {% endfor %}
         '{{ spec.signal }}' as signal,
         '{{ spec.family }}' as family,
-        cast({{ spec.value }} as {{ dbt.type_float() }}) as value,
-        cast({{ spec.threshold }} as {{ dbt.type_float() }}) as threshold,
-        cast({{ spec.reference }} as {{ dbt.type_float() }}) as reference,
+        cast({{ spec.value }} as {{ detection_type_double() }}) as value,
+        cast({{ spec.threshold }} as {{ detection_type_double() }}) as threshold,
+        cast({{ spec.reference }} as {{ detection_type_double() }}) as reference,
         '{{ spec.direction }}' as direction,
         case
             when ({{ spec.value }}) is not null

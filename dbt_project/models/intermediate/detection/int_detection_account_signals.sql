@@ -75,7 +75,7 @@ capability_shares as (
     select
         account_capabilities.account_id,
         account_capabilities.capability,
-        cast(account_capabilities.requests as {{ dbt.type_float() }})
+        cast(account_capabilities.requests as {{ detection_type_double() }})
             / sum(account_capabilities.requests) over (partition by account_capabilities.account_id) as request_share,
         -- the rest of the platform's share of this capability
         {{ detection_rest_ratio(
@@ -139,7 +139,7 @@ volumes as (
         account_id,
         signup_pathway,
         account_age_bucket,
-        cast(requests as {{ dbt.type_float() }}) / active_days as requests_per_active_day
+        cast(requests as {{ detection_type_double() }}) / active_days as requests_per_active_day
 
     from accounts
 

@@ -23,7 +23,7 @@ final as (
         capability,
         requests,
         sum(requests) over () as platform_requests,
-        cast(requests as {{ dbt.type_float() }}) / sum(requests) over () as platform_share
+        cast(requests as {{ detection_type_double() }}) / sum(requests) over () as platform_share
 
     from summed
 
