@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     labels_dir: Path = Field(Path("data/labels"), description="Synthetic generator's ground-truth labels")
 
     dbt_target: str = Field("duckdb", description="dbt target: duckdb or spark")
+    spark_dir: Path = Field(
+        Path("data/spark"),
+        description="Spark target (local mode): table files and Derby metastore folder",
+    )
     window_days: int = Field(7, ge=1, le=90, description="Rolling window of the detection signals")
     tlp: str = Field("TLP:AMBER", description="TLP marking on threat reports")
 

@@ -11,6 +11,12 @@ as absolute paths in `DISTILLWATCH_WAREHOUSE` / `DISTILLWATCH_LANDING_DIR` (read
 to `dbt_project/target/<warehouse>-<hash>/` (git-ignored): one folder per warehouse, so runs
 against different warehouses (tests, backfills into a scratch file) never share a manifest.
 
+`Settings.dbt_target` picks the profile output, passed as `--target` (`flows.targets`). On a
+Spark target (`DISTILLWATCH_DBT_TARGET=spark`) the build is the `spark` selector (everything
+but detection and unit tests), `DISTILLWATCH_SPARK_DIR` is the local Spark's folder, and the
+artifacts go to `dbt_project/target/<target>-<hash>/`. The local Spark (session method) starts
+inside this process on the first run and stays up for the next ones (docs/spark.md).
+
 One dbt invocation at a time per process: dbt keeps global state. Writers of one warehouse are
 serialized by `flows.locking.warehouse_writer` (the caller holds it).
 """
@@ -29,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.settings import DBT_PROJECT_DIR, Settings
+from flows.targets import SPARK_EXCLUDE, SPARK_SELECTOR, dbt_target
 
 # dbt's own telemetry stays off whatever the caller's environment says.
 _DBT_ENV = {
@@ -92,7 +99,15 @@ class DbtRunSummary:
 
 
 def dbt_target_path(settings: Settings) -> Path:
-    """dbt manifest, run results and logs for this warehouse: dbt_project/target/<name>-<hash>."""
+    """dbt manifest, run results and logs for this warehouse: dbt_project/target/<name>-<hash>.
+
+    DuckDB: named after the warehouse file. Spark: after the target and its local folder.
+    """
+    target = dbt_target(settings)
+    if target.is_spark:
+        key = f"{target.name}:{settings.spark_dir.resolve()}"
+        digest = hashlib.sha1(key.encode()).hexdigest()[:10]
+        return DBT_PROJECT_DIR / "target" / f"{target.name}-{digest}"
     warehouse = settings.warehouse.resolve()
     digest = hashlib.sha1(str(warehouse).encode()).hexdigest()[:10]
     return DBT_PROJECT_DIR / "target" / f"{warehouse.stem}-{digest}"
@@ -111,22 +126,32 @@ def run_dbt(
     incremental models, rebuilds the dimensions and runs every data and unit test of the
     selected nodes. `select` / `exclude` take dbt selection syntax (e.g. exclude
     "resource_type:unit_test" in production to skip logic tests that do not depend on data).
+    On a Spark target, detection and unit tests are always left out (`flows.targets`).
     Raises `DbtBuildError` listing the failing nodes when anything fails, `FileNotFoundError`
-    when the date's clean requests are not in the landing zone (DuckDB target).
+    when the date's clean requests are not in the landing zone.
     """
-    if settings.dbt_target == "duckdb":
-        day_dir = settings.landing_dir.resolve() / f"date={run_date.isoformat()}"
-        clean = day_dir / "clean" / "requests.parquet"
-        if not clean.is_file():
-            raise FileNotFoundError(
-                f"no clean requests for {run_date.isoformat()}: {clean} (validate writes it)"
-            )
+    day_dir = settings.landing_dir.resolve() / f"date={run_date.isoformat()}"
+    clean = day_dir / "clean" / "requests.parquet"
+    if not clean.is_file():
+        raise FileNotFoundError(
+            f"no clean requests for {run_date.isoformat()}: {clean} (validate writes it)"
+        )
     args = ["build", *_common_args(settings), "--vars", _vars(settings, run_date)]
+    return _invoke(settings, args + _selection_args(settings, select, exclude), run_date)
+
+
+def _selection_args(settings: Settings, select: str | None, exclude: str | None) -> list[str]:
+    """--select/--exclude as given; Spark targets add their exclusions (or use their selector)."""
+    args: list[str] = []
+    if dbt_target(settings).is_spark:
+        if not select and not exclude:
+            return ["--selector", SPARK_SELECTOR]
+        exclude = " ".join([*([exclude] if exclude else []), *SPARK_EXCLUDE])
     if select:
         args += ["--select", select]
     if exclude:
         args += ["--exclude", exclude]
-    return _invoke(settings, args, run_date)
+    return args
 
 
 def seed_dbt(settings: Settings) -> DbtRunSummary:
@@ -136,6 +161,8 @@ def seed_dbt(settings: Settings) -> DbtRunSummary:
     `run_dbt(select=...)` on a fresh warehouse.
     """
     args = ["seed", *_common_args(settings), "--vars", _vars(settings, None)]
+    if dbt_target(settings).is_spark:
+        args += ["--exclude", *SPARK_EXCLUDE]
     return _invoke(settings, args, None)
 
 
@@ -162,7 +189,11 @@ def _common_args(settings: Settings) -> list[str]:
 def _invoke(settings: Settings, args: list[str], run_date: date | None) -> DbtRunSummary:
     target_path = dbt_target_path(settings)
     target_path.mkdir(parents=True, exist_ok=True)
-    settings.warehouse.resolve().parent.mkdir(parents=True, exist_ok=True)
+    if dbt_target(settings).is_local_spark:
+        # the JVM's temporary folder must exist before Spark starts (profiles.yml)
+        (settings.spark_dir.resolve() / "tmp").mkdir(parents=True, exist_ok=True)
+    else:
+        settings.warehouse.resolve().parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with _dbt_environment(settings):
         try:
@@ -234,10 +265,11 @@ def _invoke_with_prefect(args: list[str], target_path: Path) -> Any:
 
 @contextmanager
 def _dbt_environment(settings: Settings) -> Iterator[None]:
-    """Absolute warehouse and landing paths (and telemetry off) for the invocation only."""
+    """Absolute warehouse, landing and Spark paths (and telemetry off) for the invocation only."""
     wanted = {
         "DISTILLWATCH_WAREHOUSE": str(settings.warehouse.resolve()),
         "DISTILLWATCH_LANDING_DIR": str(settings.landing_dir.resolve()),
+        "DISTILLWATCH_SPARK_DIR": str(settings.spark_dir.resolve()),
         **_DBT_ENV,
     }
     saved = {key: os.environ.get(key) for key in wanted}

@@ -16,6 +16,11 @@
   cast(count_if({{ condition }}) as {{ dbt.type_bigint() }})
 {%- endmacro %}
 
+{#- Spark's count_if is a BIGINT already; the cast keeps the column type explicit. -#}
+{% macro spark__count_where(condition) -%}
+  cast(count_if({{ condition }}) as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
 
 {#- Sum of an integer expression as BIGINT. -#}
 {% macro sum_bigint(expression) -%}

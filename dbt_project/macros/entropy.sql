@@ -14,3 +14,7 @@
 {% macro duckdb__entropy_term_bits(share) -%}
   case when {{ share }} > 0 then -({{ share }}) * log2({{ share }}) else 0 end
 {%- endmacro %}
+
+{% macro spark__entropy_term_bits(share) -%}
+  case when {{ share }} > 0 then -({{ share }}) * log2({{ share }}) else 0 end
+{%- endmacro %}

@@ -12,3 +12,7 @@
 {% macro duckdb__safe_cast(expression, type) -%}
   try_cast({{ expression }} as {{ type }})
 {%- endmacro %}
+
+{% macro spark__safe_cast(expression, type) -%}
+  try_cast({{ expression }} as {{ type }})
+{%- endmacro %}

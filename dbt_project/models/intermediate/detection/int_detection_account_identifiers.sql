@@ -74,7 +74,7 @@ edges as (
     from accounts
     where email_domain is not null
       and email_domain like '%.%'
-      and email_domain not in (select email_domain from free_mail)
+      and not exists (select 1 from free_mail where free_mail.email_domain = accounts.email_domain)
 
     union all
 

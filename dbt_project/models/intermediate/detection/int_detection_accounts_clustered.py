@@ -128,11 +128,15 @@ def cluster_accounts(
     return frame.astype({"cluster_accounts": "int64", "component_accounts": "int64"})
 
 
+def _pandas(relation):  # noqa: ANN001, ANN202 - a DuckDB relation or a Spark DataFrame
+    return relation.df() if hasattr(relation, "df") else relation.toPandas()
+
+
 def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry point
     dbt.config(materialized="table")
-    params = dbt.ref("int_detection_parameters").df().iloc[0]
-    edges = dbt.ref("int_detection_account_identifiers").df()
-    accounts = dbt.ref("int_detection_accounts_windowed").df()
+    params = _pandas(dbt.ref("int_detection_parameters")).iloc[0]
+    edges = _pandas(dbt.ref("int_detection_account_identifiers"))
+    accounts = _pandas(dbt.ref("int_detection_accounts_windowed"))
     result = cluster_accounts(
         accounts["account_id"].astype(str),
         zip(edges["account_id"].astype(str), edges["identifier"].astype(str)),
@@ -141,4 +145,6 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry poin
         merge_share=float(params["community_merge_share"]),
     )
     result.insert(0, "run_date", params["run_date"])
+    if hasattr(session, "createDataFrame"):  # Spark
+        return session.createDataFrame(result)
     return result

@@ -126,7 +126,10 @@ final as (
         {{ dbt.datediff('cast(joined.created_at as date)', run_date_literal(), 'day') }} as account_age_days
 
     from joined
-    where joined.organization_id not in (select organization_id from known_legitimate)
+    where not exists (
+        select 1 from known_legitimate
+        where known_legitimate.organization_id = joined.organization_id
+    )
 
 )
 

@@ -245,28 +245,46 @@ def assign_identities(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+SPARK_SCHEMA = (
+    "activity_date date, campaign_id string, founded_date date, first_seen_date date, "
+    "last_flagged_date date, is_flagged boolean, matched_by string, identifier_kind string, "
+    "identifier_value string"
+)
+
+
+def _pandas(relation):  # noqa: ANN001, ANN202 - a DuckDB relation or a Spark DataFrame
+    return relation.df() if hasattr(relation, "df") else relation.toPandas()
+
+
 def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry point
     dbt.config(materialized="incremental")
-    params = dbt.ref("int_detection_parameters").df().iloc[0]
+    params = _pandas(dbt.ref("int_detection_parameters")).iloc[0]
     run_date = pd.Timestamp(params["run_date"]).date()
-    members = dbt.ref("int_detection_cluster_members").df()
-    members = members[members["is_listed"]][
+    retention_days = int(params["identity_retention_days"])
+    members = _pandas(dbt.ref("int_detection_cluster_members"))
+    members = members[members["is_listed"].astype(bool)][
         ["cluster_id", "account_id", "payment_fingerprint", "first_active_date"]
     ]
     flagged = set(members["cluster_id"])
-    templates = dbt.ref("int_detection_cluster_signature_templates").df()
+    templates = _pandas(dbt.ref("int_detection_cluster_signature_templates"))
     templates = templates[templates["cluster_id"].isin(flagged)][["cluster_id", "prompt_template_hash"]]
 
     state = pd.DataFrame(columns=COLUMNS)
     if dbt.is_incremental:
-        latest = session.sql(
-            f"select max(activity_date) from {dbt.this} where activity_date < date '{run_date.isoformat()}'"
-        ).fetchone()[0]
-        retention_days = int(params["identity_retention_days"])
-        if latest is not None and latest >= run_date - timedelta(days=retention_days):
-            state = session.sql(
-                f"select * from {dbt.this} where activity_date = date '{latest.isoformat()}'"
-            ).df()
+        # the latest earlier state (a re-run of a past date never reads its own or later rows)
+        latest = _pandas(
+            session.sql(
+                f"select max(activity_date) as latest from {dbt.this} "
+                f"where activity_date < date '{run_date.isoformat()}'"
+            )
+        )["latest"].iloc[0]
+        if pd.notna(latest) and pd.Timestamp(latest).date() >= run_date - timedelta(days=retention_days):
+            state = _pandas(
+                session.sql(
+                    f"select * from {dbt.this} "
+                    f"where activity_date = date '{pd.Timestamp(latest).date().isoformat()}'"
+                )
+            )
 
     result = assign_identities(
         run_date,
@@ -274,8 +292,10 @@ def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry poin
         known_from_state(state),
         account_overlap_min=float(params["identity_account_overlap_min"]),
         template_overlap_min=float(params["identity_template_overlap_min"]),
-        retention_days=int(params["identity_retention_days"]),
+        retention_days=retention_days,
     )
+    if hasattr(session, "createDataFrame"):  # Spark
+        return session.createDataFrame(result, schema=SPARK_SCHEMA)
     session.register("identity_rows", result)
     return session.sql(
         """

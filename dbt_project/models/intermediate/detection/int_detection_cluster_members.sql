@@ -151,7 +151,7 @@ membership as (
             ) as preference
         from qualified
     ) as ranked
-    where preference = 1
+    where (membership_reason is not null and preference = 1)
        or (membership_reason is null and is_in_cluster)
 
 ),

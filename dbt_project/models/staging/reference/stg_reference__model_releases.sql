@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('reference', 'model_releases') }}
+    select * from {{ landing_source('reference', 'model_releases') }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('usage', 'accounts') }}
+    select * from {{ landing_source('usage', 'accounts') }}
 
 ),
 

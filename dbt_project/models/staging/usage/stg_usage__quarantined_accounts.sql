@@ -4,14 +4,14 @@ with
 source as (
 
     {% if landing_file_exists('usage', 'quarantine_accounts') %}
-    select * from {{ source('usage', 'quarantine_accounts') }}
+    select * from {{ landing_source('usage', 'quarantine_accounts') }}
     {% else %}
     select
         *,
         cast(null as {{ dbt.type_string() }}) as _source_file,
         cast(null as {{ dbt.type_string() }}) as _rule,
         cast(null as {{ dbt.type_string() }}) as _column
-    from {{ source('usage', 'accounts') }}
+    from {{ landing_source('usage', 'accounts') }}
     where 1 = 0
     {% endif %}
 

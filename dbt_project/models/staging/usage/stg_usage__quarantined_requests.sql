@@ -4,14 +4,14 @@ with
 source as (
 
     {% if landing_file_exists('usage', 'quarantine_requests') %}
-    select * from {{ source('usage', 'quarantine_requests') }}
+    select * from {{ landing_source('usage', 'quarantine_requests') }}
     {% else %}
     select
         *,
         cast(null as {{ dbt.type_string() }}) as _source_file,
         cast(null as {{ dbt.type_string() }}) as _rule,
         cast(null as {{ dbt.type_string() }}) as _column
-    from {{ source('usage', 'requests') }}
+    from {{ landing_source('usage', 'requests') }}
     where 1 = 0
     {% endif %}
 

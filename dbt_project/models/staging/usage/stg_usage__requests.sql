@@ -5,7 +5,7 @@ with
 
 source as (
 
-    select * from {{ source('usage', 'requests') }}
+    select * from {{ landing_source('usage', 'requests') }}
 
 ),
 

@@ -1,0 +1,195 @@
+"""Detection end to end on a small hand-made world: pull, validate, dbt, outputs, evaluation.
+
+Three days of exports built with tests/factories.py: ordinary accounts, one distillation
+campaign (nine one-account organizations sharing three cards, a pool of harvest templates,
+CoT prompts, rotating proxy prefixes, education sign-ups) and a look-alike (a verified
+enterprise running its own templated coding product from its own hosting prefixes, round the
+clock). One ordinary account also sends some traffic through a proxy prefix the campaign uses.
+"""
+
+from __future__ import annotations
+
+import csv
+import zlib
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from factories import make_accounts, make_requests
+from flows.detection.evaluate import evaluate
+from flows.detection.replay import ReplayResult, replay
+from flows.drop_writer import write_drop
+
+START = date(2026, 3, 2)
+DAYS = 3
+CAMPAIGN = [f"camp-{i}" for i in range(9)]
+ENTERPRISE = [f"ent-{i}" for i in range(8)]
+BENIGN = [f"acct-{i:02d}" for i in range(24)]
+
+
+def _org(account: str) -> str:
+    if account.startswith("camp-"):
+        return "corg-" + account.split("-")[1]
+    if account.startswith("ent-"):
+        return "org-enterprise"
+    return f"org-{int(account.split('-')[1]) // 2:02d}"
+
+
+def _cohort_requests(day: date, accounts: list[str], n: int, seed: int, kind: str) -> pa.Table:
+    rng = np.random.default_rng(seed)
+    who = [accounts[i] for i in rng.integers(0, len(accounts), n)]
+    if kind == "campaign":
+        templates = [f"tpl-harvest-{t}" for t in rng.integers(0, 6, n)]
+        capability = ["reasoning" if x < 0.85 else "data_analysis" for x in rng.random(n)]
+        prefixes = [f"45.9.{p}.0/24" for p in rng.integers(0, 15, n)]
+        asn_type, cot = ["proxy"] * n, (rng.random(n) < 0.7).tolist()
+        input_tokens, output_tokens = rng.integers(200, 600, n), rng.integers(1500, 3000, n)
+    elif kind == "enterprise":
+        templates = [f"tpl-ent-{t}" for t in rng.integers(0, 2, n)]
+        capability = ["coding" if x < 0.9 else "tool_use" for x in rng.random(n)]
+        prefixes = [f"52.1.{p}.0/24" for p in rng.integers(0, 2, n)]
+        asn_type, cot = ["hosting"] * n, (rng.random(n) < 0.01).tolist()
+        input_tokens, output_tokens = rng.integers(2000, 6000, n), rng.integers(100, 600, n)
+    else:
+        templates = [
+            f"tpl-{a}-{t}" if x < 0.5 else f"tpl-u-{seed}-{i}"
+            for i, (a, t, x) in enumerate(zip(who, rng.integers(0, 3, n), rng.random(n)))
+        ]
+        capability = [("coding", "general_chat", "summarization", "creative_writing", "translation")[c] for c in rng.integers(0, 5, n)]
+        prefixes = [f"81.2.{int(a.split('-')[1])}.0/24" for a in who]
+        asn_type, cot = ["isp"] * n, (rng.random(n) < 0.03).tolist()
+        input_tokens, output_tokens = rng.integers(100, 3000, n), rng.integers(50, 1500, n)
+        # one ordinary account sometimes exits through a prefix the campaign uses
+        for i, a in enumerate(who):
+            if a == "acct-00" and i % 3 == 0:
+                prefixes[i], asn_type[i] = "45.9.0.0/24", "proxy"
+    return make_requests(
+        n,
+        day,
+        seed=seed,
+        id_prefix=f"{kind}-{day:%Y%m%d}",
+        overrides={
+            "account_id": who,
+            "organization_id": [_org(a) for a in who],
+            "api_key_id": [f"key-{a}" for a in who],
+            "capability": capability,
+            "prompt_template_hash": templates,
+            "system_prompt_hash": [None] * n,
+            "ip_prefix": prefixes,
+            "asn": [64_500 + zlib.crc32(p.rsplit(".", 2)[0].encode()) % 1000 for p in prefixes],
+            "asn_type": asn_type,
+            "cot_elicitation": cot,
+            "grader_prompt": [False] * n,
+            "input_tokens": input_tokens.tolist(),
+            "output_tokens": output_tokens.tolist(),
+            "thinking_tokens": [0] * n,
+        },
+    )
+
+
+def _accounts() -> pa.Table:
+    everyone = BENIGN + CAMPAIGN + ENTERPRISE
+    n = len(everyone)
+    created = []
+    for a in everyone:
+        if a.startswith("camp-"):
+            created.append(datetime(2026, 3, 1, int(a.split("-")[1]), tzinfo=timezone.utc))
+        else:
+            created.append(datetime(2025, 6, 1, tzinfo=timezone.utc))
+    return make_accounts(
+        n,
+        overrides={
+            "account_id": everyone,
+            "organization_id": [_org(a) for a in everyone],
+            "organization_name": [_org(a) for a in everyone],
+            "created_at": created,
+            "signup_pathway": ["education" if a.startswith("camp-") else "enterprise" if a.startswith("ent-") else "standard" for a in everyone],
+            "verification": ["email" if a.startswith("camp-") else "id" if a.startswith("ent-") else "phone" for a in everyone],
+            "payment_fingerprint": [
+                f"card-{int(a.split('-')[1]) % 3}" if a.startswith("camp-") else f"pay-{_org(a)}" for a in everyone
+            ],
+            "email_domain": ["gmail.com" if a.startswith("camp-") else f"{_org(a)}.example" for a in everyone],
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReplayResult, Path]]:
+    root = tmp_path_factory.mktemp("detection-world")
+    exports = root / "exports"
+    (exports / "reference").mkdir(parents=True)
+    (exports / "reference" / "model_releases.csv").write_text(
+        "model,released_at\nclaude-sonnet-4-5,2025-09-29T17:00:00Z\nclaude-opus-4-5,2025-11-24T18:00:00Z\n"
+    )
+    accounts = _accounts()
+    for offset in range(DAYS):
+        day = START + timedelta(days=offset)
+        parts = [
+            _cohort_requests(day, BENIGN, 1200, 10 + offset, "benign"),
+            _cohort_requests(day, CAMPAIGN, 600, 20 + offset, "campaign"),
+            _cohort_requests(day, ENTERPRISE, 800, 30 + offset, "enterprise"),
+        ]
+        write_drop(str(exports), day, parts, accounts)
+    labels = root / "labels"
+    labels.mkdir()
+    with open(labels / "accounts.csv", "w", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["account_id", "organization_id", "kind", "campaign_id", "scenario"])
+        for a in BENIGN:
+            writer.writerow([a, _org(a), "benign", "", "baseline"])
+        for a in ENTERPRISE:
+            writer.writerow([a, _org(a), "benign_enterprise", "", "enterprise"])
+        for a in CAMPAIGN:
+            writer.writerow([a, _org(a), "campaign_reasoning", "cmp-test", "reasoning"])
+    (labels / "campaigns.csv").write_text(
+        "campaign_id,kind,target_capabilities,first_date,last_date,accounts\n"
+        f"cmp-test,campaign_reasoning,reasoning,{START},{START + timedelta(days=DAYS - 1)},9\n"
+    )
+    yield replay(exports, root / "run", START, DAYS), labels
+
+
+def _listed(result: ReplayResult, day: date) -> dict[str, str]:
+    path = result.reports_dir / day.isoformat() / "campaign_accounts.csv"
+    with open(path, newline="") as f:
+        return {row["account_id"]: row["campaign_id"] for row in csv.DictReader(f)}
+
+
+def test_the_campaign_is_listed_by_the_second_day_and_nothing_else_is(world: tuple[ReplayResult, Path]) -> None:
+    result, _ = world
+    for offset in range(1, DAYS):
+        listed = _listed(result, START + timedelta(days=offset))
+        assert set(listed) == set(CAMPAIGN)
+
+
+def test_the_campaign_keeps_its_id_from_day_to_day(world: tuple[ReplayResult, Path]) -> None:
+    result, _ = world
+    ids = {campaign for offset in range(DAYS) for campaign in _listed(result, START + timedelta(days=offset)).values()}
+    assert len(ids) == 1
+    (campaign_id,) = ids
+    assert campaign_id.startswith("DW-2026-03-0")
+    with duckdb.connect(str(result.warehouse), read_only=True) as con:
+        statuses = con.execute(
+            "select activity_date, status, confidence, accounts from fct_campaigns order by activity_date"
+        ).fetchall()
+        signals = con.execute(
+            "select count(*), count(distinct signal) from fct_campaign_signals where activity_date = ?",
+            [START + timedelta(days=DAYS - 1)],
+        ).fetchone()
+    assert [s[1] for s in statuses][0] == "new"
+    assert {s[1] for s in statuses[1:]} <= {"active", "growing"}
+    assert statuses[-1][3] == len(CAMPAIGN)
+    assert signals[0] == signals[1] > 15
+
+
+def test_evaluation_of_the_replay(world: tuple[ReplayResult, Path]) -> None:
+    result, labels = world
+    report = evaluate(labels, result.reports_dir, warehouse=result.warehouse)
+    assert report.precision == 1.0 and report.recall == 1.0
+    (campaign,) = report.campaigns
+    assert campaign.best_match_purity == 1.0
+    assert campaign.delay_days is not None and campaign.delay_days <= 1
