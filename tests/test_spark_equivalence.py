@@ -56,12 +56,15 @@ pytestmark = [
     ),
     # duckdb's DataFrame export still passes inplace= to pandas 3.1
     pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.drop"),
+    # pyspark 4.3 checks the pandas version on import; no pandas conversion is used here
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas"),
 ]
 
 DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
 REQUESTS_PER_DAY = 150
 UNKNOWN_CAPABILITY = "jailbreak_research"
 SPARK_SCHEMA = "distillwatch"  # profiles.yml default (DISTILLWATCH_SPARK_SCHEMA)
+QUARANTINE_MARTS = "fct_quarantine_daily quarantined_requests"
 
 # Every table the Spark target builds, with the columns that identify a row.
 TABLES = {
@@ -287,10 +290,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         both_days = (read_duckdb(duck.warehouse), read_spark(spark))
 
         # Day 1 re-pulled, now without bad rows: its quarantine rows go on both engines.
+        # (Only the quarantine marts: the other models were re-run into existing tables above.)
         shutil.rmtree(landing / f"date={DAY1.isoformat()}" / "quarantine")
         started = time.monotonic()
-        run_dbt(duck, DAY1, exclude=" ".join(SPARK_EXCLUDE))
-        run_dbt(spark_settings, DAY1)
+        run_dbt(duck, DAY1, select=QUARANTINE_MARTS, exclude=" ".join(SPARK_EXCLUDE))
+        run_dbt(spark_settings, DAY1, select=QUARANTINE_MARTS)
         timings["re-run of day 1, both"] = time.monotonic() - started
         after_rerun = (read_duckdb(duck.warehouse), read_spark(spark))
 

@@ -35,24 +35,24 @@ g_basics as (
         group_id,
         count(*) as accounts,
         count(distinct organization_id) as organizations,
-        sum(case when is_active_on_run_date then 1 else 0 end) as accounts_active_on_run_date,
-        sum(requests_on_run_date) as requests_on_run_date,
+        cast(sum(case when is_active_on_run_date then 1 else 0 end) as {{ dbt.type_bigint() }}) as accounts_active_on_run_date,
+        cast(sum(requests_on_run_date) as {{ dbt.type_bigint() }}) as requests_on_run_date,
         min(first_active_date) as first_active_date,
         max(last_active_date) as last_active_date,
         min(created_at) as first_account_created_at,
         max(created_at) as last_account_created_at,
 
-        sum(requests) as requests,
-        sum(input_tokens) as input_tokens,
-        sum(output_tokens) as output_tokens,
-        sum(thinking_tokens) as thinking_tokens,
-        sum(total_tokens) as total_tokens,
+        cast(sum(requests) as {{ dbt.type_bigint() }}) as requests,
+        cast(sum(input_tokens) as {{ dbt.type_bigint() }}) as input_tokens,
+        cast(sum(output_tokens) as {{ dbt.type_bigint() }}) as output_tokens,
+        cast(sum(thinking_tokens) as {{ dbt.type_bigint() }}) as thinking_tokens,
+        cast(sum(total_tokens) as {{ dbt.type_bigint() }}) as total_tokens,
 
-        sum(cot_elicitation_requests) as cot_elicitation_requests,
-        sum(grader_prompt_requests) as grader_prompt_requests,
-        sum(proxy_requests) as proxy_requests,
-        sum(launch_day_requests) as launch_day_requests,
-        sum(new_model_requests) as new_model_requests,
+        cast(sum(cot_elicitation_requests) as {{ dbt.type_bigint() }}) as cot_elicitation_requests,
+        cast(sum(grader_prompt_requests) as {{ dbt.type_bigint() }}) as grader_prompt_requests,
+        cast(sum(proxy_requests) as {{ dbt.type_bigint() }}) as proxy_requests,
+        cast(sum(launch_day_requests) as {{ dbt.type_bigint() }}) as launch_day_requests,
+        cast(sum(new_model_requests) as {{ dbt.type_bigint() }}) as new_model_requests,
 
         {{ detection_ratio('sum(cot_elicitation_requests)', 'sum(requests)') }} as cot_rate,
         {{ detection_ratio('sum(grader_prompt_requests)', 'sum(requests)') }} as grader_rate,
@@ -88,7 +88,7 @@ g_group_templates as (
         account_templates.prompt_template_hash,
         count(*) as group_accounts,
         count(distinct g_members.organization_id) as group_organizations,
-        sum(account_templates.requests) as group_requests
+        cast(sum(account_templates.requests) as {{ dbt.type_bigint() }}) as group_requests
 
     from g_members
     inner join {{ ref('int_detection_account_templates_windowed') }} as account_templates
@@ -124,7 +124,7 @@ g_signature as (
     select
         group_id,
         count(*) as signature_templates,
-        sum(group_requests) as signature_requests,
+        cast(sum(group_requests) as {{ dbt.type_bigint() }}) as signature_requests,
         max(case when signature_rank = 1 then prompt_template_hash end) as top_signature_template,
         max(case when signature_rank = 1 then group_accounts end) as top_signature_template_accounts
 
@@ -139,7 +139,7 @@ g_capabilities as (
     select
         g_members.group_id,
         capabilities.capability,
-        sum(capabilities.requests) as requests
+        cast(sum(capabilities.requests) as {{ dbt.type_bigint() }}) as requests
 
     from g_members
     inner join {{ ref('int_account_capability_daily') }} as capabilities
@@ -154,7 +154,7 @@ g_capability_shares as (
     select
         g_capabilities.group_id,
         g_capabilities.capability,
-        cast(g_capabilities.requests as {{ detection_type_double() }})
+        cast(g_capabilities.requests as {{ type_double() }})
             / sum(g_capabilities.requests) over (partition by g_capabilities.group_id) as request_share,
         -- the rest of the platform's share of this capability
         {{ detection_rest_ratio(
@@ -216,7 +216,7 @@ g_models as (
     select
         g_members.group_id,
         models.model,
-        sum(models.requests) as requests
+        cast(sum(models.requests) as {{ dbt.type_bigint() }}) as requests
 
     from g_members
     inner join {{ ref('int_account_model_daily') }} as models
@@ -242,7 +242,7 @@ g_model_list as (
         select
             group_id,
             model,
-            cast(requests as {{ detection_type_double() }}) / sum(requests) over (partition by group_id) as share
+            cast(requests as {{ type_double() }}) / sum(requests) over (partition by group_id) as share
         from g_models
     ) as shares
     group by group_id
@@ -265,7 +265,7 @@ g_group_prefixes as (
         g_members.group_id,
         prefixes.ip_prefix,
         count(*) as group_accounts,
-        sum(case when prefixes.is_linking then 1 else 0 end) as group_linking_accounts,
+        cast(sum(case when prefixes.is_linking then 1 else 0 end) as {{ dbt.type_bigint() }}) as group_linking_accounts,
         count(distinct case when prefixes.is_linking then prefixes.organization_id end) as group_linking_organizations
 
     from g_members
@@ -351,7 +351,7 @@ g_member_hours as (
         g_members.account_id,
         hours.activity_date,
         hours.activity_hour,
-        cast(hours.requests as {{ detection_type_double() }}) as requests
+        cast(hours.requests as {{ type_double() }}) as requests
 
     from g_members
     inner join {{ ref('int_account_hour_daily') }} as hours
@@ -431,7 +431,7 @@ g_final as (
         g_basics.group_id as {{ group_column }},
         g_basics.accounts,
         g_basics.organizations,
-        cast(g_basics.accounts as {{ detection_type_double() }}) / g_basics.organizations as accounts_per_org,
+        cast(g_basics.accounts as {{ type_double() }}) / g_basics.organizations as accounts_per_org,
         g_basics.accounts_active_on_run_date,
         g_basics.requests_on_run_date,
         g_basics.first_active_date,
@@ -451,7 +451,7 @@ g_final as (
         coalesce(g_signature.top_signature_template_accounts, 0) as top_signature_template_accounts,
         case
             when coalesce(g_signature.top_signature_template_accounts, 0) >= 3
-                then cast(g_signature.top_signature_template_accounts as {{ detection_type_double() }}) / g_basics.accounts
+                then cast(g_signature.top_signature_template_accounts as {{ type_double() }}) / g_basics.accounts
         end as signature_template_breadth,
         g_capability_mix.top_capability,
         g_capability_mix.top_capability_share,
@@ -475,7 +475,7 @@ g_final as (
         -- concealment
         g_basics.cross_org_payment_share,
         coalesce(g_dedicated.dedicated_prefixes, 0) as dedicated_prefixes,
-        cast(coalesce(g_cross_org_infra.cross_org_infra_accounts, 0) as {{ detection_type_double() }})
+        cast(coalesce(g_cross_org_infra.cross_org_infra_accounts, 0) as {{ type_double() }})
             / g_basics.accounts as cross_org_infra_share,
         g_basics.proxy_share,
         {{ detection_rest_ratio('g_platform.platform_proxy_requests', 'g_platform.platform_requests', 'g_basics.proxy_requests', 'g_basics.requests') }} as platform_proxy_share,
@@ -485,7 +485,7 @@ g_final as (
         -- farming and operations
         case
             when g_basics.accounts >= 3
-                then cast(g_burst.accounts_in_burst as {{ detection_type_double() }}) / g_basics.accounts
+                then cast(g_burst.accounts_in_burst as {{ type_double() }}) / g_basics.accounts
         end as creation_burst_share,
         g_basics.weak_verification_share,
         g_basics.farming_pathway_share,

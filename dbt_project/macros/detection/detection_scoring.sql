@@ -125,18 +125,18 @@
         {% for key in keys %}{{ key }}, {% endfor %}
         '{{ spec.signal }}' as signal,
         '{{ spec.family }}' as family,
-        cast({{ spec.value }} as {{ detection_type_double() }}) as value,
-        cast({{ spec.threshold }} as {{ detection_type_double() }}) as threshold,
-        cast({{ spec.reference }} as {{ detection_type_double() }}) as reference,
+        cast({{ spec.value }} as {{ type_double() }}) as value,
+        cast({{ spec.threshold }} as {{ type_double() }}) as threshold,
+        cast({{ spec.reference }} as {{ type_double() }}) as reference,
         '{{ spec.direction }}' as direction,
         case
             when ({{ spec.value }}) is not null
              and ({{ spec.threshold }}) is not null
              and ({{ spec.value }}) {{ spec.direction }} ({{ spec.threshold }})
-                then {{ spec.points }}
-            else 0
+                then cast({{ spec.points }} as {{ dbt.type_bigint() }})
+            else cast(0 as {{ dbt.type_bigint() }})
         end as points,
-        {{ spec.points }} as max_points,
+        cast({{ spec.points }} as {{ dbt.type_bigint() }}) as max_points,
         '{{ spec.description | replace("'", "''") }}' as description,
         {{ loop.index }} as signal_order
     from {{ relation }}
@@ -153,18 +153,18 @@
 {% macro detection_family_totals(points_relation, key) %}
     select
         {{ key }},
-        sum(case when family = 'extraction' then points else 0 end) as extraction_points,
-        sum(case when family = 'targeting' then points else 0 end) as targeting_points_raw,
-        least(
+        cast(sum(case when family = 'extraction' then points else 0 end) as {{ dbt.type_bigint() }}) as extraction_points,
+        cast(sum(case when family = 'targeting' then points else 0 end) as {{ dbt.type_bigint() }}) as targeting_points_raw,
+        cast(least(
             sum(case when family = 'targeting' then points else 0 end),
             {{ detection_var('detection_targeting_points_cap') }}
-        ) as targeting_points,
-        sum(case when family = 'concealment' then points else 0 end) as concealment_points,
-        sum(case when family = 'farming' then points else 0 end) as farming_points_raw,
-        least(
+        ) as {{ dbt.type_bigint() }}) as targeting_points,
+        cast(sum(case when family = 'concealment' then points else 0 end) as {{ dbt.type_bigint() }}) as concealment_points,
+        cast(sum(case when family = 'farming' then points else 0 end) as {{ dbt.type_bigint() }}) as farming_points_raw,
+        cast(least(
             sum(case when family = 'farming' then points else 0 end),
             {{ detection_var('detection_farming_points_cap') }}
-        ) as farming_points
+        ) as {{ dbt.type_bigint() }}) as farming_points
     from {{ points_relation }}
     group by {{ key }}
 {% endmacro %}

@@ -27,11 +27,11 @@
 {% endmacro %}
 
 {% macro default__detection_epoch_seconds(column) -%}
-  cast(unix_timestamp({{ column }}) as {{ detection_type_double() }})
+  cast(unix_timestamp({{ column }}) as {{ type_double() }})
 {%- endmacro %}
 
 {% macro duckdb__detection_epoch_seconds(column) -%}
-  cast(epoch({{ column }}) as {{ detection_type_double() }})
+  cast(epoch({{ column }}) as {{ type_double() }})
 {%- endmacro %}
 
 
@@ -70,7 +70,7 @@
 {#- Safe division: null when the denominator is 0 or null. -#}
 {% macro detection_ratio(numerator, denominator) -%}
   case when ({{ denominator }}) > 0
-       then cast({{ numerator }} as {{ detection_type_double() }}) / ({{ denominator }})
+       then cast({{ numerator }} as {{ type_double() }}) / ({{ denominator }})
   end
 {%- endmacro %}
 
@@ -81,22 +81,4 @@
   {{ detection_ratio(
       '(' ~ platform_numerator ~ ') - coalesce(' ~ own_numerator ~ ', 0)',
       '(' ~ platform_denominator ~ ') - coalesce(' ~ own_denominator ~ ', 0)') }}
-{%- endmacro %}
-
-
-{#- A 64-bit float (dbt.type_float() is a 32-bit FLOAT on DuckDB). -#}
-{% macro detection_type_double() %}
-  {{- return(adapter.dispatch('detection_type_double', 'distillwatch')()) -}}
-{% endmacro %}
-
-{% macro default__detection_type_double() -%}
-  double precision
-{%- endmacro %}
-
-{% macro duckdb__detection_type_double() -%}
-  double
-{%- endmacro %}
-
-{% macro spark__detection_type_double() -%}
-  double
 {%- endmacro %}

@@ -40,7 +40,7 @@ account_system_prompts as (
     select
         system_prompts.account_id,
         system_prompts.system_prompt_hash,
-        sum(system_prompts.requests) as requests
+        cast(sum(system_prompts.requests) as {{ dbt.type_bigint() }}) as requests
 
     from {{ ref('int_account_system_prompt_daily') }} as system_prompts
     where {{ in_detection_window('system_prompts.activity_date') }}

@@ -28,7 +28,7 @@ summed as (
         max(asn) as asn,
         max(asn_type) as asn_type,
         count(*) as active_days,
-        sum(requests) as requests
+        cast(sum(requests) as {{ dbt.type_bigint() }}) as requests
 
     from account_prefixes
     group by account_id, ip_prefix

@@ -75,7 +75,7 @@ capability_shares as (
     select
         account_capabilities.account_id,
         account_capabilities.capability,
-        cast(account_capabilities.requests as {{ detection_type_double() }})
+        cast(account_capabilities.requests as {{ type_double() }})
             / sum(account_capabilities.requests) over (partition by account_capabilities.account_id) as request_share,
         -- the rest of the platform's share of this capability
         {{ detection_rest_ratio(
@@ -121,8 +121,8 @@ launch as (
 
     select
         account_models.account_id,
-        sum(account_models.requests) as launch_day_requests,
-        sum(case when new_model_days.model is not null then account_models.requests else 0 end) as new_model_requests
+        cast(sum(account_models.requests) as {{ dbt.type_bigint() }}) as launch_day_requests,
+        cast(sum(case when new_model_days.model is not null then account_models.requests else 0 end) as {{ dbt.type_bigint() }}) as new_model_requests
 
     from account_models
     left join new_model_days
@@ -139,7 +139,7 @@ volumes as (
         account_id,
         signup_pathway,
         account_age_bucket,
-        cast(requests as {{ detection_type_double() }}) / active_days as requests_per_active_day
+        cast(requests as {{ type_double() }}) / active_days as requests_per_active_day
 
     from accounts
 

@@ -26,10 +26,10 @@ summed as (
     select
         account_id,
         prompt_template_hash,
-        sum(requests) as requests,
-        sum(cot_elicitation_requests) as cot_elicitation_requests,
-        sum(grader_prompt_requests) as grader_prompt_requests,
-        sum(total_tokens) as total_tokens
+        cast(sum(requests) as {{ dbt.type_bigint() }}) as requests,
+        cast(sum(cot_elicitation_requests) as {{ dbt.type_bigint() }}) as cot_elicitation_requests,
+        cast(sum(grader_prompt_requests) as {{ dbt.type_bigint() }}) as grader_prompt_requests,
+        cast(sum(total_tokens) as {{ dbt.type_bigint() }}) as total_tokens
 
     from account_templates
     group by account_id, prompt_template_hash

@@ -49,18 +49,18 @@ traffic as (
         min(activity_date) as first_active_date,
         max(activity_date) as last_active_date,
         max(case when activity_date = {{ run_date_literal() }} then 1 else 0 end) = 1 as is_active_on_run_date,
-        sum(case when activity_date = {{ run_date_literal() }} then requests else 0 end) as requests_on_run_date,
+        cast(sum(case when activity_date = {{ run_date_literal() }} then requests else 0 end) as {{ dbt.type_bigint() }}) as requests_on_run_date,
 
-        sum(requests) as requests,
-        sum(input_tokens) as input_tokens,
-        sum(output_tokens) as output_tokens,
-        sum(thinking_tokens) as thinking_tokens,
-        sum(total_tokens) as total_tokens,
-        sum(cot_elicitation_requests) as cot_elicitation_requests,
-        sum(grader_prompt_requests) as grader_prompt_requests,
-        sum(proxy_requests) as proxy_requests,
-        sum(hosting_requests) as hosting_requests,
-        sum(hours_active) as hours_active
+        cast(sum(requests) as {{ dbt.type_bigint() }}) as requests,
+        cast(sum(input_tokens) as {{ dbt.type_bigint() }}) as input_tokens,
+        cast(sum(output_tokens) as {{ dbt.type_bigint() }}) as output_tokens,
+        cast(sum(thinking_tokens) as {{ dbt.type_bigint() }}) as thinking_tokens,
+        cast(sum(total_tokens) as {{ dbt.type_bigint() }}) as total_tokens,
+        cast(sum(cot_elicitation_requests) as {{ dbt.type_bigint() }}) as cot_elicitation_requests,
+        cast(sum(grader_prompt_requests) as {{ dbt.type_bigint() }}) as grader_prompt_requests,
+        cast(sum(proxy_requests) as {{ dbt.type_bigint() }}) as proxy_requests,
+        cast(sum(hosting_requests) as {{ dbt.type_bigint() }}) as hosting_requests,
+        cast(sum(hours_active) as {{ dbt.type_bigint() }}) as hours_active
 
     from accounts_daily
     group by account_id

@@ -46,7 +46,7 @@ carried as (
         identity.identifier_value as account_id,
         cast(null as {{ dbt.type_string() }}) as cluster_id,
         cast(null as {{ dbt.type_string() }}) as membership_reason,
-        cast(null as {{ detection_type_double() }}) as signature_template_share,
+        cast(null as {{ type_double() }}) as signature_template_share,
         cast(null as {{ dbt.type_int() }}) as account_score,
         false as is_listed_today
 

@@ -69,7 +69,7 @@ signature_use as (
     select
         cluster_accounts.cluster_id,
         cluster_accounts.account_id,
-        sum(account_templates.requests) as signature_requests
+        cast(sum(account_templates.requests) as {{ dbt.type_bigint() }}) as signature_requests
 
     from cluster_accounts
     inner join account_templates
@@ -164,9 +164,9 @@ account_as_group as (
         account_id,
         1 as accounts,
         1 as organizations,
-        cast(1 as {{ detection_type_double() }}) as accounts_per_org,
+        cast(1 as {{ type_double() }}) as accounts_per_org,
         signature_template_share,
-        cast(null as {{ detection_type_double() }}) as signature_template_breadth,
+        cast(null as {{ type_double() }}) as signature_template_breadth,
         targeted_capability_share,
         platform_targeted_capability_share,
         capability_entropy_bits,
@@ -180,16 +180,16 @@ account_as_group as (
         platform_launch_share,
         cohort_volume_ratio as median_cohort_volume_ratio,
         case when is_payment_shared_across_orgs then 1.0 else 0.0 end as cross_org_payment_share,
-        cast(null as {{ detection_type_double() }}) as cross_org_infra_share,
+        cast(null as {{ type_double() }}) as cross_org_infra_share,
         proxy_share,
-        cast(null as {{ detection_type_double() }}) as platform_proxy_share,
+        cast(null as {{ type_double() }}) as platform_proxy_share,
         ip_prefixes_per_active_day as median_ip_prefixes_per_active_day,
-        cast(null as {{ detection_type_double() }}) as creation_burst_share,
+        cast(null as {{ type_double() }}) as creation_burst_share,
         case when is_weakly_verified then 1.0 else 0.0 end as weak_verification_share,
         case when is_farming_pathway then 1.0 else 0.0 end as farming_pathway_share,
-        cast(null as {{ detection_type_double() }}) as load_cv,
+        cast(null as {{ type_double() }}) as load_cv,
         hours_active_share as median_hours_active_share,
-        cast(null as {{ detection_type_double() }}) as sync_similarity
+        cast(null as {{ type_double() }}) as sync_similarity
 
     from membership
 

@@ -43,7 +43,7 @@ cluster_templates as (
         account_templates.prompt_template_hash,
         count(*) as cluster_accounts,
         count(distinct clusters.organization_id) as cluster_organizations,
-        sum(account_templates.requests) as cluster_requests
+        cast(sum(account_templates.requests) as {{ dbt.type_bigint() }}) as cluster_requests
 
     from clusters
     inner join account_templates

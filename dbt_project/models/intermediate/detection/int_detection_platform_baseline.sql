@@ -31,14 +31,14 @@ totals as (
 
     select
         count(distinct account_id) as accounts,
-        sum(requests) as requests,
-        sum(input_tokens) as input_tokens,
-        sum(output_tokens) as output_tokens,
-        sum(thinking_tokens) as thinking_tokens,
-        sum(cot_elicitation_requests) as cot_elicitation_requests,
-        sum(grader_prompt_requests) as grader_prompt_requests,
-        sum(proxy_requests) as proxy_requests,
-        sum(hosting_requests) as hosting_requests
+        cast(sum(requests) as {{ dbt.type_bigint() }}) as requests,
+        cast(sum(input_tokens) as {{ dbt.type_bigint() }}) as input_tokens,
+        cast(sum(output_tokens) as {{ dbt.type_bigint() }}) as output_tokens,
+        cast(sum(thinking_tokens) as {{ dbt.type_bigint() }}) as thinking_tokens,
+        cast(sum(cot_elicitation_requests) as {{ dbt.type_bigint() }}) as cot_elicitation_requests,
+        cast(sum(grader_prompt_requests) as {{ dbt.type_bigint() }}) as grader_prompt_requests,
+        cast(sum(proxy_requests) as {{ dbt.type_bigint() }}) as proxy_requests,
+        cast(sum(hosting_requests) as {{ dbt.type_bigint() }}) as hosting_requests
 
     from accounts_daily
 
@@ -47,8 +47,8 @@ totals as (
 launch as (
 
     select
-        sum(account_models.requests) as launch_day_requests,
-        sum(case when new_model_days.model is not null then account_models.requests else 0 end) as new_model_requests
+        cast(sum(account_models.requests) as {{ dbt.type_bigint() }}) as launch_day_requests,
+        cast(sum(case when new_model_days.model is not null then account_models.requests else 0 end) as {{ dbt.type_bigint() }}) as new_model_requests
 
     from account_models
     left join new_model_days

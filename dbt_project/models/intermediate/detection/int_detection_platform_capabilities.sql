@@ -22,8 +22,8 @@ final as (
     select
         capability,
         requests,
-        sum(requests) over () as platform_requests,
-        cast(requests as {{ detection_type_double() }}) / sum(requests) over () as platform_share
+        cast(sum(requests) over () as {{ dbt.type_bigint() }}) as platform_requests,
+        cast(requests as {{ type_double() }}) / sum(requests) over () as platform_share
 
     from summed
 

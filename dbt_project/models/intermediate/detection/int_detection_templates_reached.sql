@@ -19,12 +19,12 @@ final as (
         prompt_template_hash,
         count(*) as accounts,
         count(distinct organization_id) as organizations,
-        sum(case when is_repeated then 1 else 0 end) as repeat_accounts,
+        cast(sum(case when is_repeated then 1 else 0 end) as {{ dbt.type_bigint() }}) as repeat_accounts,
         count(distinct case when is_repeated then organization_id end) as repeat_organizations,
-        sum(requests) as requests,
-        sum(cot_elicitation_requests) as cot_elicitation_requests,
-        sum(grader_prompt_requests) as grader_prompt_requests,
-        sum(total_tokens) as total_tokens
+        cast(sum(requests) as {{ dbt.type_bigint() }}) as requests,
+        cast(sum(cot_elicitation_requests) as {{ dbt.type_bigint() }}) as cot_elicitation_requests,
+        cast(sum(grader_prompt_requests) as {{ dbt.type_bigint() }}) as grader_prompt_requests,
+        cast(sum(total_tokens) as {{ dbt.type_bigint() }}) as total_tokens
 
     from account_templates
     group by prompt_template_hash

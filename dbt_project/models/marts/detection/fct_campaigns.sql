@@ -68,7 +68,7 @@ campaigns as (
         max(last_flagged_date) as last_flagged_date,
         max(case when is_flagged then 1 else 0 end) = 1 as is_flagged,
         min(matched_by) as matched_by,
-        sum(case when identifier_kind = 'cluster' then 1 else 0 end) as clusters
+        cast(sum(case when identifier_kind = 'cluster' then 1 else 0 end) as {{ dbt.type_bigint() }}) as clusters
 
     from identity
     group by campaign_id
