@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_HOME ?= $(CURDIR)/var/prefect
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test test-spark bench clean
 
 setup: $(STAMP)
 
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q -e '.[test,spark]'
 	touch $(STAMP)
 
 demo: setup
@@ -27,6 +27,10 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/pytest
+
+# The dbt project on DuckDB and on Spark (local mode) over the same landing files (Java 17+).
+test-spark: setup
+	$(VENV)/bin/pytest tests/test_spark_equivalence.py
 
 clean:
 	rm -rf data reports outbox var dbt_project/target dbt_project/logs

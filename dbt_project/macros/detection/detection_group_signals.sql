@@ -266,7 +266,8 @@ g_group_prefixes as (
         prefixes.ip_prefix,
         count(*) as group_accounts,
         cast(sum(case when prefixes.is_linking then 1 else 0 end) as {{ dbt.type_bigint() }}) as group_linking_accounts,
-        count(distinct case when prefixes.is_linking then prefixes.organization_id end) as group_linking_organizations
+        count(distinct case when prefixes.is_linking then prefixes.organization_id end) as group_linking_organizations,
+        count(distinct case when prefixes.is_linking then g_members.declared_identity end) as group_linking_identities
 
     from g_members
     inner join {{ ref('int_detection_account_ip_prefixes_windowed') }} as prefixes
@@ -299,6 +300,7 @@ g_cross_org_infra_accounts as (
         on g_members.group_id = g_dedicated_prefixes.group_id
         and prefixes.ip_prefix = g_dedicated_prefixes.ip_prefix
     where g_dedicated_prefixes.group_linking_organizations >= 2
+      and g_dedicated_prefixes.group_linking_identities >= 2
 
 ),
 

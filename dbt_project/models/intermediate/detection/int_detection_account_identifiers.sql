@@ -49,13 +49,6 @@ account_system_prompts as (
 
 ),
 
-free_mail as (
-
-    select lower(trim(email_domain)) as email_domain
-    from {{ ref('detection_free_email_domains') }}
-
-),
-
 edges as (
 
     select account_id, organization_id, 'organization' as identifier_kind,
@@ -72,9 +65,7 @@ edges as (
 
     select account_id, organization_id, 'email_domain', email_domain, cast(null as {{ dbt.type_bigint() }})
     from accounts
-    where email_domain is not null
-      and email_domain like '%.%'
-      and not exists (select 1 from free_mail where free_mail.email_domain = accounts.email_domain)
+    where has_own_email_domain
 
     union all
 

@@ -163,6 +163,7 @@ payments as (
     select
         payment_fingerprint,
         count(distinct organization_id) as payment_organizations,
+        count(distinct declared_identity) as payment_identities,
         count(*) as payment_accounts
 
     from accounts
@@ -184,6 +185,7 @@ final as (
         accounts.billing_country,
         accounts.payment_fingerprint,
         accounts.email_domain,
+        accounts.declared_identity,
 
         accounts.active_days,
         accounts.first_active_date,
@@ -244,7 +246,10 @@ final as (
         {{ detection_rest_ratio('platform.platform_new_model_requests', 'platform.platform_launch_day_requests', 'launch.new_model_requests', 'launch.launch_day_requests') }} as platform_launch_share,
 
         -- account farming
-        coalesce(payments.payment_organizations, 0) > 1 as is_payment_shared_across_orgs,
+        -- one instrument paying for organizations that declare different identities (a company
+        -- paying for its own organizations under its own domain is not hiding anything)
+        coalesce(payments.payment_organizations, 0) > 1
+            and coalesce(payments.payment_identities, 0) > 1 as is_payment_shared_across_orgs,
         coalesce(accounts.verification in ('none', 'email'), false) as is_weakly_verified,
         coalesce(accounts.signup_pathway in {{ sql_string_list(detection_var('detection_farming_pathways')) }}, false) as is_farming_pathway
 

@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 {#-
   Account grain over the detection window (window_days ending at run_date): traffic sums from
-  fct_account_daily and the account's latest snapshot up to run_date. Accounts of organizations
+  fct_account_daily and the account's latest snapshot up to run_date, and the identity the
+  account declares (its own e-mail domain, else its organization). Accounts of organizations
   an analyst marked legitimate (reviewed by run_date) are left out of detection here, once.
 -#}
 with
@@ -24,6 +25,13 @@ known_legitimate as (
 
     select organization_id from {{ ref('known_legitimate_organizations') }}
     where reviewed_date <= {{ run_date_literal() }}
+
+),
+
+free_mail as (
+
+    select lower(trim(email_domain)) as email_domain
+    from {{ ref('detection_free_email_domains') }}
 
 ),
 
@@ -122,6 +130,11 @@ final as (
 
     select
         joined.*,
+        -- an organization's own domain: not free-mail or disposable, and a plausible domain
+        (
+            joined.email_domain like '%.%'
+            and not exists (select 1 from free_mail where free_mail.email_domain = joined.email_domain)
+        ) as has_own_email_domain,
         -- whole days from creation to the end of the run date (unknown creation: oldest bucket)
         {{ dbt.datediff('cast(joined.created_at as date)', run_date_literal(), 'day') }} as account_age_days
 
@@ -135,6 +148,11 @@ final as (
 
 select
     final.*,
+    -- who the account says it is: its own e-mail domain, else (free-mail) its organization
+    case
+        when final.has_own_email_domain then final.email_domain
+        else {{ dbt.concat(["'organization:'", 'final.organization_id']) }}
+    end as declared_identity,
     {% set edges = detection_var('detection_age_bucket_days') %}
     case
         {% for edge in edges %}
