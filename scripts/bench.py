@@ -74,6 +74,12 @@ QUIET_ENV = {
 }
 FIRST_DAY = date(2026, 3, 4)  # a Wednesday: with 6 history days the measured day is a Tuesday
 MIB = 1 << 20
+# History days load the daily aggregates and marts the detection window reads; by default not
+# the detection models themselves (their per-day cost grows with the window: hours at 10M).
+WARM_EXCLUDE = (
+    "path:models/intermediate/detection path:models/marts/detection "
+    "resource_type:test resource_type:unit_test"
+)
 
 
 # --------------------------------------------------------------------------- memory sampling
@@ -209,9 +215,9 @@ def run_self(args: list[str], env: dict[str, str], log: Path) -> None:
         raise SystemExit(f"bench: `{' '.join(args)}` failed (exit {rc}); log {log}:\n{tail}")
 
 
-def warm_key(requests: int, history: int) -> str:
+def warm_key(requests: int, history: int, detection: bool) -> str:
     """Changes when the data, the dbt project or the validation code change."""
-    digest = hashlib.sha1(f"{requests}:{history}:{FIRST_DAY}".encode())
+    digest = hashlib.sha1(f"{requests}:{history}:{FIRST_DAY}:{detection}".encode())
     roots = [REPO / "dbt_project" / p for p in ("models", "macros", "seeds", "tests")]
     files = [REPO / "dbt_project" / "dbt_project.yml", REPO / "flows" / "validate.py", REPO / "flows" / "contract.py"]
     for root in roots:
@@ -261,11 +267,12 @@ def cmd_warm(args: argparse.Namespace) -> int:
     from flows.validate import validate_drop
 
     settings = Settings()
+    exclude = None if args.detection else WARM_EXCLUDE
     for day in days_of(args.history)[:-1]:
         started = time.perf_counter()
         landed = pull_drop(settings.export_root, day, settings.landing_dir.resolve())
         validate_drop(landed, settings.landing_dir.resolve())
-        summary = run_dbt(settings, day)
+        summary = run_dbt(settings, day, exclude=exclude)
         # the history days' landing files are not read again (staging is the run date only)
         shutil.rmtree(settings.landing_dir.resolve() / f"date={day.isoformat()}", ignore_errors=True)
         print(f"warm {day}: {summary.nodes} dbt nodes, {time.perf_counter() - started:.1f}s", flush=True)
@@ -354,13 +361,15 @@ def raw_limit(clean: Path, day: date, scratch_db: Path, warehouse: Path) -> dict
 
     scratch_db.unlink(missing_ok=True)
     started = time.perf_counter()
-    con = duckdb.connect(str(scratch_db), config={"TimeZone": "UTC"})
+    con = duckdb.connect(str(scratch_db))
+    con.execute("set TimeZone = 'UTC'")
     con.execute(RAW_LIMIT_SQL.format(path=str(clean).replace("'", "''"), day=day.isoformat()))
     rows = con.execute("select count(*) from raw_fct_account_daily").fetchone()[0]
     con.close()
     elapsed = time.perf_counter() - started
     # same rows as dbt's? (floats rounded; outside the timing)
-    con = duckdb.connect(str(scratch_db), config={"TimeZone": "UTC"})
+    con = duckdb.connect(str(scratch_db))
+    con.execute("set TimeZone = 'UTC'")
     con.execute(f"attach '{warehouse}' as wh (read_only)")
     cols = [
         r[0]
@@ -548,7 +557,7 @@ class PrefectServer:
                 os.killpg(self.proc.pid, 9)
 
 
-def prepare(requests: int, history: int, scratch: Path) -> tuple[Path, Path]:
+def prepare(requests: int, history: int, scratch: Path, detection: bool) -> tuple[Path, Path]:
     """Synthesized exports and a warmed warehouse for this size (both reused when valid)."""
     base = size_dir(scratch, requests)
     meta = base / "synth.json"
@@ -561,7 +570,7 @@ def prepare(requests: int, history: int, scratch: Path) -> tuple[Path, Path]:
         run_self(["synth", "--base", str(base), "--requests", str(requests), "--history", str(history)],
                  worker_env(base), base / "logs" / "synth.log")
         print(f"bench: synthesized in {time.perf_counter() - t:.0f}s", flush=True)
-    key = warm_key(requests, history)
+    key = warm_key(requests, history, detection)
     warm = base / f"warm-{key}.duckdb"
     if not warm.is_file():
         for old in base.glob("warm-*.duckdb"):
@@ -570,7 +579,11 @@ def prepare(requests: int, history: int, scratch: Path) -> tuple[Path, Path]:
         shutil.rmtree(base / "landing", ignore_errors=True)
         print(f"bench: warming a warehouse with {history} history days of {human(requests)}", flush=True)
         t = time.perf_counter()
-        run_self(["warm", "--history", str(history)], worker_env(base), base / "logs" / "warm.log")
+        run_self(
+            ["warm", "--history", str(history), *(["--detection"] if detection else [])],
+            worker_env(base),
+            base / "logs" / "warm.log",
+        )
         shutil.copyfile(base / "run" / "warehouse.duckdb", warm)
         print(f"bench: warmed in {time.perf_counter() - t:.0f}s", flush=True)
     return base, warm
@@ -753,7 +766,7 @@ def cmd_main(args: argparse.Namespace) -> int:
         "commit": (sh("git", "-C", str(REPO), "rev-parse", "--short", "HEAD") or "?")
         + (" + uncommitted changes" if sh("git", "-C", str(REPO), "status", "--porcelain") else ""),
     }
-    prepared = [(n, *prepare(n, args.history, scratch)) for n in sizes]
+    prepared = [(n, *prepare(n, args.history, scratch, args.warm_detection)) for n in sizes]
     results = []
     with PrefectServer(scratch / "prefect-home", scratch / "prefect-server.log") as server:
         print(f"bench: Prefect server up at {server.url} in {server.startup_s:.1f}s", flush=True)
@@ -807,6 +820,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history", type=int, default=6, help="days loaded before the measured one")
     parser.add_argument("--scratch", default=os.environ.get("BENCH_SCRATCH", "/tmp/distillwatch-bench"))
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest is reported")
+    parser.add_argument(
+        "--warm-detection",
+        action="store_true",
+        help="also build detection models and tests on the history days (slow; closer to production)",
+    )
     parser.add_argument("--no-docs", dest="docs", action="store_false", help="do not update docs/benchmark.md")
     p = sub.add_parser("synth")
     p.add_argument("--base", required=True)
@@ -814,6 +832,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--history", type=int, required=True)
     p = sub.add_parser("warm")
     p.add_argument("--history", type=int, required=True)
+    p.add_argument("--detection", action="store_true")
     p = sub.add_parser("worker")
     p.add_argument("--date", required=True)
     p.add_argument("--out", required=True)

@@ -27,23 +27,6 @@ from flows.transform import run_dbt
 from flows.validate import validate_drop
 
 
-def release_dbt_duckdb() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open in this process after a dbt invocation.
-
-    Without this, `duckdb.connect(warehouse, read_only=True)` in the same process fails with
-    "Can't open a connection to same database file with a different configuration".
-    """
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # another adapter: nothing held
-        return
-    with DuckDBConnectionManager._LOCK:  # noqa: SLF001 - no public API for this
-        env = DuckDBConnectionManager._ENV  # noqa: SLF001
-        if env is not None:
-            env.close()
-            DuckDBConnectionManager._ENV = None  # noqa: SLF001
-
-
 @dataclass
 class ReplayResult:
     warehouse: Path
@@ -77,8 +60,7 @@ def replay(
         started = time.monotonic()
         landed = pull_drop(settings.export_root, day, settings.landing_dir)
         validate_drop(landed, settings.landing_dir)
-        run_dbt(settings, day)
-        release_dbt_duckdb()
+        run_dbt(settings, day)  # releases dbt-duckdb's in-process database when done
         outputs = write_campaign_outputs(settings.warehouse, day, settings.reports_dir)
         elapsed = time.monotonic() - started
         result.outputs.append(outputs)
