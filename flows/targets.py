@@ -50,9 +50,14 @@ class DbtTarget:
 
 def dbt_target(settings: Settings) -> DbtTarget:
     """The profile output named by `settings.dbt_target`; ValueError when there is none."""
-    return _targets(DBT_PROJECT_DIR / "profiles.yml").get(settings.dbt_target) or _unknown(
-        settings.dbt_target
-    )
+    targets = _profile_targets()
+    if settings.dbt_target not in targets:
+        known = ", ".join(sorted(targets))
+        raise ValueError(
+            f"dbt target {settings.dbt_target!r} is not in dbt_project/profiles.yml "
+            f"(targets: {known})"
+        )
+    return targets[settings.dbt_target]
 
 
 def allows_concurrent_writers(settings: Settings) -> bool:
@@ -77,8 +82,14 @@ def allows_concurrent_writers(settings: Settings) -> bool:
     return not target.is_local_spark
 
 
+def _profile_targets() -> dict[str, DbtTarget]:
+    profiles = DBT_PROJECT_DIR / "profiles.yml"
+    return _targets(profiles, profiles.stat().st_mtime_ns)
+
+
 @lru_cache(maxsize=4)
-def _targets(profiles: Path) -> dict[str, DbtTarget]:
+def _targets(profiles: Path, _mtime_ns: int) -> dict[str, DbtTarget]:
+    """The outputs of the profile (read again when the file changes)."""
     data = yaml.safe_load(profiles.read_text()) or {}
     outputs = (data.get(PROFILE) or {}).get("outputs") or {}
     return {
@@ -87,7 +98,3 @@ def _targets(profiles: Path) -> dict[str, DbtTarget]:
         if isinstance(spec, dict)
     }
 
-
-def _unknown(name: str) -> DbtTarget:
-    known = ", ".join(sorted(_targets(DBT_PROJECT_DIR / "profiles.yml")))
-    raise ValueError(f"dbt target {name!r} is not in dbt_project/profiles.yml (targets: {known})")

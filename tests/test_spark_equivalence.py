@@ -64,6 +64,7 @@ pytestmark = [
 DAY1, DAY2 = date(2026, 3, 1), date(2026, 3, 2)
 REQUESTS_PER_DAY = 150
 UNKNOWN_CAPABILITY = "jailbreak_research"
+STATUSES = ("ok", "ok", "refused", "error", "rate_limited")
 SPARK_SCHEMA = "distillwatch"  # profiles.yml default (DISTILLWATCH_SPARK_SCHEMA)
 QUARANTINE_MARTS = "fct_quarantine_daily quarantined_requests"
 
@@ -116,7 +117,7 @@ def day_requests(day: date) -> pa.Table:
     overrides = {
         "ts": ts,
         "capability": capabilities,
-        "status": [("ok", "ok", "refused", "error", "rate_limited")[i] for i in rng.integers(0, 5, n)],
+        "status": [STATUSES[i] for i in rng.integers(0, len(STATUSES), n)],
         "asn_type": [("isp", "isp", "proxy", "hosting")[i] for i in rng.integers(0, 4, n)],
         "image_count": rng.integers(0, 2, n).astype("int32").tolist(),
         "prompt_template_hash": [f"tpl-{t:03d}" for t in rng.integers(0, 30, n)],
@@ -253,7 +254,9 @@ def assert_same_tables(duck: dict, spark: dict, same_type: dict[str, str] = SAME
             continue
         for column, duck_type in duck_types.items():
             if same_type.get(duck_type) != spark_types[column]:
-                problems.append(f"{name}.{column}: {duck_type} on DuckDB, {spark_types[column]} on Spark")
+                problems.append(
+                    f"{name}.{column}: {duck_type} on DuckDB, {spark_types[column]} on Spark"
+                )
         if len(duck_rows) != len(spark_rows):
             problems.append(f"{name}: {len(duck_rows)} rows on DuckDB, {len(spark_rows)} on Spark")
             continue
@@ -383,7 +386,8 @@ def test_a_rerun_without_rows_for_the_date_replaces_it_on_spark_too(built: dict)
 
 
 def test_duckdb_reads_the_spark_tables_files_as_the_same_marts(built: dict) -> None:
-    """The hand-off for detection (docs/spark.md): DuckDB reads Spark's Parquet with its own types."""
+    """The hand-off for detection (docs/spark.md): DuckDB reads Spark's Parquet files as they
+    are, with the types of its own build."""
     duck, _ = built["after_rerun"]
     files = read_spark_files(built["spark_settings"].spark_dir)
     assert_same_tables(duck, files, same_type={t: t for t in SAME_TYPE})

@@ -39,7 +39,7 @@ def test_project_targets() -> None:
         True,
         True,
     )
-    with pytest.raises(ValueError, match="'sparkk' is not in dbt_project/profiles.yml.*duckdb, spark"):
+    with pytest.raises(ValueError, match="'sparkk' is not in .*profiles.yml.*duckdb, spark"):
         dbt_target(Settings(dbt_target="sparkk"))
 
 
@@ -56,12 +56,9 @@ def test_spark_runs_leave_out_detection_and_unit_tests() -> None:
     assert _selection_args(duck, None, None) == []
     assert _selection_args(duck, "a b", "c") == ["--select", "a b", "--exclude", "c"]
     assert _selection_args(spark, None, None) == ["--selector", "spark"]
-    assert _selection_args(spark, "a", None) == ["--select", "a", "--exclude", *_joined(SPARK_EXCLUDE)]
-    assert _selection_args(spark, None, "c") == ["--exclude", *_joined(("c", *SPARK_EXCLUDE))]
-
-
-def _joined(parts: tuple[str, ...]) -> list[str]:
-    return [" ".join(parts)]
+    excluded = " ".join(SPARK_EXCLUDE)
+    assert _selection_args(spark, "a", None) == ["--select", "a", "--exclude", excluded]
+    assert _selection_args(spark, None, "c") == ["--exclude", f"c {excluded}"]
 
 
 def test_spark_selector_matches_the_exclusions() -> None:
