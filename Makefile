@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	touch $(STAMP)
 
 demo: setup
+	mkdir -p "$(PREFECT_HOME)"
 	$(VENV)/bin/distillwatch demo
 
 test: setup
