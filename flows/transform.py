@@ -119,13 +119,17 @@ def run_dbt(
     *,
     select: str | None = None,
     exclude: str | None = None,
+    unit_tests: bool | None = None,
 ) -> DbtRunSummary:
-    """`dbt build` for one date: seeds, models, data tests and unit tests, in DAG order.
+    """`dbt build` for one date: seeds, models and data tests (and unit tests), in DAG order.
 
     Reads `<landing_dir>/date=<run_date>/clean|quarantine/*.parquet`, replaces that date in the
-    incremental models, rebuilds the dimensions and runs every data and unit test of the
-    selected nodes. `select` / `exclude` take dbt selection syntax (e.g. exclude
-    "resource_type:unit_test" in production to skip logic tests that do not depend on data).
+    incremental models, rebuilds the dimensions and runs every data test of the selected
+    nodes. `select` / `exclude` take dbt selection syntax.
+    Unit tests check model logic on fixed fixtures, not the day's data, so the whole-project
+    build the nightly runs (no `select`) leaves them out: about 25 nodes, seconds a night
+    (docs/benchmark.md). `unit_tests=True` runs them (the test suite); with `select` they come
+    with the selected models unless `unit_tests=False`.
     On a Spark target, detection and unit tests are always left out (`flows.targets`).
     Raises `DbtBuildError` listing the failing nodes when anything fails, `FileNotFoundError`
     when the date's clean requests are not in the landing zone.
@@ -137,6 +141,10 @@ def run_dbt(
             f"no clean requests for {run_date.isoformat()}: {clean} (validate writes it)"
         )
     args = ["build", *_common_args(settings), "--vars", _vars(settings, run_date)]
+    if unit_tests is None:
+        unit_tests = select is not None
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
     return _invoke(settings, args + _selection_args(settings, select, exclude), run_date)
 
 
