@@ -35,5 +35,12 @@ test: setup
 test-spark: setup
 	$(VENV)/bin/pytest tests/test_spark_equivalence.py
 
+# The nightly flow on a 2M- and a 10M-request day: per-stage wall time, CPU and peak memory,
+# and the raw DuckDB limit (docs/benchmark.md). Synthetic data and warmed warehouses are kept in
+# BENCH_SCRATCH (default /tmp/distillwatch-bench, ~20 GB) for the next run; the table goes to
+# bench-results/<date>.md and docs/benchmark.md. E.g. `make bench BENCH_ARGS="--sizes 2000000"`.
+bench: setup
+	$(VENV)/bin/python scripts/bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf data reports outbox var dbt_project/target dbt_project/logs

@@ -128,7 +128,7 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True, name="rss-sampler")
         self.interval = interval
         self.samples: list[tuple[float, int]] = []
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self._pid = os.getpid()
         self._lock = threading.Lock()
 
@@ -138,12 +138,12 @@ class Sampler(threading.Thread):
             self.samples.append((time.perf_counter(), value))
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self.sample()
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join()
         self.sample()
 
@@ -224,7 +224,9 @@ def run_self(args: list[str], env: dict[str, str], log: Path) -> None:
 def warm_key(requests: int, history: int, detection: bool) -> str:
     """Changes when the data, the dbt project or the validation code change."""
     digest = hashlib.sha1(f"{requests}:{history}:{FIRST_DAY}:{detection}".encode())
-    roots = [REPO / "dbt_project" / p for p in ("models", "macros", "seeds", "tests")]
+    # what decides the warmed tables' contents and schemas; not macros/ and tests/, so a
+    # performance change there re-uses the warm file (--rewarm forces a new one)
+    roots = [REPO / "dbt_project" / p for p in ("models", "seeds")]
     files = [REPO / "dbt_project" / "dbt_project.yml", REPO / "flows" / "validate.py", REPO / "flows" / "contract.py"]
     for root in roots:
         files += sorted(p for p in root.rglob("*") if p.is_file())
@@ -425,6 +427,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
         def timed(*a: Any, **kw: Any) -> Any:
             if name == "run_dbt" and args.dbt_exclude:  # profiling only: see --dbt-exclude
                 kw["exclude"] = " ".join(filter(None, [kw.get("exclude"), args.dbt_exclude]))
+            if name == "run_dbt" and args.dbt_unit_tests:  # before/after: see --dbt-unit-tests
+                kw["unit_tests"] = True
             sampler.sample()
             cpu = cpu_seconds()
             start = time.perf_counter()
@@ -510,6 +514,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         "whole_peak_rss": whole_peak,
         "whole_cpu_s": whole_cpu,
         "dbt_exclude": args.dbt_exclude,
+        "dbt_unit_tests": args.dbt_unit_tests,
         "flow_run": {
             "start": flow_run.start_time.isoformat() if flow_run.start_time else None,
             "end": flow_run.end_time.isoformat() if flow_run.end_time else None,
@@ -589,7 +594,9 @@ class PrefectServer:
                 os.killpg(self.proc.pid, 9)
 
 
-def prepare(requests: int, history: int, scratch: Path, detection: bool) -> tuple[Path, Path]:
+def prepare(
+    requests: int, history: int, scratch: Path, detection: bool, rewarm: bool = False
+) -> tuple[Path, Path]:
     """Synthesized exports and a warmed warehouse for this size (both reused when valid)."""
     base = size_dir(scratch, requests)
     meta = base / "synth.json"
@@ -604,7 +611,7 @@ def prepare(requests: int, history: int, scratch: Path, detection: bool) -> tupl
         print(f"bench: synthesized in {time.perf_counter() - t:.0f}s", flush=True)
     key = warm_key(requests, history, detection)
     warm = base / f"warm-{key}.duckdb"
-    if not warm.is_file():
+    if rewarm or not warm.is_file():
         for old in base.glob("warm-*.duckdb"):
             old.unlink()
         shutil.rmtree(base / "run", ignore_errors=True)
@@ -622,7 +629,13 @@ def prepare(requests: int, history: int, scratch: Path, detection: bool) -> tupl
 
 
 def measure(
-    requests: int, history: int, base: Path, warm: Path, server: PrefectServer, dbt_exclude: str | None
+    requests: int,
+    history: int,
+    base: Path,
+    warm: Path,
+    server: PrefectServer,
+    dbt_exclude: str | None,
+    unit_tests: bool,
 ) -> dict[str, Any]:
     run = base / "run"
     for sub in ("reports", "outbox"):
@@ -638,7 +651,8 @@ def measure(
     print(f"bench: nightly {day} at {human(requests)} (load {load_before})", flush=True)
     run_self(
         ["worker", "--date", day.isoformat(), "--out", str(out),
-         *(["--dbt-exclude", dbt_exclude] if dbt_exclude else [])],
+         *(["--dbt-exclude", dbt_exclude] if dbt_exclude else []),
+         *(["--dbt-unit-tests"] if unit_tests else [])],
         worker_env(base, {"PREFECT_API_URL": server.url, "PREFECT_HOME": str(server.home)}),
         base / "logs" / "worker.log",
     )
@@ -698,6 +712,8 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
     if any(r.get("dbt_exclude") for r in results):
         lines += ["", f"**Profiling run: the dbt stage excluded `{results[0]['dbt_exclude']}`; "
                   "this is not the real nightly.**"]
+    if any(r.get("dbt_unit_tests") for r in results):
+        lines += ["", "**Profiling run: the dbt stage also ran the unit tests (`--dbt-unit-tests`).**"]
     lines += [""]
     head = "| stage | " + " | ".join(f"{l} wall s | {l} CPU s | {l} peak RSS MiB" for l in labels)
     two = len(results) == 2
@@ -804,13 +820,13 @@ def cmd_main(args: argparse.Namespace) -> int:
         "commit": (sh("git", "-C", str(REPO), "rev-parse", "--short", "HEAD") or "?")
         + (" + uncommitted changes" if sh("git", "-C", str(REPO), "status", "--porcelain") else ""),
     }
-    prepared = [(n, *prepare(n, args.history, scratch, args.warm_detection)) for n in sizes]
+    prepared = [(n, *prepare(n, args.history, scratch, args.warm_detection, args.rewarm)) for n in sizes]
     results = []
     with PrefectServer(scratch / "prefect-home", scratch / "prefect-server.log") as server:
         print(f"bench: Prefect server up at {server.url} in {server.startup_s:.1f}s", flush=True)
         for n, base, warm in prepared:
             for attempt in range(args.repeat):
-                r = measure(n, args.history, base, warm, server, args.dbt_exclude)
+                r = measure(n, args.history, base, warm, server, args.dbt_exclude, args.dbt_unit_tests)
                 r["attempt"] = attempt
                 print(f"bench: {human(n)} whole {r['whole_s']:.1f}s, dbt {r['stages']['dbt']['seconds']:.1f}s, "
                       f"raw limit {r['raw_limit']['seconds']:.2f}s", flush=True)
@@ -859,6 +875,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--history", type=int, default=6, help="days loaded before the measured one")
     parser.add_argument("--scratch", default=os.environ.get("BENCH_SCRATCH", "/tmp/distillwatch-bench"))
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest is reported")
+    parser.add_argument("--rewarm", action="store_true", help="load the history days again")
     parser.add_argument(
         "--warm-detection",
         action="store_true",
@@ -869,6 +886,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="profiling only: also exclude these dbt nodes in the measured run (e.g. "
         "'fqn:*.detection.*'); the results then do not describe the real nightly",
+    )
+    parser.add_argument(
+        "--dbt-unit-tests",
+        action="store_true",
+        help="profiling only: run dbt's unit tests in the nightly build too (as before run_dbt left them out)",
     )
     parser.add_argument("--no-docs", dest="docs", action="store_false", help="do not update docs/benchmark.md")
     p = sub.add_parser("synth")
@@ -882,6 +904,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--date", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--dbt-exclude", default=None)
+    p.add_argument("--dbt-unit-tests", action="store_true")
     args = parser.parse_args(argv)
     command = {"synth": cmd_synth, "warm": cmd_warm, "worker": cmd_worker}.get(args.command, cmd_main)
     return command(args)
