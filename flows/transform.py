@@ -7,7 +7,9 @@ Outside Prefect (tests, scripts) it is plain `dbtRunner`: same command, same res
 
 Everything dbt needs comes from `Settings`: the warehouse file and the landing zone are passed
 as absolute paths in `DISTILLWATCH_WAREHOUSE` / `DISTILLWATCH_LANDING_DIR` (read by
-`profiles.yml` and the sources), the date and window as dbt vars. dbt's artifacts and logs go
+`profiles.yml` and the sources), the window as a dbt var, the date in `DISTILLWATCH_RUN_DATE`
+(var `run_date` is a fixed placeholder, so dbt re-uses its parse from one night to the next:
+`RUN_DATE_PLACEHOLDER`). dbt's artifacts and logs go
 to `dbt_project/target/<warehouse>-<hash>/` (git-ignored): one folder per warehouse, so runs
 against different warehouses (tests, backfills into a scratch file) never share a manifest.
 
@@ -140,7 +142,7 @@ def run_dbt(
         raise FileNotFoundError(
             f"no clean requests for {run_date.isoformat()}: {clean} (validate writes it)"
         )
-    args = ["build", *_common_args(settings), "--vars", _vars(settings, run_date)]
+    args = ["build", *_common_args(settings), "--vars", _vars(settings)]
     if unit_tests is None:
         unit_tests = select is not None
     if not unit_tests:
@@ -168,19 +170,20 @@ def seed_dbt(settings: Settings) -> DbtRunSummary:
     `run_dbt` builds the seeds too; this is for a warehouse that only needs them, or before a
     `run_dbt(select=...)` on a fresh warehouse.
     """
-    args = ["seed", *_common_args(settings), "--vars", _vars(settings, None)]
+    args = ["seed", *_common_args(settings), "--vars", _vars(settings)]
     if dbt_target(settings).is_spark:
         args += ["--exclude", *SPARK_EXCLUDE]
     return _invoke(settings, args, None)
 
 
-def _vars(settings: Settings, run_date: date | None) -> str:
-    return json.dumps(
-        {
-            "run_date": run_date.isoformat() if run_date else None,
-            "window_days": settings.window_days,
-        }
-    )
+# dbt re-parses the whole project when a --vars value changes (4-5 s a run on two cores), so
+# var run_date is this fixed placeholder and the date itself goes in DISTILLWATCH_RUN_DATE, read
+# when nodes run (dbt_project/macros/run_date.sql): night after night dbt re-uses its parse.
+RUN_DATE_PLACEHOLDER = "__distillwatch_run_date__"
+
+
+def _vars(settings: Settings) -> str:
+    return json.dumps({"run_date": RUN_DATE_PLACEHOLDER, "window_days": settings.window_days})
 
 
 def _common_args(settings: Settings) -> list[str]:
@@ -203,7 +206,7 @@ def _invoke(settings: Settings, args: list[str], run_date: date | None) -> DbtRu
     else:
         settings.warehouse.resolve().parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with _dbt_environment(settings):
+    with _dbt_environment(settings, run_date):
         try:
             if _in_prefect_run():
                 result = _invoke_with_prefect(args, target_path)
@@ -272,9 +275,10 @@ def _invoke_with_prefect(args: list[str], target_path: Path) -> Any:
 
 
 @contextmanager
-def _dbt_environment(settings: Settings) -> Iterator[None]:
-    """Absolute warehouse, landing and Spark paths (and telemetry off) for the invocation only."""
+def _dbt_environment(settings: Settings, run_date: date | None) -> Iterator[None]:
+    """Run date, absolute warehouse, landing and Spark paths (telemetry off), for the invocation only."""
     wanted = {
+        "DISTILLWATCH_RUN_DATE": run_date.isoformat() if run_date else "",
         "DISTILLWATCH_WAREHOUSE": str(settings.warehouse.resolve()),
         "DISTILLWATCH_LANDING_DIR": str(settings.landing_dir.resolve()),
         "DISTILLWATCH_SPARK_DIR": str(settings.spark_dir.resolve()),

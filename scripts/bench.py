@@ -13,11 +13,11 @@ For each size (requests per day; default 2M and 10M) this:
    waits for it to answer — nothing below is timed before that;
 4. runs the nightly flow for the measured day in a fresh worker process against a copy of the
    warmed warehouse, timing each stage (the functions the flow's tasks call are wrapped) and
-   sampling RSS (the worker plus all its descendants, from /proc every 25 ms; the Prefect server
+   sampling RSS (the worker plus all its descendants, from /proc every 50 ms; the Prefect server
    is not a descendant of the worker and is not counted);
-5. times the raw limit in the same worker: one hand-written DuckDB query computing every
-   column of `fct_account_daily` from the same clean Parquet file into a scratch DuckDB file,
-   and checks its rows equal the flow's `fct_account_daily` for the date;
+5. times the raw limit right after, in a process of its own: one hand-written DuckDB query
+   computing every column of `fct_account_daily` from the same clean Parquet file into a scratch
+   DuckDB file, and checks its rows equal the flow's `fct_account_daily` for the date;
 6. prints a Markdown table and writes it to `bench-results/<date>.md` and `docs/benchmark.md`.
 
 Stages: pull (`pull_drop`), validate (`validate_drop`), dbt (`run_dbt`: dbt build of seeds,
@@ -108,38 +108,46 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def tree_rss(root: int) -> int:
-    """RSS of `root` and all its descendants (bytes)."""
-    total, stack, seen = 0, [root], set()
+def descendants(root: int) -> list[int]:
+    """`root` and all its descendants."""
+    found, stack = [], [root]
     while stack:
         pid = stack.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        total += _rss_bytes(pid)
-        stack += _children(pid)
-    return total
+        if pid not in found:
+            found.append(pid)
+            stack += _children(pid)
+    return found
 
 
 class Sampler(threading.Thread):
-    """Samples the RSS of this process tree every `interval` seconds."""
+    """Samples the RSS of this process tree every `interval` seconds.
 
-    def __init__(self, interval: float = 0.025) -> None:
+    Reading every thread's children list is the costly part (the worker runs ~30 threads), so
+    the list of descendants is refreshed every `refresh` samples and at every explicit sample.
+    """
+
+    def __init__(self, interval: float = 0.05, refresh: int = 10) -> None:
         super().__init__(daemon=True, name="rss-sampler")
         self.interval = interval
+        self.refresh = refresh
         self.samples: list[tuple[float, int]] = []
         self._halt = threading.Event()
         self._pid = os.getpid()
+        self._pids = [self._pid]
+        self._count = 0
         self._lock = threading.Lock()
 
-    def sample(self) -> None:
-        value = tree_rss(self._pid)
+    def sample(self, rescan: bool = True) -> None:
+        if rescan:
+            self._pids = descendants(self._pid)
+        value = sum(_rss_bytes(pid) for pid in self._pids)
         with self._lock:
             self.samples.append((time.perf_counter(), value))
 
     def run(self) -> None:
         while not self._halt.is_set():
-            self.sample()
+            self._count += 1
+            self.sample(rescan=self._count % self.refresh == 0)
             self._halt.wait(self.interval)
 
     def stop(self) -> None:
@@ -204,12 +212,12 @@ def worker_env(base: Path, extra: dict[str, str] | None = None) -> dict[str, str
     return env
 
 
-def run_self(args: list[str], env: dict[str, str], log: Path) -> None:
+def run_self(args: list[str], env: dict[str, str], log: Path, prefix: list[str] | None = None) -> None:
     """Run this script's subcommand in a fresh process; output to `log`, raise on failure."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         rc = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), *args],
+            [*(prefix or []), sys.executable, str(Path(__file__).resolve()), *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -408,6 +416,12 @@ def raw_limit(clean: Path, day: date, scratch_db: Path, warehouse: Path) -> dict
     return {"seconds": elapsed, "cpu_seconds": cpu, "rows": rows, "rows_differing": diff}
 
 
+def cmd_rawlimit(args: argparse.Namespace) -> int:
+    result = raw_limit(Path(args.clean), date.fromisoformat(args.date), Path(args.scratch_db), Path(args.warehouse))
+    Path(args.out).write_text(json.dumps(result))
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """One nightly run under the Prefect server, stage by stage; results as JSON."""
     t_process = time.perf_counter()
@@ -443,6 +457,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     for name, stage in WRAPPED.items():
         wrap(name, stage)
+    if args.dbt_full_parse:  # before/after: see --dbt-full-parse
+        import flows.transform as transform
+
+        common = transform._common_args
+        transform._common_args = lambda settings: [*common(settings), "--no-partial-parse"]
 
     run_date = date.fromisoformat(args.date)
     settings = Settings()
@@ -492,13 +511,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
         nodes.append({"id": r["unique_id"], "type": kind, "seconds": r["execution_time"], "status": r["status"]})
 
     landing = settings.landing_dir.resolve() / f"date={run_date.isoformat()}"
-    limit = raw_limit(
-        landing / "clean" / "requests.parquet",
-        run_date,
-        Path(args.out).with_name("raw_limit.duckdb"),
-        settings.warehouse.resolve(),
-    )
     sampler.stop()
+    vm_hwm_kib = int(
+        next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")).split()[1]
+    )
+    # the raw limit in a process of its own: same machine state, none of the worker's memory
+    limit_json = Path(args.out).with_name("raw_limit.json")
+    subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "rawlimit",
+         "--clean", str(landing / "clean" / "requests.parquet"), "--date", run_date.isoformat(),
+         "--scratch-db", str(Path(args.out).with_name("raw_limit.duckdb")),
+         "--warehouse", str(settings.warehouse.resolve()), "--out", str(limit_json)],
+        check=True,
+    )
+    limit = json.loads(limit_json.read_text())
     import duckdb
 
     with duckdb.connect(":memory:") as con:
@@ -515,6 +541,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         "whole_cpu_s": whole_cpu,
         "dbt_exclude": args.dbt_exclude,
         "dbt_unit_tests": args.dbt_unit_tests,
+        "dbt_full_parse": args.dbt_full_parse,
         "flow_run": {
             "start": flow_run.start_time.isoformat() if flow_run.start_time else None,
             "end": flow_run.end_time.isoformat() if flow_run.end_time else None,
@@ -534,9 +561,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             "gate_passed": summary.gate_passed,
             "dbt_nodes": summary.dbt_nodes,
         },
-        "vm_hwm_kib": int(
-            next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")).split()[1]
-        ),
+        "vm_hwm_kib": vm_hwm_kib,
     }
     Path(args.out).write_text(json.dumps(result, indent=1))
     return 0
@@ -594,6 +619,16 @@ class PrefectServer:
                 os.killpg(self.proc.pid, 9)
 
 
+def py_spy(out: Path) -> list[str]:
+    """Command prefix recording the worker (and its children) with py-spy, native frames too."""
+    exe = Path(sys.executable).with_name("py-spy")
+    if not exe.is_file():
+        raise SystemExit("bench: --py-spy needs py-spy in the venv: .venv/bin/pip install py-spy")
+    print(f"bench: profiling the worker into {out} (open it in https://www.speedscope.app)", flush=True)
+    return [str(exe), "record", "--native", "--subprocesses", "--rate", "25", "--format", "speedscope",
+            "--output", str(out), "--"]
+
+
 def prepare(
     requests: int, history: int, scratch: Path, detection: bool, rewarm: bool = False
 ) -> tuple[Path, Path]:
@@ -636,6 +671,8 @@ def measure(
     server: PrefectServer,
     dbt_exclude: str | None,
     unit_tests: bool,
+    profile: bool = False,
+    full_parse: bool = False,
 ) -> dict[str, Any]:
     run = base / "run"
     for sub in ("reports", "outbox"):
@@ -652,9 +689,11 @@ def measure(
     run_self(
         ["worker", "--date", day.isoformat(), "--out", str(out),
          *(["--dbt-exclude", dbt_exclude] if dbt_exclude else []),
-         *(["--dbt-unit-tests"] if unit_tests else [])],
+         *(["--dbt-unit-tests"] if unit_tests else []),
+         *(["--dbt-full-parse"] if full_parse else [])],
         worker_env(base, {"PREFECT_API_URL": server.url, "PREFECT_HOME": str(server.home)}),
         base / "logs" / "worker.log",
+        prefix=py_spy(run / "profile.speedscope.json") if profile else None,
     )
     result = json.loads(out.read_text())
     result["load_before"] = load_before
@@ -714,6 +753,8 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
                   "this is not the real nightly.**"]
     if any(r.get("dbt_unit_tests") for r in results):
         lines += ["", "**Profiling run: the dbt stage also ran the unit tests (`--dbt-unit-tests`).**"]
+    if any(r.get("dbt_full_parse") for r in results):
+        lines += ["", "**Profiling run: dbt parsed the whole project (`--dbt-full-parse`).**"]
     lines += [""]
     head = "| stage | " + " | ".join(f"{l} wall s | {l} CPU s | {l} peak RSS MiB" for l in labels)
     two = len(results) == 2
@@ -821,12 +862,17 @@ def cmd_main(args: argparse.Namespace) -> int:
         + (" + uncommitted changes" if sh("git", "-C", str(REPO), "status", "--porcelain") else ""),
     }
     prepared = [(n, *prepare(n, args.history, scratch, args.warm_detection, args.rewarm)) for n in sizes]
+    if args.prepare_only:
+        return 0
     results = []
     with PrefectServer(scratch / "prefect-home", scratch / "prefect-server.log") as server:
         print(f"bench: Prefect server up at {server.url} in {server.startup_s:.1f}s", flush=True)
         for n, base, warm in prepared:
             for attempt in range(args.repeat):
-                r = measure(n, args.history, base, warm, server, args.dbt_exclude, args.dbt_unit_tests)
+                r = measure(
+                    n, args.history, base, warm, server, args.dbt_exclude, args.dbt_unit_tests,
+                    args.py_spy, args.dbt_full_parse,
+                )
                 r["attempt"] = attempt
                 print(f"bench: {human(n)} whole {r['whole_s']:.1f}s, dbt {r['stages']['dbt']['seconds']:.1f}s, "
                       f"raw limit {r['raw_limit']['seconds']:.2f}s", flush=True)
@@ -869,12 +915,19 @@ def write_docs(table: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark the nightly flow (see the module docstring).")
+    parser = argparse.ArgumentParser(
+        description="Benchmark the nightly flow (see the module docstring).", allow_abbrev=False
+    )
     sub = parser.add_subparsers(dest="command")
     parser.add_argument("--sizes", default="2000000,10000000", help="requests per day, comma-separated")
     parser.add_argument("--history", type=int, default=6, help="days loaded before the measured one")
     parser.add_argument("--scratch", default=os.environ.get("BENCH_SCRATCH", "/tmp/distillwatch-bench"))
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest is reported")
+    parser.add_argument(
+        "--py-spy", action="store_true",
+        help="profile the measured run with py-spy (r<N>/run/profile.speedscope.json; slows it a little)",
+    )
+    parser.add_argument("--prepare-only", action="store_true", help="synthesize and warm, measure nothing")
     parser.add_argument("--rewarm", action="store_true", help="load the history days again")
     parser.add_argument(
         "--warm-detection",
@@ -892,6 +945,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="profiling only: run dbt's unit tests in the nightly build too (as before run_dbt left them out)",
     )
+    parser.add_argument(
+        "--dbt-full-parse",
+        action="store_true",
+        help="profiling only: make dbt parse the whole project (--no-partial-parse), as every night "
+        "did while the run date was a --vars value",
+    )
     parser.add_argument("--no-docs", dest="docs", action="store_false", help="do not update docs/benchmark.md")
     p = sub.add_parser("synth")
     p.add_argument("--base", required=True)
@@ -900,13 +959,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("warm")
     p.add_argument("--history", type=int, required=True)
     p.add_argument("--detection", action="store_true")
+    p = sub.add_parser("rawlimit")
+    for name in ("--clean", "--date", "--scratch-db", "--warehouse", "--out"):
+        p.add_argument(name, required=True)
     p = sub.add_parser("worker")
     p.add_argument("--date", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--dbt-exclude", default=None)
     p.add_argument("--dbt-unit-tests", action="store_true")
+    p.add_argument("--dbt-full-parse", action="store_true")
     args = parser.parse_args(argv)
-    command = {"synth": cmd_synth, "warm": cmd_warm, "worker": cmd_worker}.get(args.command, cmd_main)
+    command = {"synth": cmd_synth, "warm": cmd_warm, "worker": cmd_worker, "rawlimit": cmd_rawlimit}.get(
+        args.command, cmd_main
+    )
     return command(args)
 
 

@@ -12,7 +12,12 @@
 {% endmacro %}
 
 {% macro default__landing_source(source_name, table_name) %}
-  {{- return(source(source_name, table_name)) -}}
+  {%- set relation = source(source_name, table_name) -%}
+  {%- if not execute -%}
+    {{- return(relation) -}}
+  {%- endif -%}
+  {#- the landing path may hold the run-date placeholder (run_date.sql) -#}
+  {{- return(with_run_date(relation | string)) -}}
 {% endmacro %}
 
 {% macro spark__landing_source(source_name, table_name) %}
@@ -94,7 +99,8 @@
       {%- if not path -%}
         {{ exceptions.raise_compiler_error("source " ~ source_name ~ "." ~ table_name ~ " has no meta.landing_path") }}
       {%- endif -%}
-      {{- return(path) -}}
+      {#- with the run date in place of its placeholder (run_date.sql) -#}
+      {{- return(with_run_date(path)) -}}
     {%- endif -%}
   {%- endfor -%}
   {{ exceptions.raise_compiler_error("unknown source " ~ source_name ~ "." ~ table_name) }}

@@ -18,37 +18,52 @@ accounts_daily as (
 
 ),
 
+{#-
+  Latest rows by a join on each account's latest date rather than a window: one row per
+  account and date in both inputs (unique tests), so the result is the same, and a hash
+  aggregate and join cost a fraction of sorting every account's history (docs/benchmark.md).
+-#}
+latest_snapshot_dates as (
+
+    select account_id, max(activity_date) as activity_date
+    from snapshots
+    group by account_id
+
+),
+
 latest_snapshots as (
 
-    select *
-    from (
-        select
-            snapshots.*,
-            row_number() over (partition by account_id order by activity_date desc) as recency
-        from snapshots
-    ) as ranked
-    where recency = 1
+    select snapshots.*
+    from snapshots
+    inner join latest_snapshot_dates
+        on snapshots.account_id = latest_snapshot_dates.account_id
+        and snapshots.activity_date = latest_snapshot_dates.activity_date
+
+),
+
+latest_activity_dates as (
+
+    select account_id, max(activity_date) as activity_date
+    from accounts_daily
+    group by account_id
 
 ),
 
 latest_activity as (
 
-    select *
-    from (
-        select
-            account_id,
-            organization_id,
-            row_number() over (partition by account_id order by activity_date desc) as recency
-        from accounts_daily
-    ) as ranked
-    where recency = 1
+    select accounts_daily.account_id, accounts_daily.organization_id
+    from accounts_daily
+    inner join latest_activity_dates
+        on accounts_daily.account_id = latest_activity_dates.account_id
+        and accounts_daily.activity_date = latest_activity_dates.activity_date
 
 ),
 
 seen_dates as (
 
+    -- only min and max are taken below: duplicates do not matter, no need for `union`
     select account_id, activity_date from snapshots
-    union
+    union all
     select account_id, activity_date from accounts_daily
 
 ),

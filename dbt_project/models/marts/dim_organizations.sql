@@ -43,8 +43,9 @@ latest_names as (
 
 seen_dates as (
 
+    -- only min and max are taken below: duplicates do not matter, no need for `union`
     select organization_id, activity_date from snapshots
-    union
+    union all
     select organization_id, activity_date from accounts_daily
 
 ),
