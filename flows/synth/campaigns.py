@@ -269,9 +269,12 @@ def _schedule(
     waves = waves[waves + life - 1 >= 0]  # only waves still alive in the period matter
     if waves.shape[0] == 0:
         waves = np.array([max(start_day, 0)])
-    wave = np.sort(rng.integers(0, waves.shape[0], n))
-    wave[: waves.shape[0]] = np.arange(min(waves.shape[0], n))  # every wave has accounts
-    wave = np.sort(wave)
+    # every wave gets one account, the rest are spread at random (overwriting the first sorted
+    # draws instead would take them all from the first wave, leaving it a single account)
+    guaranteed = min(waves.shape[0], n)
+    wave = np.sort(
+        np.concatenate([np.arange(guaranteed), rng.integers(0, waves.shape[0], n - guaranteed)])
+    )
     first_day = waves[wave]
     last_day = first_day + life - 1 + rng.integers(0, 2, n)
     # each wave is created in one burst: minutes apart, at a wave-specific hour
