@@ -35,6 +35,7 @@ from flows.report.evidence import (
     Signal,
     Tokens,
     TopAccount,
+    WindowFigures,
 )
 
 
@@ -123,6 +124,15 @@ def make_campaign_evidence(**overrides: Any) -> CampaignEvidence:
         confidence_statement="Moderate confidence: harvesting and coordination both present.",
         first_seen=date(2026, 3, 4),
         last_seen=CAMPAIGN_RUN_DATE,
+        window=WindowFigures(
+            window_start=date(2026, 3, 4),
+            accounts=12,
+            organizations=6,
+            requests=91_234,
+            total_tokens=98_765_432,
+            requests_on_run_date=15_321,
+            accounts_active_on_run_date=11,
+        ),
         accounts=12,
         organizations=6,
         requests=100_000,

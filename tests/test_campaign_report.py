@@ -93,8 +93,12 @@ def test_pdf_shows_the_figures_of_the_evidence(full_pdf: tuple[Path, SafeURLFetc
     assert squash("We assess with moderate confidence that these accounts act together") in squash(bluf)
     assert squash("7 of 7 detection signals fired") in squash(bluf)
     assert "Accounts 12" in text and "Organizations 6" in text
-    assert "Exchanges (requests) 100,000" in text
-    assert "Tokens 110,000,000" in text and squash("input 20.0M · output 60.0M · thinking 30.0M") in flat
+    # Detection's window figures (fct_campaigns) first, the whole period's beside them.
+    assert "Exchanges (requests) 91,234 in the window" in text
+    assert squash("15,321 on 2026-03-10; 100,000 since first seen") in flat
+    assert squash("11 active on 2026-03-10") in flat
+    assert "Tokens 98,765,432 in the window" in text
+    assert squash("110,000,000 since first seen: input 20.0M · output 60.0M · thinking 30.0M") in flat
     assert squash("agentic_coding 70.0%; reasoning 30.0%") in flat
     assert squash("research 9 (75.0%); standard 3 (25.0%)") in flat
     # Attribution: hedged, with the linking evidence and what we do not know.
@@ -304,7 +308,10 @@ def test_render_campaign_reports_writes_pdf_stix_and_csv_per_campaign(tmp_path: 
     by_id = {f.campaign_id: f for f in files}
     a = by_id["DW-A"]
     text = pdf_text(a.pdf)
-    assert "DW-A" in text and "Exchanges (requests) 350" in text
+    # detection's window figures (fct_campaigns) and the whole period's, each named
+    assert "DW-A" in text and "Exchanges (requests) 340 in the window" in text
+    assert "120 on 2026-03-10; 350 since first seen" in text
+    assert "Detection window 2026-03-04 to 2026-03-10 (7 days)" in text
     assert squash(WAREHOUSE_HOSTILE_ORG) in squash(text)
     bundle = json.loads(a.stix.read_text())
     assert bundle["id"] == stix_id("bundle", "DW-A", RUN.isoformat())

@@ -193,3 +193,63 @@ def test_evaluation_of_the_replay(world: tuple[ReplayResult, Path]) -> None:
     (campaign,) = report.campaigns
     assert campaign.best_match_purity == 1.0
     assert campaign.delay_days is not None and campaign.delay_days <= 1
+
+
+def test_campaign_reports_show_the_figures_of_the_marts(
+    world: tuple[ReplayResult, Path], tmp_path: Path
+) -> None:
+    """The analyst's PDF states what fct_campaigns and fct_campaign_accounts hold for the day."""
+    import json
+    import re
+
+    from pypdf import PdfReader
+
+    from flows.report import fmt
+    from flows.report.campaign_report import render_campaign_reports
+
+    result, _ = world
+    day = START + timedelta(days=DAYS - 1)
+    files = render_campaign_reports(result.warehouse, day, tmp_path / "campaigns", tlp="TLP:AMBER", workers=0)
+    with duckdb.connect(str(result.warehouse), read_only=True) as con:
+        campaigns = con.execute(
+            """
+            select campaign_id, status, confidence, score, window_start, accounts, organizations,
+                   accounts_active_on_run_date, requests, requests_on_run_date, total_tokens,
+                   first_seen, last_seen
+            from fct_campaigns where activity_date = ? order by campaign_id
+            """,
+            [day],
+        ).fetchall()
+        members = con.execute(
+            "select campaign_id, account_id, organization_id, score from fct_campaign_accounts "
+            "where activity_date = ? order by campaign_id, account_id",
+            [day],
+        ).fetchall()
+    assert campaigns and sorted(f.campaign_id for f in files) == [c[0] for c in campaigns]
+    for f, c in zip(sorted(files, key=lambda f: f.campaign_id), campaigns, strict=True):
+        (campaign_id, status, confidence, score, window_start, accounts, organizations, active,
+         requests, requests_today, tokens, first_seen, last_seen) = c  # fmt: skip
+        assert f.pdf.exists() and json.loads(f.stix.read_text())["type"] == "bundle"
+        text = "\n".join(page.extract_text() or "" for page in PdfReader(f.pdf).pages)
+        flat = re.sub(r"\s+", "", text)
+
+        def shows(phrase: str) -> bool:
+            return re.sub(r"\s+", "", phrase) in flat
+
+        assert shows(f"Distillation campaign {campaign_id}")
+        assert shows(f"campaign score {score:g}") and shows(f"{confidence} confidence")
+        assert shows(f"First seen {first_seen.isoformat()}") and shows(f"Last seen {last_seen.isoformat()}")
+        assert shows(f"Detection window {window_start.isoformat()} to {day.isoformat()}")
+        assert shows(f"Accounts {fmt.num(accounts)} {fmt.num(active)} active on {day.isoformat()}")
+        assert shows(f"Organizations {fmt.num(organizations)}")
+        assert shows(f"Exchanges (requests) {fmt.num(requests)} in the window")
+        assert shows(f"{fmt.num(requests_today)} on {day.isoformat()};")
+        assert shows(f"Tokens {fmt.num(tokens)} in the window")
+        assert status in {"new", "active", "growing", "dormant"}
+        # The appendix lists the listed accounts with detection's organization and score.
+        listed = [(a, o, s) for cid, a, o, s in members if cid == campaign_id]
+        assert len(listed) == accounts
+        rows = text[text.index("Appendix:"):].splitlines()
+        for account_id, organization_id, account_score in listed[:25]:
+            (row,) = [r for r in rows if re.match(rf"\d+ {re.escape(account_id)} ", r)]
+            assert f" {organization_id} " in row and row.endswith(f" {account_score:g}"), row

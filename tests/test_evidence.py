@@ -24,19 +24,23 @@ from flows.report.evidence import (
     DayRequests,
     LinkingIdentifier,
     ModelUse,
+    WindowFigures,
     load_campaign_evidence,
     list_campaigns,
 )
 
 RUN = date(2026, 3, 10)
 D7, D8, D9 = date(2026, 3, 7), date(2026, 3, 8), date(2026, 3, 9)
+W0 = date(2026, 3, 4)  # first day of the 7-day detection window ending at RUN
 HOSTILE_ORG = "<img src=x onerror=alert(1)>'; drop table dim_accounts; --"
 
 SCHEMA = """
 create table fct_campaigns (
     activity_date date, campaign_id varchar, status varchar, score double, confidence varchar,
     confidence_statement varchar, first_seen date, last_seen date, verdict varchar,
-    verdict_analyst varchar, verdict_date date);
+    verdict_analyst varchar, verdict_date date, window_start date, accounts bigint,
+    organizations bigint, requests bigint, total_tokens bigint, requests_on_run_date bigint,
+    accounts_active_on_run_date bigint);
 create table fct_campaign_accounts (
     activity_date date, campaign_id varchar, account_id varchar, organization_id varchar,
     score double);
@@ -81,14 +85,17 @@ def build_warehouse(path: Path, *, channels: bool = False) -> Path:
     con = duckdb.connect(str(path))
     con.execute(SCHEMA)
     con.executemany(
-        "insert into fct_campaigns values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into fct_campaigns values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
+            # detection's window figures (window_start .. RUN) differ on purpose from the
+            # whole-period sums the evidence computes from the daily marts
             (RUN, "DW-A", "growing", 12.0, "moderate", "Moderate confidence: review.", D8, RUN,
-             "confirmed", "analyst-1", D9),
-            (RUN, "DW-D", "dormant", 8.0, "low", None, date(2026, 2, 20), D8, None, None, None),
-            (RUN, "DW-N", "new", 9.0, "high", None, RUN, RUN, None, None, None),
-            (RUN, "DW-G", "growing", 20.0, "high", None, D8, RUN, None, None, None),
-            (D9, "DW-OLD", "active", 99.0, "high", None, D8, D9, None, None, None),
+             "confirmed", "analyst-1", D9, W0, 2, 2, 340, 15_000, 120, 1),
+            (RUN, "DW-D", "dormant", 8.0, "low", None, date(2026, 2, 20), D8, None, None, None,
+             W0, 1, 1, 30, 900, 0, 0),
+            (RUN, "DW-N", "new", 9.0, "high", None, RUN, RUN, None, None, None, W0, 0, 0, 0, 0, 0, 0),
+            (RUN, "DW-G", "growing", 20.0, "high", None, D8, RUN, None, None, None, W0, 1, 1, 10, 80, 10, 1),
+            (D9, "DW-OLD", "active", 99.0, "high", None, D8, D9, None, None, None, W0, 1, 1, 5, 5, 5, 1),
         ],
     )  # fmt: skip
     con.executemany(
@@ -209,6 +216,7 @@ def test_campaign_head_and_totals(warehouse: Path) -> None:
     assert e.confidence_statement == "Moderate confidence: review."
     assert (e.first_seen, e.last_seen) == (D8, RUN)
     assert (e.accounts, e.organizations) == (2, 2)
+    assert e.window == WindowFigures(W0, 2, 2, 340, 15_000, 120, 1)  # as fct_campaigns states it
     # a1 on D8 + RUN and a2 on D8; not a1's D7 traffic, not a3.
     assert e.requests == 350
     assert (e.tokens.input, e.tokens.output, e.tokens.thinking, e.tokens.total) == (3500, 10500, 1750, 15750)

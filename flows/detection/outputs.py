@@ -27,6 +27,7 @@ CAMPAIGN_COLUMNS: tuple[str, ...] = (
     "score",
     "harvesting_points",
     "coordination_points",
+    "window_start",
     "accounts",
     "organizations",
     "requests",

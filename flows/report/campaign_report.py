@@ -316,8 +316,8 @@ def bottom_line(e: CampaignEvidence, actions: Sequence[Action]) -> list[str]:
     status = STATUS_WORDING.get(e.status, fmt.display_text(e.status, 20))
     models = counted(len(e.models), "model")
     what = (
-        f"A distillation campaign, {status}: {counted(e.accounts, 'account')} in "
-        f"{counted(e.organizations, 'organization')} sent {counted(e.requests, 'exchange')} to "
+        f"A distillation campaign, {status}: {counted(e.window.accounts, 'account')} in "
+        f"{counted(e.window.organizations, 'organization')} sent {counted(e.requests, 'exchange')} to "
         f"{models} between {e.first_seen.isoformat()} and {e.last_seen.isoformat()}"
         f"{_targeted(e)}."
     )
@@ -378,18 +378,28 @@ def at_a_glance(e: CampaignEvidence, csv_name: str) -> list[KeyValue]:
         f"{fmt.display_text(c.capability, 30)} {fmt.pct(c.share)}" for c in e.capabilities[:5]
     ) or fmt.MISSING
     networks = {n.asn for n in e.networks}
+    w = e.window
+    window_days = (e.run_date - w.window_start).days + 1
     rows = [
         KeyValue("First seen", e.first_seen.isoformat()),
         KeyValue("Last seen", e.last_seen.isoformat(),
                  "" if e.last_seen == e.run_date else f"no activity since; run date {e.run_date.isoformat()}"),
+        # The detection figures (fct_campaigns) cover the window; charts and lists below cover
+        # the campaign's whole period. Both are named, so no figure is ambiguous.
+        KeyValue("Detection window", f"{w.window_start.isoformat()} to {e.run_date.isoformat()} "
+                 f"({counted(window_days, 'day')})", "score, signals and the window figures below"),
         KeyValue("Period of this report", f"{e.first_seen.isoformat()} to {e.run_date.isoformat()} "
-                 f"({counted(e.period_days, 'day')})"),
-        KeyValue("Accounts", fmt.num(e.accounts), f"all of them in {csv_name}"),
-        KeyValue("Organizations", fmt.num(e.organizations)),
-        KeyValue("Exchanges (requests)", fmt.num(e.requests)),
-        KeyValue("Tokens", fmt.num(e.tokens.total),
-                 f"input {fmt.compact(e.tokens.input)} · output {fmt.compact(e.tokens.output)} · "
-                 f"thinking {fmt.compact(e.tokens.thinking)}"),
+                 f"({counted(e.period_days, 'day')})", "charts and lists below"),
+        KeyValue("Accounts", fmt.num(w.accounts),
+                 f"{fmt.num(w.accounts_active_on_run_date)} active on {e.run_date.isoformat()}; "
+                 f"all of them in {csv_name}"),
+        KeyValue("Organizations", fmt.num(w.organizations)),
+        KeyValue("Exchanges (requests)", f"{fmt.num(w.requests)} in the window",
+                 f"{fmt.num(w.requests_on_run_date)} on {e.run_date.isoformat()}; "
+                 f"{fmt.num(e.requests)} since first seen"),
+        KeyValue("Tokens", f"{fmt.num(w.total_tokens)} in the window",
+                 f"{fmt.num(e.tokens.total)} since first seen: input {fmt.compact(e.tokens.input)} · "
+                 f"output {fmt.compact(e.tokens.output)} · thinking {fmt.compact(e.tokens.thinking)}"),
         KeyValue("Models", models),
         KeyValue("Capability mix", capabilities),
         KeyValue("Reasoning elicitation",

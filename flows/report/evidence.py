@@ -173,6 +173,20 @@ class TopAccount:
 
 
 @dataclass(frozen=True)
+class WindowFigures:
+    """The campaign as `fct_campaigns` states it for the run date: its detection window
+    (window_start .. run_date), on which the score and signals were measured."""
+
+    window_start: date
+    accounts: int
+    organizations: int
+    requests: int
+    total_tokens: int
+    requests_on_run_date: int
+    accounts_active_on_run_date: int
+
+
+@dataclass(frozen=True)
 class Verdict:
     verdict: str  # confirmed / false_positive
     analyst: str | None
@@ -192,6 +206,8 @@ class CampaignEvidence:
     confidence_statement: str | None
     first_seen: date
     last_seen: date
+    window: WindowFigures  # fct_campaigns' figures: what detection measured
+    # From here on, over the campaign's whole period first_seen .. run_date:
     accounts: int
     organizations: int
     requests: int  # one request is one prompt/response exchange
@@ -287,6 +303,7 @@ def load_campaign_evidence(warehouse: Path, run_date: date, campaign_id: str) ->
             confidence_statement=_str_or_none(head["confidence_statement"]),
             first_seen=first_seen,
             last_seen=max(last_seen, first_seen),
+            window=_window_figures(head, run_date),
             accounts=len(members),
             organizations=_organizations(con, t),
             requests=totals["requests"],
@@ -358,7 +375,8 @@ def _campaign_row(
 ) -> dict[str, Any]:
     wanted = (
         "status", "score", "confidence", "confidence_statement", "first_seen", "last_seen",
-        "verdict", "verdict_analyst", "verdict_date",
+        "verdict", "verdict_analyst", "verdict_date", "window_start", "accounts", "organizations",
+        "requests", "total_tokens", "requests_on_run_date", "accounts_active_on_run_date",
     )  # fmt: skip
     # Optional columns read as NULL when absent, so an older mart still loads.
     select = ", ".join(
@@ -372,6 +390,21 @@ def _campaign_row(
     if row is None:
         raise LookupError(f"campaign {campaign_id!r} is not reported for {run_date.isoformat()}")
     return dict(zip(wanted, row, strict=True))
+
+
+def _window_figures(head: dict[str, Any], run_date: date) -> WindowFigures:
+    def count(name: str) -> int:
+        return int(head[name] or 0)
+
+    return WindowFigures(
+        window_start=_as_date(head["window_start"]) or run_date,
+        accounts=count("accounts"),
+        organizations=count("organizations"),
+        requests=count("requests"),
+        total_tokens=count("total_tokens"),
+        requests_on_run_date=count("requests_on_run_date"),
+        accounts_active_on_run_date=count("accounts_active_on_run_date"),
+    )
 
 
 def _members(
@@ -786,7 +819,11 @@ def _top_accounts(
     campaign_id: str,
 ) -> tuple[TopAccount, ...]:
     orgs = t.get("dim_organizations")
-    name_join = f"left join {orgs} o on o.organization_id = a.organization_id" if orgs else ""
+    name_join = (
+        f"left join {orgs} o on o.organization_id = coalesce(scores.organization_id, a.organization_id)"
+        if orgs
+        else ""
+    )
     name_col = "o.organization_name" if orgs else "cast(null as varchar)"
     rows = con.execute(
         f"""
@@ -797,17 +834,20 @@ def _top_accounts(
             group by d.account_id
         ),
         scores as (
-            select account_id, max(score) as score from {t['fct_campaign_accounts']}
+            select account_id, max(organization_id) as organization_id, max(score) as score
+            from {t['fct_campaign_accounts']}
             where activity_date = ? and campaign_id = ?
             group by account_id
         )
-        select m.account_id, a.organization_id, {name_col}, coalesce(volume.requests, 0) as requests,
-               scores.score
+        -- the organization as detection listed it (fct_campaign_accounts); carried accounts
+        -- are not listed today, so theirs comes from dim_accounts
+        select m.account_id, coalesce(scores.organization_id, a.organization_id) as organization_id,
+               {name_col}, coalesce(volume.requests, 0) as requests, scores.score
         from campaign_members m
         left join {t['dim_accounts']} a using (account_id)
+        left join scores using (account_id)
         {name_join}
         left join volume using (account_id)
-        left join scores using (account_id)
         order by requests desc, m.account_id
         limit {TOP_ACCOUNTS}
         """,

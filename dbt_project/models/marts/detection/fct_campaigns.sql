@@ -156,6 +156,7 @@ final as (
     select
         {{ run_date_literal() }} as activity_date,
         joined.campaign_id,
+        {{ detection_window_start_literal() }} as window_start,
         case
             when not joined.is_flagged then 'dormant'
             when joined.founded_date = {{ run_date_literal() }} then 'new'
