@@ -253,3 +253,18 @@ def test_campaign_reports_show_the_figures_of_the_marts(
         for account_id, organization_id, account_score in listed[:25]:
             (row,) = [r for r in rows if re.match(rf"\d+ {re.escape(account_id)} ", r)]
             assert f" {organization_id} " in row and row.endswith(f" {account_score:g}"), row
+
+
+def test_detection_unit_tests_pass(world: tuple[ReplayResult, Path]) -> None:
+    """Every signal's definition is pinned by a dbt unit test on hand-made rows (the models'
+    YAML); they run here, against the world's warehouse (dbt reads the inputs' column types)."""
+    from flows.settings import Settings
+    from flows.transform import run_dbt
+
+    result, _ = world
+    run_dir = result.warehouse.parent
+    settings = Settings(
+        landing_dir=run_dir / "landing", warehouse=result.warehouse, reports_dir=result.reports_dir
+    )
+    summary = run_dbt(settings, START + timedelta(days=DAYS - 1), select="fqn:*.detection.* test_type:unit")
+    assert summary.unit_tests_passed >= 12

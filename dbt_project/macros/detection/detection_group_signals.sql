@@ -88,7 +88,9 @@ g_group_templates as (
         account_templates.prompt_template_hash,
         count(*) as group_accounts,
         count(distinct g_members.organization_id) as group_organizations,
-        cast(sum(account_templates.requests) as {{ dbt.type_bigint() }}) as group_requests
+        cast(sum(account_templates.requests) as {{ dbt.type_bigint() }}) as group_requests,
+        cast(sum(account_templates.cot_elicitation_requests) as {{ dbt.type_bigint() }}) as group_cot_requests,
+        cast(sum(account_templates.grader_prompt_requests) as {{ dbt.type_bigint() }}) as group_grader_requests
 
     from g_members
     inner join {{ ref('int_detection_account_templates_windowed') }} as account_templates
@@ -125,6 +127,8 @@ g_signature as (
         group_id,
         count(*) as signature_templates,
         cast(sum(group_requests) as {{ dbt.type_bigint() }}) as signature_requests,
+        cast(sum(group_cot_requests) as {{ dbt.type_bigint() }}) as signature_cot_requests,
+        cast(sum(group_grader_requests) as {{ dbt.type_bigint() }}) as signature_grader_requests,
         max(case when signature_rank = 1 then prompt_template_hash end) as top_signature_template,
         max(case when signature_rank = 1 then group_accounts end) as top_signature_template_accounts
 
@@ -465,8 +469,16 @@ g_final as (
         g_targets.target_capabilities,
         g_model_list.models,
         g_basics.cot_rate,
+        case
+            when g_signature.signature_requests >= {{ detection_var('detection_signature_rate_min_requests') }}
+                then {{ detection_ratio('g_signature.signature_cot_requests', 'g_signature.signature_requests') }}
+        end as signature_cot_rate,
         {{ detection_rest_ratio('g_platform.platform_cot_requests', 'g_platform.platform_requests', 'g_basics.cot_elicitation_requests', 'g_basics.requests') }} as platform_cot_rate,
         g_basics.grader_rate,
+        case
+            when g_signature.signature_requests >= {{ detection_var('detection_signature_rate_min_requests') }}
+                then {{ detection_ratio('g_signature.signature_grader_requests', 'g_signature.signature_requests') }}
+        end as signature_grader_rate,
         {{ detection_rest_ratio('g_platform.platform_grader_requests', 'g_platform.platform_requests', 'g_basics.grader_prompt_requests', 'g_basics.requests') }} as platform_grader_rate,
         g_basics.output_input_ratio,
         {{ detection_rest_ratio('g_platform.platform_output_thinking_tokens', 'g_platform.platform_input_tokens', 'g_basics.output_tokens + g_basics.thinking_tokens', 'g_basics.input_tokens') }} as platform_output_input_ratio,

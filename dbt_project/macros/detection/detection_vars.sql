@@ -63,6 +63,10 @@
   {%- do d.update({'detection_grader_rate_min': 0.1}) -%}
   {%- do d.update({'detection_grader_lift_min': 3.0}) -%}
   {%- do d.update({'detection_grader_points': 2}) -%}
+  {#- both rates are also measured on the group's signature-template traffic alone (a proxy
+      network relays ordinary traffic to dilute its harvesting), when that traffic has at least
+      this many requests: a rate over fewer is noise -#}
+  {%- do d.update({'detection_signature_rate_min_requests': 20}) -%}
   {#- (output + thinking) / input tokens against the platform's ratio -#}
   {%- do d.update({'detection_output_ratio_lift_min': 2.0}) -%}
   {%- do d.update({'detection_output_ratio_points': 1}) -%}

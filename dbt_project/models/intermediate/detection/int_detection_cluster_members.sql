@@ -69,7 +69,9 @@ signature_use as (
     select
         cluster_accounts.cluster_id,
         cluster_accounts.account_id,
-        cast(sum(account_templates.requests) as {{ dbt.type_bigint() }}) as signature_requests
+        cast(sum(account_templates.requests) as {{ dbt.type_bigint() }}) as signature_requests,
+        cast(sum(account_templates.cot_elicitation_requests) as {{ dbt.type_bigint() }}) as signature_cot_requests,
+        cast(sum(account_templates.grader_prompt_requests) as {{ dbt.type_bigint() }}) as signature_grader_requests
 
     from cluster_accounts
     inner join account_templates
@@ -87,7 +89,15 @@ accounts as (
         cluster_accounts.cluster_id,
         cluster_accounts.is_in_cluster,
         account_signals.*,
-        coalesce({{ detection_ratio('signature_use.signature_requests', 'account_signals.requests') }}, 0) as signature_template_share
+        coalesce({{ detection_ratio('signature_use.signature_requests', 'account_signals.requests') }}, 0) as signature_template_share,
+        case
+            when signature_use.signature_requests >= {{ detection_var('detection_signature_rate_min_requests') }}
+                then {{ detection_ratio('signature_use.signature_cot_requests', 'signature_use.signature_requests') }}
+        end as signature_cot_rate,
+        case
+            when signature_use.signature_requests >= {{ detection_var('detection_signature_rate_min_requests') }}
+                then {{ detection_ratio('signature_use.signature_grader_requests', 'signature_use.signature_requests') }}
+        end as signature_grader_rate
 
     from cluster_accounts
     inner join account_signals
@@ -171,8 +181,10 @@ account_as_group as (
         platform_targeted_capability_share,
         capability_entropy_bits,
         cot_rate,
+        signature_cot_rate,
         platform_cot_rate,
         grader_rate,
+        signature_grader_rate,
         platform_grader_rate,
         output_input_ratio,
         platform_output_input_ratio,
