@@ -7,14 +7,17 @@ every time, so retrying it only delays the alert.
 
 from __future__ import annotations
 
+import multiprocessing
 import smtplib
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.deliver import build_message, deliver
 from flows.detection.outputs import CampaignOutputs, write_campaign_outputs
@@ -25,8 +28,15 @@ from flows.report.campaign_report import render_campaign_reports
 from flows.report.digest import render_digest, render_quality_alert
 from flows.report.digest_data import DigestData, load_digest_data
 from flows.settings import Settings
+from flows.spark_handoff import build_on_duckdb_after_spark
+from flows.targets import SHARED_ACROSS_DATES, allows_concurrent_writers, dbt_target
 from flows.transform import DbtRunSummary, run_dbt
 from flows.validate import ValidationResult, validate_drop
+
+# Dates built at once by a backfill on a target that allows concurrent writers: each is a
+# process driving the cluster (the cluster does the work), so this is about the cluster's
+# capacity, not this machine's.
+BACKFILL_CONCURRENCY = 4
 
 
 def yesterday_utc() -> date:
@@ -81,8 +91,28 @@ def validate(settings: Settings, landed: LandedDrop) -> ValidationResult:
 
 
 def transform(settings: Settings, run_date: date) -> DbtRunSummary:
-    """dbt build for the date; called from the flow itself so every dbt node is its own task."""
-    return run_dbt(settings, run_date)
+    """dbt build for the date; called from the flow itself so every dbt node is its own task.
+
+    On a Spark target the marts are built on Spark, then handed to the DuckDB file that
+    detection, the gate and the reports read (flows/spark_handoff.py)."""
+    summary = run_dbt(settings, run_date)
+    if dbt_target(settings).is_spark:
+        summary = _combined(summary, build_on_duckdb_after_spark(settings, run_date))
+    return summary
+
+
+def _combined(first: DbtRunSummary, second: DbtRunSummary) -> DbtRunSummary:
+    """Two invocations for one date as one summary (node counts and time added)."""
+    return replace(
+        first,
+        models_passed=first.models_passed + second.models_passed,
+        seeds_passed=first.seeds_passed + second.seeds_passed,
+        data_tests_passed=first.data_tests_passed + second.data_tests_passed,
+        unit_tests_passed=first.unit_tests_passed + second.unit_tests_passed,
+        warnings=first.warnings + second.warnings,
+        skipped=first.skipped + second.skipped,
+        elapsed_s=round(first.elapsed_s + second.elapsed_s, 3),
+    )
 
 
 @task
@@ -173,8 +203,39 @@ def _publish_artifacts(summary: RunSummary, gate: GateResult | None) -> None:
         )
 
 
-def run_one_day(settings: Settings, run_date: date) -> RunSummary:
-    """The pipeline for one date: what both flows run."""
+def land_and_build_date(settings: Settings, run_date: date) -> str:
+    """Pull, validate and build one date on a target that allows concurrent writers, leaving
+    out the models shared across dates (`SHARED_ACROSS_DATES`). Plain function: the backfill
+    runs it in a process of its own per date, several at once."""
+    landed = pull_drop(
+        settings.export_root, run_date, settings.landing_dir.resolve(),
+        s3_endpoint_url=settings.s3_endpoint_url,
+    )  # fmt: skip
+    validate_drop(landed, settings.landing_dir.resolve())
+    run_dbt(settings, run_date, exclude=" ".join(SHARED_ACROSS_DATES))
+    return run_date.isoformat()
+
+
+@task(retries=2, retry_delay_seconds=[30, 120], retry_condition_fn=retry_on_io)
+def land_and_build(settings: Settings, run_date: date) -> str:
+    # A process per date: dbt's in-process runner is not safe to run from several threads.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as process:
+        return process.submit(land_and_build_date, settings, run_date).result()
+
+
+def finish_built_date(settings: Settings, run_date: date) -> DbtRunSummary:
+    """After `land_and_build_date`: the shared models for the date, then (Spark) the hand-off
+    to DuckDB with staging and detection."""
+    summary = run_dbt(settings, run_date, select=" ".join(SHARED_ACROSS_DATES))
+    if dbt_target(settings).is_spark:
+        summary = _combined(summary, build_on_duckdb_after_spark(settings, run_date))
+    return summary
+
+
+def run_one_day(settings: Settings, run_date: date, *, built: bool = False) -> RunSummary:
+    """The pipeline for one date: what both flows run. `built`: the date was already landed
+    and built by `land_and_build` (concurrent backfill); only what follows is run."""
     logger = get_run_logger()
     summary = RunSummary(run_date=run_date.isoformat())
     with warehouse_writer(
@@ -182,9 +243,13 @@ def run_one_day(settings: Settings, run_date: date) -> RunSummary:
         timeout_s=settings.writer_lock_timeout_s,
         on_wait=logger.info,
     ):
-        landed = pull(settings, run_date)
-        validation = validate(settings, landed)
-        dbt_summary = transform(settings, run_date)
+        if built:
+            validation = ValidationResult.load(settings.landing_dir.resolve(), run_date)
+            dbt_summary = finish_built_date(settings, run_date)
+        else:
+            landed = pull(settings, run_date)
+            validation = validate(settings, landed)
+            dbt_summary = transform(settings, run_date)
         # Readers stay under the lock too: staging holds only this date until the next run's
         # dbt build, and a concurrent writer would make read-only opens fail.
         gate = check_quality(settings, run_date)
@@ -249,10 +314,28 @@ def nightly(run_date: date | None = None) -> RunSummary:
     return run_one_day(Settings(), run_date or yesterday_utc())
 
 
-@flow(name="backfill", log_prints=True)
+@flow(name="backfill", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=BACKFILL_CONCURRENCY))
 def backfill(start_date: date, end_date: date) -> list[RunSummary]:
-    """Run the nightly pipeline for each date from start_date to end_date inclusive, in order."""
+    """Run the pipeline for each date from start_date to end_date inclusive.
+
+    One date at a time, in order, through `nightly` (a subflow per date) when the warehouse
+    admits one writer (DuckDB, local Spark). On a target that allows concurrent writers (a
+    Spark cluster), the dates are first pulled, validated and built on the cluster
+    BACKFILL_CONCURRENCY at a time; then, in date order, the models shared across dates,
+    detection (its rolling window and campaign identities need the earlier dates), the gate,
+    the reports and delivery.
+    """
     if end_date < start_date:
         raise ValueError(f"backfill: end_date {end_date} is before start_date {start_date}")
-    days = (end_date - start_date).days + 1
-    return [nightly(run_date=start_date + timedelta(days=offset)) for offset in range(days)]
+    dates = [start_date + timedelta(days=offset) for offset in range((end_date - start_date).days + 1)]
+    settings = Settings()
+    if not allows_concurrent_writers(settings):
+        return [nightly(run_date=day) for day in dates]
+    get_run_logger().info(
+        "target %s allows concurrent writers: building %d dates, %d at a time",
+        settings.dbt_target, len(dates), BACKFILL_CONCURRENCY,
+    )  # fmt: skip
+    built = [land_and_build.submit(settings, day) for day in dates]
+    for future in built:
+        future.result()  # raises the first failure: the ordered part needs every date
+    return [run_one_day(settings, day, built=True) for day in dates]

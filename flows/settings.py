@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         Path("data/spark"),
         description="Spark target (local mode): table files and Derby metastore folder",
     )
+    spark_schema: str = Field(
+        "distillwatch",
+        pattern=r"^[a-z_][a-z0-9_]*$",
+        description="Spark targets: the schema (database) dbt builds the tables in",
+    )
     window_days: int = Field(7, ge=1, le=90, description="Rolling window of the detection signals")
     tlp: str = Field("TLP:AMBER", description="TLP marking on threat reports")
 

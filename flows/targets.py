@@ -25,6 +25,10 @@ import yaml
 from flows.settings import DBT_PROJECT_DIR, Settings
 
 PROFILE = "distillwatch"
+# Models every date's run rewrites whole (the dimensions) or that reach into the next date
+# (fct_capability_daily rewrites run_date + 1): kept out of concurrent runs of several dates and
+# built date by date afterwards (flows.pipeline.backfill).
+SHARED_ACROSS_DATES = ("dim_accounts", "dim_organizations", "fct_capability_daily")
 SPARK_SELECTOR = "spark"
 # What Spark targets leave out when run_dbt is given its own selection (selectors.yml `spark`).
 SPARK_EXCLUDE = ("fqn:*.detection.*", "resource_type:unit_test")

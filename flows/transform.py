@@ -164,6 +164,13 @@ def _selection_args(settings: Settings, select: str | None, exclude: str | None)
     return args
 
 
+def build_empty(settings: Settings, run_date: date, models: list[str]) -> DbtRunSummary:
+    """`dbt run --empty` of `models`: tables with their columns and types and no rows."""
+    args = ["run", *_common_args(settings), "--vars", _vars(settings), "--empty",
+            "--select", " ".join(models)]  # fmt: skip
+    return _invoke(settings, args, run_date)
+
+
 def seed_dbt(settings: Settings) -> DbtRunSummary:
     """`dbt seed`: load the reference seeds (capabilities) without building anything else.
 
@@ -282,6 +289,7 @@ def _dbt_environment(settings: Settings, run_date: date | None) -> Iterator[None
         "DISTILLWATCH_WAREHOUSE": str(settings.warehouse.resolve()),
         "DISTILLWATCH_LANDING_DIR": str(settings.landing_dir.resolve()),
         "DISTILLWATCH_SPARK_DIR": str(settings.spark_dir.resolve()),
+        "DISTILLWATCH_SPARK_SCHEMA": settings.spark_schema,
         **_DBT_ENV,
     }
     saved = {key: os.environ.get(key) for key in wanted}

@@ -35,7 +35,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.contract import CAPABILITIES, REQUESTS_SCHEMA
+from flows.quality import run_quality_gate
 from flows.settings import Settings
+from flows.spark_handoff import attach_spark_tables, build_on_duckdb_after_spark, duckdb_twin
 from flows.targets import SPARK_EXCLUDE, allows_concurrent_writers, dbt_target
 from flows.transform import dbt_target_path, run_dbt
 from factories import make_accounts, make_requests
@@ -335,6 +337,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         timings["re-run of day 1, both"] = time.monotonic() - started
         after_rerun = (read_duckdb(duck.warehouse), read_spark(spark))
 
+        # The hand-off: a DuckDB file over Spark's tables, where staging and detection are
+        # built on the DuckDB target and the quality gate runs, as the nightly flow does.
+        started = time.monotonic()
+        handoff = build_on_duckdb_after_spark(spark_settings, DAY1)
+        gate = run_quality_gate(spark_settings.warehouse.resolve(), DAY1)
+        timings["hand-off + detection on DuckDB"] = time.monotonic() - started
+
         print("\ndbt timings (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
         yield {
             "duck": duck,
@@ -342,12 +351,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             "spark_summaries": spark_summaries,
             "both_days": both_days,
             "after_rerun": after_rerun,
+            "handoff": handoff,
+            "handoff_gate": gate,
+            "handoff_tables": read_duckdb(spark_settings.warehouse),
         }
     finally:
         patch.undo()
         if spark is not None:
             spark.stop()
-        for settings in (duck, spark_settings):
+        for settings in (duck, spark_settings, duckdb_twin(spark_settings)):
             shutil.rmtree(dbt_target_path(settings), ignore_errors=True)
 
 
@@ -391,3 +403,27 @@ def test_duckdb_reads_the_spark_tables_files_as_the_same_marts(built: dict) -> N
     duck, _ = built["after_rerun"]
     files = read_spark_files(built["spark_settings"].spark_dir)
     assert_same_tables(duck, files, same_type={t: t for t in SAME_TYPE})
+
+
+def test_the_nightly_hand_off_reads_spark_tables_in_duckdb_and_runs_detection_and_the_gate(
+    built: dict, tmp_path: Path
+) -> None:
+    """On a Spark target the flow hands the marts to DuckDB (flows/spark_handoff.py): views over
+    Spark's files (tables without a file built empty), staging and detection built there, the
+    quality gate passing on them."""
+    duck, _ = built["after_rerun"]
+    assert_same_tables(duck, built["handoff_tables"], same_type={t: t for t in SAME_TYPE})
+    handoff = built["handoff"]
+    assert handoff.models_passed >= 20 and handoff.seeds_passed == 3  # staging + detection
+    assert built["handoff_gate"].passed, built["handoff_gate"].critical_failures
+    with duckdb.connect(str(built["spark_settings"].warehouse), read_only=True) as con:
+        kinds = dict(con.execute(
+            "select table_name, table_type from information_schema.tables where table_schema = 'main'"
+        ).fetchall())  # fmt: skip
+    assert kinds["fct_account_daily"] == "VIEW" and kinds["dim_accounts"] == "VIEW"
+    # the quarantine marts lost every row in the re-run: no file, so built empty on DuckDB
+    assert kinds["fct_quarantine_daily"] == kinds["quarantined_requests"] == "BASE TABLE"
+    assert kinds["fct_campaigns"] == "BASE TABLE"  # detection ran
+    # Attaching again (the next night) keeps the empty stand-ins until files appear.
+    again = attach_spark_tables(built["spark_settings"])
+    assert again.missing == () and "fct_account_daily" in again.views
