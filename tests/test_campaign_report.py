@@ -299,6 +299,8 @@ def test_csv_cells_cannot_become_formulas() -> None:
 def test_render_campaign_reports_writes_pdf_stix_and_csv_per_campaign(tmp_path: Path) -> None:
     warehouse = build_warehouse(tmp_path / "warehouse.duckdb")
     out = tmp_path / "campaigns"
+    out.mkdir()
+    (out / "DW-GONE.pdf").write_bytes(b"%PDF stale")  # an earlier run's campaign, not found now
     files = render_campaign_reports(warehouse, RUN, out, tlp="TLP:AMBER")
     assert [f.campaign_id for f in files] == ["DW-N", "DW-G", "DW-A", "DW-D"]
     assert sorted(p.name for p in out.iterdir()) == sorted(

@@ -29,9 +29,10 @@ import logging
 import math
 import multiprocessing
 import os
+import shutil
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any
@@ -709,10 +710,39 @@ def render_campaign_reports(
     """
     marking = normalize_tlp(tlp)
     campaign_ids = list_campaigns(Path(warehouse), run_date)
-    out_dir = Path(campaigns_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    final_dir = Path(campaigns_dir)
+    # Written into a staging folder that then replaces the day's folder whole: a re-run that
+    # finds fewer campaigns leaves no stale report of the earlier run beside the new ones.
+    out_dir = final_dir.parent / f".{final_dir.name}.partial"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    try:
+        results, failures = _render_all(warehouse, run_date, campaign_ids, out_dir, marking,
+                                        report_version, workers)  # fmt: skip
+    finally:
+        shutil.rmtree(final_dir, ignore_errors=True)
+        out_dir.rename(final_dir)
+    results = [
+        replace(r, pdf=final_dir / r.pdf.name, stix=final_dir / r.stix.name,
+                accounts_csv=final_dir / r.accounts_csv.name)
+        for r in results
+    ]  # fmt: skip
+    if failures:
+        raise CampaignReportError(failures)
+    return results
+
+
+def _render_all(
+    warehouse: Path,
+    run_date: date,
+    campaign_ids: list[str],
+    out_dir: Path,
+    marking: str,
+    report_version: str,
+    workers: int,
+) -> tuple[list[CampaignReportFiles], dict[str, str]]:
     if not campaign_ids:
-        return []
+        return [], {}
     failures: dict[str, str] = {}
     pending: list[tuple[CampaignEvidence, int, Future[tuple[Path, Path]] | None]] = []
     pool = (
@@ -758,9 +788,7 @@ def render_campaign_reports(
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    if failures:
-        raise CampaignReportError(failures)
-    return results
+    return results, failures
 
 
 # --- the full account list -----------------------------------------------------------------------
