@@ -6,8 +6,9 @@ work from the `CampaignEvidence` it returns and never touch the warehouse themse
 
 Where the figures come from (all aggregation in DuckDB SQL, warehouse opened read-only):
 
-- the campaign row: `fct_campaigns` (status, score, confidence, first/last seen, verdict) and
-  its signals `fct_campaign_signals`, both for the run date;
+- the campaign row: `fct_campaigns` (status, score, confidence, first/last seen, verdict, and
+  the detection-window figures: `WindowFigures`) and its signals `fct_campaign_signals`, both
+  for the run date;
 - the campaign's accounts: `fct_campaign_accounts` for the run date; a dormant campaign carried
   from earlier days has no listed accounts there, so its last known accounts are read from
   `int_detection_campaign_identity` (identifier_kind = 'account') instead;
