@@ -20,11 +20,11 @@ def _warehouse(path: Path) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute(
             "create table fct_campaigns as select * from (values "
-            "(date '2026-03-10', 'DW-B', 'active', null, 'high', 15, 8, 7, 3, 3, 300, 9000, 'reasoning 80% (9.0x platform)', "
+            "(date '2026-03-10', 'DW-B', 'active', null, 'high', 15, 8, 7, date '2026-03-04', 3, 3, 300, 9000, 'reasoning 80% (9.0x platform)', "
             " 'm (100%)', date '2026-03-01', date '2026-03-10', date '2026-03-02', 't1', 'High confidence: …'),"
-            "(date '2026-03-10', 'DW-A', 'new', 'confirmed', 'low', 8, 4, 4, 2, 1, 20, 100, null, 'm (100%)',"
+            "(date '2026-03-10', 'DW-A', 'new', 'confirmed', 'low', 8, 4, 4, date '2026-03-04', 2, 1, 20, 100, null, 'm (100%)',"
             " date '2026-03-09', date '2026-03-10', date '2026-03-10', null, 'Low confidence: …'),"
-            "(date '2026-03-09', 'DW-B', 'new', null, 'high', 15, 8, 7, 2, 2, 200, 6000, null, null,"
+            "(date '2026-03-09', 'DW-B', 'new', null, 'high', 15, 8, 7, date '2026-03-03', 2, 2, 200, 6000, null, null,"
             " date '2026-03-01', date '2026-03-09', date '2026-03-09', 't1', '…')"
             f") as t(activity_date, {', '.join(CAMPAIGN_COLUMNS)})"
         )
@@ -48,6 +48,7 @@ def test_outputs_are_one_row_per_campaign_and_account_and_deterministic(tmp_path
     assert [r["campaign_id"] for r in rows] == ["DW-B", "DW-A"]
     assert rows[1]["verdict"] == "confirmed" and rows[0]["verdict"] == ""
     assert rows[0]["target_capabilities"] == "reasoning 80% (9.0x platform)"
+    assert rows[0]["window_start"] == "2026-03-04"  # the accounts and requests cover window_start .. DAY
     with open(out.campaign_accounts_csv, newline="", encoding="utf-8") as f:
         accounts = list(csv.DictReader(f))
     assert [(r["campaign_id"], r["account_id"]) for r in accounts] == [("DW-A", "a1"), ("DW-B", "b1"), ("DW-B", "b2")]
