@@ -31,7 +31,7 @@ import multiprocessing
 import os
 import shutil
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -44,6 +44,7 @@ from flows.report import charts, fmt
 from flows.report.atlas import ObservedTechnique, assessment, counted, observed_techniques
 from flows.report.digest import tlp_context
 from flows.report.evidence import (
+    connect_read_only,
     CREATION_BURST_MIN_ACCOUNTS,
     DEDICATED_SHARE,
     LINKS_PER_KIND,
@@ -686,10 +687,23 @@ def render_campaign_report(
 
 
 def _render_outputs(evidence: CampaignEvidence, out_dir: Path, tlp: str, report_version: str) -> tuple[Path, Path]:
-    """PDF + STIX of one campaign; runs in a worker process (module-level so it pickles)."""
+    """PDF + STIX of one campaign."""
     pdf = render_campaign_report(evidence, out_dir, tlp=tlp, report_version=report_version)
     stix = write_stix_bundle(evidence, out_dir / report_file_names(evidence.campaign_id)["stix"], tlp)
     return pdf, stix
+
+
+def _report_one(
+    warehouse: Path, run_date: date, campaign_id: str, out_dir: Path, tlp: str, report_version: str
+) -> CampaignReportFiles:
+    """Evidence, account CSV, PDF and STIX of one campaign. Runs in a worker process
+    (module-level so it pickles): reading the evidence is as costly as rendering it, so both
+    are spread over the workers."""
+    evidence = load_campaign_evidence(Path(warehouse), run_date, campaign_id)
+    csv_path = out_dir / report_file_names(campaign_id)["csv"]
+    rows = write_accounts_csv(Path(warehouse), evidence, csv_path)
+    pdf, stix = _render_outputs(evidence, out_dir, tlp, report_version)
+    return CampaignReportFiles(campaign_id, pdf, stix, csv_path, rows)
 
 
 def render_campaign_reports(
@@ -744,50 +758,30 @@ def _render_all(
     if not campaign_ids:
         return [], {}
     failures: dict[str, str] = {}
-    pending: list[tuple[CampaignEvidence, int, Future[tuple[Path, Path]] | None]] = []
-    pool = (
-        ProcessPoolExecutor(
-            max_workers=min(workers, len(campaign_ids)),
-            # spawn, not fork: the parent holds DuckDB and Prefect threads that must not be
-            # duplicated into a child mid-operation.
-            mp_context=multiprocessing.get_context("spawn"),
-        )
-        if workers > 0
-        else None
-    )
-    try:
+    results: list[CampaignReportFiles] = []
+    if workers <= 0:
         for campaign_id in campaign_ids:
             try:
-                evidence = load_campaign_evidence(Path(warehouse), run_date, campaign_id)
-                rows = write_accounts_csv(
-                    Path(warehouse), evidence, out_dir / report_file_names(campaign_id)["csv"]
-                )
-            except Exception as exc:  # noqa: BLE001 - one campaign's data must not stop the rest
-                log.exception("campaign %.80s: evidence or account list failed", campaign_id)
+                results.append(_report_one(warehouse, run_date, campaign_id, out_dir, marking, report_version))
+            except Exception as exc:  # noqa: BLE001 - one campaign must not stop the rest
+                log.exception("campaign %.80s: report failed", campaign_id)
                 failures[campaign_id] = f"{type(exc).__name__}: {exc}"[:300]
-                continue
-            future = (
-                pool.submit(_render_outputs, evidence, out_dir, marking, report_version)
-                if pool is not None
-                else None
-            )
-            pending.append((evidence, rows, future))
-        results: list[CampaignReportFiles] = []
-        for evidence, rows, future in pending:
+        return results, failures
+    # spawn, not fork: the parent holds DuckDB and Prefect threads that must not be duplicated
+    # into a child mid-operation. Each child opens the warehouse read-only on its own.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(campaign_ids)), mp_context=context) as pool:
+        futures = [
+            (campaign_id, pool.submit(_report_one, warehouse, run_date, campaign_id, out_dir,
+                                      marking, report_version))
+            for campaign_id in campaign_ids
+        ]  # fmt: skip
+        for campaign_id, future in futures:
             try:
-                if future is None:
-                    pdf, stix = _render_outputs(evidence, out_dir, marking, report_version)
-                else:
-                    pdf, stix = future.result()
-            except Exception as exc:  # noqa: BLE001 - collected and raised below
-                log.exception("campaign %.80s: rendering failed", evidence.campaign_id)
-                failures[evidence.campaign_id] = f"{type(exc).__name__}: {exc}"[:300]
-                continue
-            csv_path = out_dir / report_file_names(evidence.campaign_id)["csv"]
-            results.append(CampaignReportFiles(evidence.campaign_id, pdf, stix, csv_path, rows))
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+                results.append(future.result())
+            except Exception as exc:  # noqa: BLE001 - collected and raised by the caller
+                log.error("campaign %.80s: report failed: %s", campaign_id, exc)
+                failures[campaign_id] = f"{type(exc).__name__}: {exc}"[:300]
     return results, failures
 
 
@@ -825,7 +819,7 @@ def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any,
     """
     period = [evidence.first_seen, evidence.run_date]
     key = [evidence.run_date, evidence.campaign_id]
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_read_only(warehouse) as con:
         t = _Catalog(con)
         identity = t.get("int_detection_campaign_identity")
         fallback = (

@@ -26,6 +26,9 @@ every value is a bound parameter, and the account list is registered as an Arrow
 from __future__ import annotations
 
 import logging
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -260,6 +263,38 @@ class CampaignEvidence:
 
 # --- loading ------------------------------------------------------------------------------------
 
+# DuckDB caches what it reads up to its memory limit (80% of RAM by default): a report worker
+# reading a large warehouse would hold well over a gigabyte. The report queries are small
+# aggregates over a campaign's accounts and fit this easily; DuckDB spills past it if needed.
+READER_MEMORY_LIMIT = "512MB"
+
+
+@contextmanager
+def connect_read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection with a bounded memory footprint, for report readers.
+
+    What DuckDB spills past its limit goes to a folder of this connection's own: by default
+    every connection to a file spills into `<file>.tmp`, and report workers reading the same
+    warehouse at once would overwrite each other's spill files (DuckDB 1.4 crashes on it)."""
+    with tempfile.TemporaryDirectory(prefix="distillwatch-reader-") as spill:
+        con = duckdb.connect(
+            str(warehouse),
+            read_only=True,
+            config={
+                "memory_limit": READER_MEMORY_LIMIT,
+                "temp_directory": spill,
+                # one thread: workers run side by side, one per core, and each thread needs
+                # its own share of the memory limit
+                "threads": 1,
+            },
+        )
+        try:
+            con.execute("set enable_progress_bar = false")  # no bar on stderr in logs
+            yield con
+        finally:
+            con.close()
+
+
 
 def list_campaigns(warehouse: Path, run_date: date) -> list[str]:
     """Campaign ids reported on `run_date` (new, growing, active, dormant; then by score).
@@ -267,7 +302,7 @@ def list_campaigns(warehouse: Path, run_date: date) -> list[str]:
     Empty when detection has not run (no `fct_campaigns`): nothing to report is a state,
     not an error. False positives never appear (detection drops them from the mart).
     """
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_read_only(warehouse) as con:
         table = _Catalog(con).get("fct_campaigns")
         if table is None:
             return []
@@ -286,7 +321,7 @@ def list_campaigns(warehouse: Path, run_date: date) -> list[str]:
 
 def load_campaign_evidence(warehouse: Path, run_date: date, campaign_id: str) -> CampaignEvidence:
     """Read one campaign's evidence for `run_date`; LookupError if it is not reported that day."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_read_only(warehouse) as con:
         t = _Catalog(con)
         head = _campaign_row(con, t, run_date, campaign_id)
         first_seen = _as_date(head["first_seen"]) or run_date
@@ -663,34 +698,52 @@ def _linking(
     out: list[LinkingIdentifier] = []
     for kind in LINK_KINDS:
         base, params = bases[kind]
-        rows = con.execute(
+        # Two statements, each reading `base` once: a CTE read twice is materialized whole by
+        # DuckDB (every template use of the period), which a large platform cannot afford.
+        campaign = con.execute(
             f"""
             with base as ({base}),
-            campaign as (
-                select b.value, count(distinct b.account_id) as accounts,
-                       count(distinct a.organization_id) as organizations,
-                       sum(b.requests) as requests
+            -- grouped by (value, account) first: a plain aggregate spills to disk under the
+            -- memory limit, a count(distinct) over millions of rows does not
+            per_account as (
+                select b.value, b.account_id, sum(b.requests) as requests
                 from base b
                 join campaign_members m using (account_id)
-                left join {t['dim_accounts']} a using (account_id)
-                group by b.value
-                having count(distinct b.account_id) >= 2
-                order by accounts desc, requests desc, b.value
-                limit {LINKS_PER_KIND}
-            ),
-            platform as (
-                select b.value, count(distinct b.account_id) as platform_accounts
-                from base b join campaign using (value)
-                group by b.value
+                group by b.value, b.account_id
             )
-            select campaign.value, campaign.accounts, campaign.organizations,
-                   coalesce(platform.platform_accounts, campaign.accounts)
-            from campaign left join platform using (value)
-            order by campaign.accounts desc, campaign.requests desc, campaign.value
+            select p.value, count(*) as accounts,
+                   count(distinct a.organization_id) as organizations,
+                   sum(p.requests) as requests
+            from per_account p
+            left join {t['dim_accounts']} a using (account_id)
+            group by p.value
+            having count(*) >= 2
+            order by accounts desc, requests desc, p.value
+            limit {LINKS_PER_KIND}
             """,
             params,
         ).fetchall()
-        out.extend(LinkingIdentifier(kind, str(v), int(a), int(o), int(p)) for v, a, o, p in rows)
+        if not campaign:
+            continue
+        platform = dict(
+            con.execute(
+                f"""
+                with base as ({base})
+                select value, count(*)
+                from (
+                    select distinct value, account_id
+                    from base
+                    where value in (select unnest(?::varchar[]))
+                )
+                group by value
+                """,
+                [*params, [str(row[0]) for row in campaign]],
+            ).fetchall()
+        )
+        out.extend(
+            LinkingIdentifier(kind, str(v), int(a), int(o), int(platform.get(v, a)))
+            for v, a, o, _requests in campaign
+        )
     return tuple(out)
 
 
