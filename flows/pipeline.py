@@ -95,7 +95,12 @@ def transform(settings: Settings, run_date: date) -> DbtRunSummary:
 
     On a Spark target the marts are built on Spark, then handed to the DuckDB file that
     detection, the gate and the reports read (flows/spark_handoff.py)."""
-    summary = run_dbt(settings, run_date)
+    return _build_date(settings, run_date)
+
+
+def _build_date(settings: Settings, run_date: date, *, select: str | None = None) -> DbtRunSummary:
+    """`run_dbt` for the date and, on a Spark target, the hand-off to DuckDB after it."""
+    summary = run_dbt(settings, run_date, select=select)
     if dbt_target(settings).is_spark:
         summary = _combined(summary, build_on_duckdb_after_spark(settings, run_date))
     return summary
@@ -207,10 +212,7 @@ def land_and_build_date(settings: Settings, run_date: date) -> str:
     """Pull, validate and build one date on a target that allows concurrent writers, leaving
     out the models shared across dates (`SHARED_ACROSS_DATES`). Plain function: the backfill
     runs it in a process of its own per date, several at once."""
-    landed = pull_drop(
-        settings.export_root, run_date, settings.landing_dir.resolve(),
-        s3_endpoint_url=settings.s3_endpoint_url,
-    )  # fmt: skip
+    landed = pull.fn(settings, run_date)  # the task's function, outside Prefect's machinery
     validate_drop(landed, settings.landing_dir.resolve())
     run_dbt(settings, run_date, exclude=" ".join(SHARED_ACROSS_DATES))
     return run_date.isoformat()
@@ -227,10 +229,7 @@ def land_and_build(settings: Settings, run_date: date) -> str:
 def finish_built_date(settings: Settings, run_date: date) -> DbtRunSummary:
     """After `land_and_build_date`: the shared models for the date, then (Spark) the hand-off
     to DuckDB with staging and detection."""
-    summary = run_dbt(settings, run_date, select=" ".join(SHARED_ACROSS_DATES))
-    if dbt_target(settings).is_spark:
-        summary = _combined(summary, build_on_duckdb_after_spark(settings, run_date))
-    return summary
+    return _build_date(settings, run_date, select=" ".join(SHARED_ACROSS_DATES))
 
 
 def run_one_day(settings: Settings, run_date: date, *, built: bool = False) -> RunSummary:

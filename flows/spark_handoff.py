@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from flows.settings import Settings
+from flows.sql import quote_identifier, string_literal
 from flows.transform import DbtRunSummary, build_empty, run_dbt
 
 IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,127}")
@@ -46,10 +47,6 @@ class AttachedTables:
 def spark_tables_dir(settings: Settings) -> Path:
     """`<spark.sql.warehouse.dir>/<schema>.db`: where Spark keeps the project's tables."""
     return settings.spark_dir.resolve() / "warehouse" / f"{settings.spark_schema}.db"
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _parquet_glob(folder: Path) -> tuple[str, bool] | None:
@@ -82,16 +79,16 @@ def attach_spark_tables(settings: Settings) -> AttachedTables:
             files = _parquet_glob(folder)
             if files is None:
                 if kinds.get(name) == "VIEW":  # its files are gone: built empty instead
-                    con.execute(f'drop view main."{name}"')
+                    con.execute(f"drop view main.{quote_identifier(name)}")
                 if kinds.get(name) != "BASE TABLE":
                     missing.append(name)
                 continue
             if kinds.get(name) == "BASE TABLE":
-                con.execute(f'drop table main."{name}"')  # an empty stand-in from an earlier run
+                con.execute(f"drop table main.{quote_identifier(name)}")  # an empty stand-in from an earlier run
             glob, partitioned = files
             con.execute(
-                f'create or replace view main."{name}" as select * from read_parquet('
-                f"{_sql_string(glob)}, hive_partitioning = {'true' if partitioned else 'false'})"
+                f"create or replace view main.{quote_identifier(name)} as select * from read_parquet("
+                f"{string_literal(glob)}, hive_partitioning = {'true' if partitioned else 'false'})"
             )
             views.append(name)
     return AttachedTables(views=tuple(views), missing=tuple(missing))

@@ -49,6 +49,7 @@ from flows.contract import (
     type_matches,
 )
 from flows.pull import ContractError, DropError, LandedDrop, day_dir, quote_untrusted, sorted_parts
+from flows.sql import quote_identifier, string_literal
 
 __all__ = [
     "ContractError",
@@ -299,7 +300,7 @@ def _validate_kind(
     # first such row: usually a tiny table, so the join below is cheap. Found in two steps so
     # the big aggregate runs over 8-byte hashes rather than the key strings (with it a 10M-row
     # day fits a 256MB limit); the second step settles the rare hash collision exactly.
-    key = _ident(kind.unique_key)
+    key = quote_identifier(kind.unique_key)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {name}_dup_hash AS SELECT hash({key}) AS _h "
         f"FROM {name}_checked WHERE _rule IS NULL GROUP BY 1 HAVING count(*) > 1"
@@ -322,26 +323,26 @@ def _validate_kind(
     )
 
     clean_cols = ", ".join(
-        f"CAST({_ident(c.name)} AS {_contract_sql_type(c)}) AS {_ident(c.name)}"
+        f"CAST({quote_identifier(c.name)} AS {_contract_sql_type(c)}) AS {quote_identifier(c.name)}"
         for c in kind.columns
     )
     clean = work / f"clean_{name}.parquet"
     con.execute(
         f"COPY (SELECT {clean_cols} FROM {name}_final WHERE _rule IS NULL) "
-        f"TO {_literal(clean)} (FORMAT parquet, COMPRESSION zstd)"
+        f"TO {string_literal(clean)} (FORMAT parquet, COMPRESSION zstd)"
     )
-    quarantine_cols = ", ".join(_ident(c.name) for c in kind.columns)  # wide types, as written
+    quarantine_cols = ", ".join(quote_identifier(c.name) for c in kind.columns)  # wide types, as written
     quarantine = work / f"quarantine_{name}.parquet"
     con.execute(
         f"COPY (SELECT {quarantine_cols}, _source_file, _rule, _column FROM {name}_final "
         f"WHERE _rule IS NOT NULL ORDER BY _pos) "
-        f"TO {_literal(quarantine)} (FORMAT parquet, COMPRESSION zstd)"
+        f"TO {string_literal(quarantine)} (FORMAT parquet, COMPRESSION zstd)"
     )
 
     read = sum(pq.read_metadata(path).num_rows for _, path in files)
     kept = pq.read_metadata(clean).num_rows
     groups = con.execute(
-        f"SELECT _source_file, _column, _rule, count(*) FROM read_parquet({_literal(quarantine)}) "
+        f"SELECT _source_file, _column, _rule, count(*) FROM read_parquet({string_literal(quarantine)}) "
         "GROUP BY ALL"
     ).fetchall()
     quarantined = {(f, c, r): int(n) for f, c, r, n in groups}
@@ -358,33 +359,33 @@ def _checked_sql(kind: FileKind, files: list[tuple[str, Path]], day: date) -> st
     """All parts of a kind as one relation: contract columns at their wide type, each row's
     position (`_pos`, part then row) and first failing rule (`_rule`, `_column`; NULL if none)."""
     wide_cols = ", ".join(
-        f"CAST({_ident(c.name)} AS {_wide_sql_type(c)}) AS {_ident(c.name)}" for c in kind.columns
+        f"CAST({quote_identifier(c.name)} AS {_wide_sql_type(c)}) AS {quote_identifier(c.name)}" for c in kind.columns
     )
     parts = " UNION ALL ".join(
         f"SELECT ({i}::BIGINT << 40) + file_row_number AS _pos, "
-        f"{_literal(file_name)} AS _source_file, {wide_cols} "
-        f"FROM read_parquet({_literal(path)}, file_row_number = true)"
+        f"{string_literal(file_name)} AS _source_file, {wide_cols} "
+        f"FROM read_parquet({string_literal(path)}, file_row_number = true)"
         for i, (file_name, path) in enumerate(files)
     )
 
     checks: list[tuple[str, str, str]] = []  # (SQL condition, rule, column), first match wins
     by_name = {c.name: c for c in kind.columns}
     for name in kind.keys:
-        checks.append((f"{_ident(name)} IS NULL", RULE_NOT_NULL, name))
+        checks.append((f"{quote_identifier(name)} IS NULL", RULE_NOT_NULL, name))
     for c in kind.columns:
         if not c.nullable and c.name not in kind.keys:
-            checks.append((f"{_ident(c.name)} IS NULL", RULE_NOT_NULL, c.name))
+            checks.append((f"{quote_identifier(c.name)} IS NULL", RULE_NOT_NULL, c.name))
     for c in kind.columns:
         if c.non_negative:
-            checks.append((f"{_ident(c.name)} < 0", RULE_NON_NEGATIVE, c.name))
+            checks.append((f"{quote_identifier(c.name)} < 0", RULE_NON_NEGATIVE, c.name))
     for c in kind.columns:
         if c.arrow_type == pa.int32():
-            cond = f"{_ident(c.name)} NOT BETWEEN {INT32_MIN} AND {INT32_MAX}"
+            cond = f"{quote_identifier(c.name)} NOT BETWEEN {INT32_MIN} AND {INT32_MAX}"
             checks.append((cond, RULE_OUT_OF_RANGE, c.name))
     if kind.day_column:
         assert pa.types.is_timestamp(by_name[kind.day_column].arrow_type)
         start, end = day.isoformat(), (day + timedelta(days=1)).isoformat()
-        col = _ident(kind.day_column)
+        col = quote_identifier(kind.day_column)
         cond = (
             f"{col} < TIMESTAMPTZ '{start} 00:00:00+00' OR {col} >= TIMESTAMPTZ '{end} 00:00:00+00'"
         )
@@ -403,9 +404,9 @@ def _unknown_enums(
     """Count kept rows per enum column and value outside the contract's list (reads only
     the enum columns of the clean file)."""
     selects = [
-        f"SELECT '{c.name}' AS col, {_ident(c.name)} AS value, count(*) AS n "
-        f"FROM read_parquet({_literal(clean)}) "
-        f"WHERE {_ident(c.name)} NOT IN ({', '.join(_literal(v) for v in c.enum)}) GROUP BY ALL"
+        f"SELECT '{c.name}' AS col, {quote_identifier(c.name)} AS value, count(*) AS n "
+        f"FROM read_parquet({string_literal(clean)}) "
+        f"WHERE {quote_identifier(c.name)} NOT IN ({', '.join(string_literal(v) for v in c.enum)}) GROUP BY ALL"
         for c in kind.columns
         if c.enum
     ]
@@ -449,10 +450,3 @@ def _wide_sql_type(c: Column) -> str:
     (every integer width `type_matches` accepts fits in BIGINT)."""
     return "BIGINT" if pa.types.is_integer(c.arrow_type) else _contract_sql_type(c)
 
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"

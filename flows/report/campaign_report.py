@@ -44,7 +44,6 @@ from flows.report import charts, fmt
 from flows.report.atlas import ObservedTechnique, assessment, counted, observed_techniques
 from flows.report.digest import tlp_context
 from flows.report.evidence import (
-    connect_read_only,
     CREATION_BURST_MIN_ACCOUNTS,
     DEDICATED_SHARE,
     LINKS_PER_KIND,
@@ -52,6 +51,7 @@ from flows.report.evidence import (
     TOP_NETWORKS,
     CampaignEvidence,
     _Catalog,
+    connect_read_only,
     list_campaigns,
     load_campaign_evidence,
 )

@@ -295,7 +295,6 @@ def connect_read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             con.close()
 
 
-
 def list_campaigns(warehouse: Path, run_date: date) -> list[str]:
     """Campaign ids reported on `run_date` (new, growing, active, dormant; then by score).
 

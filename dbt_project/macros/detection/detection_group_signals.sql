@@ -469,16 +469,10 @@ g_final as (
         g_targets.target_capabilities,
         g_model_list.models,
         g_basics.cot_rate,
-        case
-            when g_signature.signature_requests >= {{ detection_var('detection_signature_rate_min_requests') }}
-                then {{ detection_ratio('g_signature.signature_cot_requests', 'g_signature.signature_requests') }}
-        end as signature_cot_rate,
+        {{ detection_signature_rate('g_signature.signature_cot_requests', 'g_signature.signature_requests') }} as signature_cot_rate,
         {{ detection_rest_ratio('g_platform.platform_cot_requests', 'g_platform.platform_requests', 'g_basics.cot_elicitation_requests', 'g_basics.requests') }} as platform_cot_rate,
         g_basics.grader_rate,
-        case
-            when g_signature.signature_requests >= {{ detection_var('detection_signature_rate_min_requests') }}
-                then {{ detection_ratio('g_signature.signature_grader_requests', 'g_signature.signature_requests') }}
-        end as signature_grader_rate,
+        {{ detection_signature_rate('g_signature.signature_grader_requests', 'g_signature.signature_requests') }} as signature_grader_rate,
         {{ detection_rest_ratio('g_platform.platform_grader_requests', 'g_platform.platform_requests', 'g_basics.grader_prompt_requests', 'g_basics.requests') }} as platform_grader_rate,
         g_basics.output_input_ratio,
         {{ detection_rest_ratio('g_platform.platform_output_thinking_tokens', 'g_platform.platform_input_tokens', 'g_basics.output_tokens + g_basics.thinking_tokens', 'g_basics.input_tokens') }} as platform_output_input_ratio,

@@ -75,6 +75,15 @@
 {%- endmacro %}
 
 
+{#- A rate over signature-template requests, null below detection_signature_rate_min_requests
+    of them (a rate over fewer is noise). -#}
+{% macro detection_signature_rate(numerator, signature_requests) -%}
+  case when ({{ signature_requests }}) >= {{ detection_var('detection_signature_rate_min_requests') }}
+       then {{ detection_ratio(numerator, signature_requests) }}
+  end
+{%- endmacro %}
+
+
 {#- The rest of the platform's ratio once a group's own numbers are taken out:
     (platform numerator - own numerator) / (platform denominator - own denominator). -#}
 {% macro detection_rest_ratio(platform_numerator, platform_denominator, own_numerator, own_denominator) -%}

@@ -90,14 +90,8 @@ accounts as (
         cluster_accounts.is_in_cluster,
         account_signals.*,
         coalesce({{ detection_ratio('signature_use.signature_requests', 'account_signals.requests') }}, 0) as signature_template_share,
-        case
-            when signature_use.signature_requests >= {{ detection_var('detection_signature_rate_min_requests') }}
-                then {{ detection_ratio('signature_use.signature_cot_requests', 'signature_use.signature_requests') }}
-        end as signature_cot_rate,
-        case
-            when signature_use.signature_requests >= {{ detection_var('detection_signature_rate_min_requests') }}
-                then {{ detection_ratio('signature_use.signature_grader_requests', 'signature_use.signature_requests') }}
-        end as signature_grader_rate
+        {{ detection_signature_rate('signature_use.signature_cot_requests', 'signature_use.signature_requests') }} as signature_cot_rate,
+        {{ detection_signature_rate('signature_use.signature_grader_requests', 'signature_use.signature_requests') }} as signature_grader_rate
 
     from cluster_accounts
     inner join account_signals
