@@ -13,12 +13,15 @@ keyword overrides (`dataclasses.replace`) to show each output appears only with 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from pypdf import PdfReader
 
 from flows.contract import ACCOUNTS_SCHEMA, CAPABILITIES, REQUESTS_SCHEMA
 from flows.report.evidence import (
@@ -203,3 +206,16 @@ def make_campaign_evidence(**overrides: Any) -> CampaignEvidence:
         verdict=None,
     )
     return replace(evidence, **overrides)
+
+
+# --- PDFs read back --------------------------------------------------------------------------------
+
+
+def pdf_text(path: Path) -> str:
+    """The text of every page, as a reader would copy it."""
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def squash(text: str) -> str:
+    """Text without whitespace: table cells and paragraphs wrap over lines."""
+    return re.sub(r"\s+", "", text)

@@ -37,7 +37,7 @@ from flows.report.graph_svg import account_link_graph
 from flows.report.render import SafeURLFetcher
 from flows.report.stix_bundle import stix_id
 from flows.settings import TEMPLATES_DIR
-from factories import HOSTILE_ORG, make_campaign_evidence
+from factories import HOSTILE_ORG, make_campaign_evidence, pdf_text, squash
 from test_evidence import HOSTILE_ORG as WAREHOUSE_HOSTILE_ORG
 from test_evidence import RUN, build_warehouse
 
@@ -46,13 +46,6 @@ FANGED = ("203.0.113.0/24", "2001:db8:1::/48", "harvest-labs.example", "universi
 DEFANGED = ("203.0.113[.]0/24", "2001[:]db8[:]1[:][:]/48", "harvest-labs[.]example")
 
 
-def pdf_text(path: Path) -> str:
-    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
-
-
-def squash(text: str) -> str:
-    """Text without whitespace: table cells and paragraphs wrap over lines."""
-    return re.sub(r"\s+", "", text)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,8 @@ clock). One ordinary account also sends some traffic through a proxy prefix the 
 from __future__ import annotations
 
 import csv
+import json
+import re
 import zlib
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -20,10 +22,14 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from factories import make_accounts, make_requests
+from factories import make_accounts, make_requests, pdf_text, squash
 from flows.detection.evaluate import evaluate
 from flows.detection.replay import ReplayResult, replay
 from flows.drop_writer import write_drop
+from flows.report import fmt
+from flows.report.campaign_report import render_campaign_reports
+from flows.settings import Settings
+from flows.transform import run_dbt
 
 START = date(2026, 3, 2)
 DAYS = 3
@@ -199,14 +205,6 @@ def test_campaign_reports_show_the_figures_of_the_marts(
     world: tuple[ReplayResult, Path], tmp_path: Path
 ) -> None:
     """The analyst's PDF states what fct_campaigns and fct_campaign_accounts hold for the day."""
-    import json
-    import re
-
-    from pypdf import PdfReader
-
-    from flows.report import fmt
-    from flows.report.campaign_report import render_campaign_reports
-
     result, _ = world
     day = START + timedelta(days=DAYS - 1)
     files = render_campaign_reports(result.warehouse, day, tmp_path / "campaigns", tlp="TLP:AMBER", workers=0)
@@ -230,11 +228,11 @@ def test_campaign_reports_show_the_figures_of_the_marts(
         (campaign_id, status, confidence, score, window_start, accounts, organizations, active,
          requests, requests_today, tokens, first_seen, last_seen) = c  # fmt: skip
         assert f.pdf.exists() and json.loads(f.stix.read_text())["type"] == "bundle"
-        text = "\n".join(page.extract_text() or "" for page in PdfReader(f.pdf).pages)
-        flat = re.sub(r"\s+", "", text)
+        text = pdf_text(f.pdf)
+        flat = squash(text)
 
         def shows(phrase: str) -> bool:
-            return re.sub(r"\s+", "", phrase) in flat
+            return squash(phrase) in flat
 
         assert shows(f"Distillation campaign {campaign_id}")
         assert shows(f"campaign score {score:g}") and shows(f"{confidence} confidence")
@@ -258,9 +256,6 @@ def test_campaign_reports_show_the_figures_of_the_marts(
 def test_detection_unit_tests_pass(world: tuple[ReplayResult, Path]) -> None:
     """Every signal's definition is pinned by a dbt unit test on hand-made rows (the models'
     YAML); they run here, against the world's warehouse (dbt reads the inputs' column types)."""
-    from flows.settings import Settings
-    from flows.transform import run_dbt
-
     result, _ = world
     run_dir = result.warehouse.parent
     settings = Settings(

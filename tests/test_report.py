@@ -7,7 +7,6 @@ digest reads, named as in dbt_project/models/marts), so these tests do not depen
 from __future__ import annotations
 
 import http.server
-import re
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -26,6 +25,7 @@ from flows.report.digest_data import DigestData, load_digest_data
 from flows.report.fmt import display_text
 from flows.report.render import SafeURLFetcher, render_pdf, safe_filename
 from flows.settings import TEMPLATES_DIR
+from factories import pdf_text, squash
 
 RUN_DATE = date(2025, 3, 14)
 PREV_DATE = RUN_DATE - timedelta(days=1)
@@ -202,14 +202,6 @@ def _insert_org_day(con: duckdb.DuckDBPyConnection, day: date, org: Org, total: 
         [day, org.organization_id, org.accounts, total, total * 150],
     )
 
-
-def pdf_text(path: Path) -> str:
-    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
-
-
-def squash(text: str) -> str:
-    """Text without whitespace: table cells wrap long values over lines."""
-    return re.sub(r"\s+", "", text)
 
 
 @pytest.fixture(scope="module")
