@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     labels_dir: Path = Field(Path("data/labels"), description="Synthetic generator's ground-truth labels")
 
     dbt_target: str = Field("duckdb", description="dbt target: duckdb or spark")
+    duckdb_memory_limit: str = Field(
+        "2GB",
+        pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB memory limit of the dbt build (beyond it DuckDB spills to disk; "
+        "its default, 80% of RAM, let an incident-size day take 8 GB)",
+    )
     spark_dir: Path = Field(
         Path("data/spark"),
         description="Spark target (local mode): table files and Derby metastore folder",

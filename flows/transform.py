@@ -290,6 +290,7 @@ def _dbt_environment(settings: Settings, run_date: date | None) -> Iterator[None
         "DISTILLWATCH_LANDING_DIR": str(settings.landing_dir.resolve()),
         "DISTILLWATCH_SPARK_DIR": str(settings.spark_dir.resolve()),
         "DISTILLWATCH_SPARK_SCHEMA": settings.spark_schema,
+        "DISTILLWATCH_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         **_DBT_ENV,
     }
     saved = {key: os.environ.get(key) for key in wanted}

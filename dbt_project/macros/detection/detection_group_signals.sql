@@ -93,7 +93,7 @@ g_group_templates as (
         cast(sum(account_templates.grader_prompt_requests) as {{ dbt.type_bigint() }}) as group_grader_requests
 
     from g_members
-    inner join {{ ref('int_detection_account_templates_windowed') }} as account_templates
+    inner join {{ ref('int_detection_account_templates_shared') }} as account_templates
         on g_members.account_id = account_templates.account_id
     group by g_members.group_id, account_templates.prompt_template_hash
 

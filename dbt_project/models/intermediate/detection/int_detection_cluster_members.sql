@@ -60,7 +60,7 @@ signature_templates as (
 
 account_templates as (
 
-    select * from {{ ref('int_detection_account_templates_windowed') }}
+    select * from {{ ref('int_detection_account_templates_shared') }}
 
 ),
 

@@ -26,7 +26,7 @@ cluster_sizes as (
 
 account_templates as (
 
-    select * from {{ ref('int_detection_account_templates_windowed') }}
+    select * from {{ ref('int_detection_account_templates_shared') }}
 
 ),
 

@@ -1,15 +1,36 @@
 {{ config(materialized='table') }}
 {#-
-  Prompt template grain over the detection window: how many accounts and organizations send
-  it, and how many of them use it repeatedly (the linking criterion). One template arriving
-  from hundreds of accounts of many organizations is the first sign of a distillation campaign;
-  it is also what a popular public template looks like, so reach alone never decides.
+  Prompt template grain over the detection window, for the templates sent by at least two
+  accounts: how many accounts and organizations send it, and how many of them use it
+  repeatedly (the linking criterion). One template arriving from hundreds of accounts of many
+  organizations is the first sign of a distillation campaign; it is also what a popular public
+  template looks like, so reach alone never decides.
+  A template of one account links nobody and is nobody's signature (both need two accounts);
+  most templates are such one-offs (~7M of ~7.1M at incident scale), so they are left out here
+  and, through int_detection_account_templates_shared, from every group x template join.
 -#}
 with
 
 account_templates as (
 
     select * from {{ ref('int_detection_account_templates_windowed') }}
+
+),
+
+shared_templates as (
+
+    select prompt_template_hash
+    from account_templates
+    group by prompt_template_hash
+    having count(*) >= 2
+
+),
+
+shared_account_templates as (
+
+    select *
+    from account_templates
+    where prompt_template_hash in (select prompt_template_hash from shared_templates)
 
 ),
 
@@ -26,7 +47,7 @@ final as (
         cast(sum(grader_prompt_requests) as {{ dbt.type_bigint() }}) as grader_prompt_requests,
         cast(sum(total_tokens) as {{ dbt.type_bigint() }}) as total_tokens
 
-    from account_templates
+    from shared_account_templates
     group by prompt_template_hash
 
 )
