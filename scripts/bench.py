@@ -51,6 +51,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from flows.sql import string_literal  # noqa: E402 - after the path insert; a module without dependencies
+
 STAGES = ("pull", "validate", "dbt", "quality gate", "detection outputs", "render", "deliver")
 # function name in flows.pipeline -> stage
 WRAPPED = {
@@ -305,7 +307,7 @@ RAW_LIMIT_SQL = """
 create or replace table raw_fct_account_daily as
 with requests as (
     -- one date's file: the filter only guards against stray rows
-    select * from read_parquet('{path}')
+    select * from read_parquet({path})
     where cast(make_timestamp(epoch_us(ts)) as date) = date '{day}'
 ),
 capability_mix as (
@@ -387,7 +389,7 @@ def raw_limit(clean: Path, day: date, scratch_db: Path, warehouse: Path) -> dict
     con = duckdb.connect(str(scratch_db))
     con.execute("set TimeZone = 'UTC'")
     con.execute("set enable_progress_bar = false")
-    con.execute(RAW_LIMIT_SQL.format(path=str(clean).replace("'", "''"), day=day.isoformat()))
+    con.execute(RAW_LIMIT_SQL.format(path=string_literal(clean), day=day.isoformat()))
     rows = con.execute("select count(*) from raw_fct_account_daily").fetchone()[0]
     con.close()
     elapsed = time.perf_counter() - started
@@ -395,7 +397,7 @@ def raw_limit(clean: Path, day: date, scratch_db: Path, warehouse: Path) -> dict
     # same rows as dbt's? (floats rounded; outside the timing)
     con = duckdb.connect(str(scratch_db))
     con.execute("set TimeZone = 'UTC'")
-    con.execute(f"attach '{warehouse}' as wh (read_only)")
+    con.execute(f"attach {string_literal(warehouse)} as wh (read_only)")
     cols = [
         r[0]
         for r in con.execute(
@@ -508,7 +510,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     nodes = []
     for r in run_results["results"]:
         kind = r["unique_id"].split(".")[0]
-        nodes.append({"id": r["unique_id"], "type": kind, "seconds": r["execution_time"], "status": r["status"]})
+        stamps = [t[k] for t in r.get("timing", []) for k in ("started_at", "completed_at") if t.get(k)]
+        nodes.append({
+            "id": r["unique_id"], "type": kind, "seconds": r["execution_time"], "status": r["status"],
+            # wall-clock span of the node (compile + execute), to split the stage into dbt and detection
+            "start": min(stamps) if stamps else None, "end": max(stamps) if stamps else None,
+        })
 
     landing = settings.landing_dir.resolve() / f"date={run_date.isoformat()}"
     sampler.stop()
@@ -529,7 +536,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     with duckdb.connect(":memory:") as con:
         requests = con.execute(
-            f"select count(*) from read_parquet('{landing / 'clean' / 'requests.parquet'}')"
+            f"select count(*) from read_parquet({string_literal(landing / 'clean' / 'requests.parquet')})"
         ).fetchone()[0]
 
     result = {
@@ -713,6 +720,22 @@ def _mib(x: int) -> str:
     return f"{x / MIB:,.0f}"
 
 
+def detection_span(r: dict[str, Any]) -> float | None:
+    """Seconds from the first detection node's start to the last one's end (models and tests).
+
+    Detection depends on the marts, so dbt runs it after them: the span is detection's share of
+    the dbt stage's wall time, and the stage minus the span is the marts (with dbt's start-up).
+    """
+    spans = [
+        (datetime.fromisoformat(n["start"].replace("Z", "+00:00")), datetime.fromisoformat(n["end"].replace("Z", "+00:00")))
+        for n in r["dbt"]["nodes"]
+        if "detection" in n["id"] and n.get("start") and n.get("end")
+    ]
+    if not spans:
+        return None
+    return (max(e for _, e in spans) - min(b for b, _ in spans)).total_seconds()
+
+
 def dbt_breakdown(r: dict[str, Any]) -> dict[str, Any]:
     nodes = r["dbt"]["nodes"]
     by_type: dict[str, tuple[int, float]] = {}
@@ -770,11 +793,17 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
         label = f"**{name}**" if bold else name
         return f"| {label} | " + " | ".join(cells) + " |"
 
+    spans = [detection_span(r) for r in results]
     for stage in STAGES:
         lines.append(row(stage, [
             (r["stages"][stage]["seconds"], r["stages"][stage].get("cpu_seconds"), r["stages"][stage]["peak_rss"])
             for r in results
         ]))
+        if stage == "dbt" and all(x is not None for x in spans):
+            lines.append(row("↳ of which marts, their tests, dbt start-up", [
+                (r["stages"]["dbt"]["seconds"] - x, None, None) for r, x in zip(results, spans)
+            ]))
+            lines.append(row("↳ of which detection (first to last detection node)", [(x, None, None) for x in spans]))
     lines.append(row("flow overhead (whole − stages)", [
         (r["whole_s"] - sum(r["stages"][s]["seconds"] for s in STAGES),
          r["whole_cpu_s"] - sum(r["stages"][s].get("cpu_seconds", 0) for s in STAGES), None)
@@ -843,7 +872,14 @@ def targets(results: list[dict[str, Any]]) -> str:
         out.append(f"| whole 10M / 2M ≤ 5 | {ratio:.1f} | {'yes' if ratio <= 5 else 'no'} |")
     for r in results:
         ratio = r["stages"]["dbt"]["seconds"] / r["raw_limit"]["seconds"]
-        out.append(f"| {human(r['requests_per_day'])}: dbt ≤ 2 × raw limit | {ratio:.1f}× | {'yes' if ratio <= 2 else 'no'} |")
+        out.append(f"| {human(r['requests_per_day'])}: dbt stage ≤ 2 × raw limit | {ratio:.1f}× | {'yes' if ratio <= 2 else 'no'} |")
+        span = detection_span(r)
+        if span is not None:
+            marts = (r["stages"]["dbt"]["seconds"] - span) / r["raw_limit"]["seconds"]
+            out.append(
+                f"| {human(r['requests_per_day'])}: dbt without detection ≤ 2 × raw limit | {marts:.1f}× "
+                f"| {'yes' if marts <= 2 else 'no'} |"
+            )
     return "\n".join(out) + "\n"
 
 
