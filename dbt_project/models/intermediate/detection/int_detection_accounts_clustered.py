@@ -145,15 +145,18 @@ def cluster_accounts(
     )
 
 
-def _pandas(relation):  # noqa: ANN001, ANN202 - a DuckDB relation or a Spark DataFrame
-    return relation.df() if hasattr(relation, "df") else relation.toPandas()
+def _pandas(relation, *columns: str):  # noqa: ANN001, ANN202 - a DuckDB relation or a Spark DataFrame
+    """The relation as a pandas frame; only `columns` when given (the rest is never converted)."""
+    if hasattr(relation, "df"):  # DuckDB
+        return (relation.project(", ".join(columns)) if columns else relation).df()
+    return (relation.select(*columns) if columns else relation).toPandas()
 
 
 def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry point
     dbt.config(materialized="table")
     params = _pandas(dbt.ref("int_detection_parameters")).iloc[0]
-    edges = _pandas(dbt.ref("int_detection_account_identifiers"))
-    accounts = _pandas(dbt.ref("int_detection_accounts_windowed"))
+    edges = _pandas(dbt.ref("int_detection_account_identifiers"), "account_id", "identifier")
+    accounts = _pandas(dbt.ref("int_detection_accounts_windowed"), "account_id")
     result = cluster_accounts(
         accounts["account_id"].astype(str),
         edges,

@@ -29,20 +29,33 @@ clustered as (
 
 ),
 
-{#- candidates: every account of the flagged cluster's connected component (community
-    detection may have cut one campaign into several communities; the signature decides) -#}
-cluster_accounts as (
+{#- a cluster lies within one connected component -#}
+flagged_components as (
 
     select distinct
         clusters.cluster_id,
-        candidates.account_id,
-        candidates.cluster_id = clusters.cluster_id as is_in_cluster
+        flagged_accounts.component_id
 
     from clusters
     inner join clustered as flagged_accounts
         on clusters.cluster_id = flagged_accounts.cluster_id
+
+),
+
+{#- candidates: every account of the flagged cluster's connected component (community
+    detection may have cut one campaign into several communities; the signature decides).
+    Joined through the component, not through every flagged account: a 6,000-account cluster
+    would otherwise pair each of its accounts with every account of its component. -#}
+cluster_accounts as (
+
+    select
+        flagged_components.cluster_id,
+        candidates.account_id,
+        candidates.cluster_id = flagged_components.cluster_id as is_in_cluster
+
+    from flagged_components
     inner join clustered as candidates
-        on flagged_accounts.component_id = candidates.component_id
+        on flagged_components.component_id = candidates.component_id
 
 ),
 
