@@ -720,20 +720,21 @@ def _mib(x: int) -> str:
     return f"{x / MIB:,.0f}"
 
 
-def detection_span(r: dict[str, Any]) -> float | None:
-    """Seconds from the first detection node's start to the last one's end (models and tests).
+def detection_share(r: dict[str, Any]) -> float | None:
+    """Detection's part of the dbt stage's wall time, in seconds: the stage apportioned by node time.
 
-    Detection depends on the marts, so dbt runs it after them: the span is detection's share of
-    the dbt stage's wall time, and the stage minus the span is the marts (with dbt's start-up).
+    The dbt stage is one `dbt build` running two nodes at a time, and detection's seeds and
+    parameters start with the first nodes while the marts' tests run between detection models,
+    so no single span is detection's. Its share of the summed node times (models, tests, seeds
+    whose id names detection) applied to the stage's wall time says how much of the stage
+    detection costs; the rest is the marts, their tests and dbt's start-up.
     """
-    spans = [
-        (datetime.fromisoformat(n["start"].replace("Z", "+00:00")), datetime.fromisoformat(n["end"].replace("Z", "+00:00")))
-        for n in r["dbt"]["nodes"]
-        if "detection" in n["id"] and n.get("start") and n.get("end")
-    ]
-    if not spans:
+    nodes = r["dbt"]["nodes"]
+    total = sum(n["seconds"] for n in nodes)
+    if not total:
         return None
-    return (max(e for _, e in spans) - min(b for b, _ in spans)).total_seconds()
+    detection = sum(n["seconds"] for n in nodes if "detection" in n["id"])
+    return r["stages"]["dbt"]["seconds"] * detection / total
 
 
 def dbt_breakdown(r: dict[str, Any]) -> dict[str, Any]:
@@ -793,17 +794,17 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
         label = f"**{name}**" if bold else name
         return f"| {label} | " + " | ".join(cells) + " |"
 
-    spans = [detection_span(r) for r in results]
+    shares = [detection_share(r) for r in results]
     for stage in STAGES:
         lines.append(row(stage, [
             (r["stages"][stage]["seconds"], r["stages"][stage].get("cpu_seconds"), r["stages"][stage]["peak_rss"])
             for r in results
         ]))
-        if stage == "dbt" and all(x is not None for x in spans):
+        if stage == "dbt" and all(x is not None for x in shares):
             lines.append(row("↳ of which marts, their tests, dbt start-up", [
-                (r["stages"]["dbt"]["seconds"] - x, None, None) for r, x in zip(results, spans)
+                (r["stages"]["dbt"]["seconds"] - x, None, None) for r, x in zip(results, shares)
             ]))
-            lines.append(row("↳ of which detection (first to last detection node)", [(x, None, None) for x in spans]))
+            lines.append(row("↳ of which detection (by node time)", [(x, None, None) for x in shares]))
     lines.append(row("flow overhead (whole − stages)", [
         (r["whole_s"] - sum(r["stages"][s]["seconds"] for s in STAGES),
          r["whole_cpu_s"] - sum(r["stages"][s].get("cpu_seconds", 0) for s in STAGES), None)
@@ -873,9 +874,9 @@ def targets(results: list[dict[str, Any]]) -> str:
     for r in results:
         ratio = r["stages"]["dbt"]["seconds"] / r["raw_limit"]["seconds"]
         out.append(f"| {human(r['requests_per_day'])}: dbt stage ≤ 2 × raw limit | {ratio:.1f}× | {'yes' if ratio <= 2 else 'no'} |")
-        span = detection_span(r)
-        if span is not None:
-            marts = (r["stages"]["dbt"]["seconds"] - span) / r["raw_limit"]["seconds"]
+        share = detection_share(r)
+        if share is not None:
+            marts = (r["stages"]["dbt"]["seconds"] - share) / r["raw_limit"]["seconds"]
             out.append(
                 f"| {human(r['requests_per_day'])}: dbt without detection ≤ 2 × raw limit | {marts:.1f}× "
                 f"| {'yes' if marts <= 2 else 'no'} |"
@@ -917,20 +918,35 @@ def cmd_main(args: argparse.Namespace) -> int:
                         results.pop()
                     results.append(r)
     machine["warm_detection"] = args.warm_detection
-    text = render(results, machine, args.history)
-    text += "\nTargets (two cores, 24 GiB):\n\n" + targets(results)
-    if args.repeat > 1:
-        text += f"\nEach size was run {args.repeat} times; the table shows the fastest whole run.\n"
-    print()
-    print(text)
+    machine["history"] = args.history
+    machine["repeat"] = args.repeat
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     out_dir = REPO / "bench-results"
     out_dir.mkdir(exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    (out_dir / f"{stamp}.md").write_text(text)
     (out_dir / f"{stamp}.json").write_text(json.dumps({"machine": machine, "results": results}, indent=1))
-    if args.docs:
+    publish(machine, results, out_dir / f"{stamp}.md", args.docs)
+    return 0
+
+
+def publish(machine: dict[str, Any], results: list[dict[str, Any]], out: Path, docs: bool) -> None:
+    """Print the tables, write them to `out` and (when `docs`) into docs/benchmark.md."""
+    text = render(results, machine, machine.get("history", 6))
+    text += "\nTargets (two cores, 24 GiB):\n\n" + targets(results)
+    if machine.get("repeat", 1) > 1:
+        text += f"\nEach size was run {machine['repeat']} times; the table shows the fastest whole run.\n"
+    print()
+    print(text)
+    out.write_text(text)
+    if docs:
         write_docs(text)
-    print(f"bench: wrote bench-results/{stamp}.md" + (" and docs/benchmark.md" if args.docs else ""))
+    print(f"bench: wrote {out}" + (" and docs/benchmark.md" if docs else ""))
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """The tables again from a saved bench-results/<date>.json (e.g. after a change to the layout)."""
+    saved = Path(args.json)
+    data = json.loads(saved.read_text())
+    publish(data["machine"], data["results"], saved.with_suffix(".md"), args.docs)
     return 0
 
 
@@ -998,6 +1014,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("rawlimit")
     for name in ("--clean", "--date", "--scratch-db", "--warehouse", "--out"):
         p.add_argument(name, required=True)
+    p = sub.add_parser("render", help="print the tables of a saved bench-results/<date>.json again")
+    p.add_argument("json")
+    p.add_argument("--no-docs", dest="docs", action="store_false")
     p = sub.add_parser("worker")
     p.add_argument("--date", required=True)
     p.add_argument("--out", required=True)
@@ -1005,7 +1024,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dbt-unit-tests", action="store_true")
     p.add_argument("--dbt-full-parse", action="store_true")
     args = parser.parse_args(argv)
-    command = {"synth": cmd_synth, "warm": cmd_warm, "worker": cmd_worker, "rawlimit": cmd_rawlimit}.get(
+    command = {
+        "synth": cmd_synth, "warm": cmd_warm, "worker": cmd_worker, "rawlimit": cmd_rawlimit, "render": cmd_render,
+    }.get(
         args.command, cmd_main
     )
     return command(args)
