@@ -31,10 +31,11 @@ class Settings(BaseSettings):
 
     dbt_target: str = Field("duckdb", description="dbt target: duckdb or spark")
     duckdb_memory_limit: str = Field(
-        "2GB",
+        "4GB",
         pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="DuckDB memory limit of the dbt build (beyond it DuckDB spills to disk; "
-        "its default, 80% of RAM, let an incident-size day take 8 GB)",
+        "its default, 80% of RAM, let an incident-size day take 8 GB; 2GB was too little for "
+        "a 10M-request day: dim_accounts and the detection window ran out of memory)",
     )
     spark_dir: Path = Field(
         Path("data/spark"),
