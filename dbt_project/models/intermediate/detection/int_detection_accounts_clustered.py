@@ -16,7 +16,7 @@ proxy prefix; see int_detection_account_identifiers). Clusters are built in thre
 
 Every window account gets a row; an account without shared identifiers is its own cluster.
 The graph work runs in igraph (C): at incident scale (~1.2M account-identifier edges, 3,000+
-components to split) networkx's pure-Python Louvain took ~75 s of the night. Node order is the
+components to split) networkx's pure-Python Louvain took ~33 s of a night. Node order is the
 sorted order of account and identifier names and igraph's random generator is seeded per
 component, so the same edges give the same clusters in any order. The functions below are
 plain Python so tests call them directly.
