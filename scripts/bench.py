@@ -720,6 +720,11 @@ def _mib(x: int) -> str:
     return f"{x / MIB:,.0f}"
 
 
+def is_detection(node: dict[str, Any]) -> bool:
+    """A dbt node of detection: its id names the detection folder (models, seeds, their tests)."""
+    return "detection" in node["id"]
+
+
 def detection_share(r: dict[str, Any]) -> float | None:
     """Detection's part of the dbt stage's wall time, in seconds: the stage apportioned by node time.
 
@@ -733,7 +738,7 @@ def detection_share(r: dict[str, Any]) -> float | None:
     total = sum(n["seconds"] for n in nodes)
     if not total:
         return None
-    detection = sum(n["seconds"] for n in nodes if "detection" in n["id"])
+    detection = sum(n["seconds"] for n in nodes if is_detection(n))
     return r["stages"]["dbt"]["seconds"] * detection / total
 
 
@@ -741,7 +746,7 @@ def dbt_breakdown(r: dict[str, Any]) -> dict[str, Any]:
     nodes = r["dbt"]["nodes"]
     by_type: dict[str, tuple[int, float]] = {}
     for n in nodes:
-        group = f"{n['type']} ({'detection' if 'detection' in n['id'] else 'other'})"
+        group = f"{n['type']} ({'detection' if is_detection(n) else 'other'})"
         count, secs = by_type.get(group, (0, 0.0))
         by_type[group] = (count + 1, secs + n["seconds"])
     wall = r["stages"]["dbt"]["seconds"]
