@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 import pyarrow as pa
 
@@ -188,7 +189,7 @@ class Manifest:
 
     @property
     def request_parts(self) -> tuple[ManifestFile, ...]:
-        return tuple(f for f in self.files if f.path.startswith(REQUESTS_PART_PREFIX))
+        return tuple(f for f in self.files if REQUESTS_PART_PATTERN.fullmatch(f.path))
 
     @property
     def accounts_file(self) -> ManifestFile | None:
@@ -205,31 +206,212 @@ class Manifest:
         )
 
 
-class ManifestError(ValueError):
-    """The manifest is missing, unreadable or inconsistent with the drop."""
+# --- file names ------------------------------------------------------------------------------------
+
+# The only names a manifest may list: exact patterns, so no path, glob or look-alike gets through.
+REQUESTS_PART_PATTERN = re.compile(r"requests-[0-9]{5}\.parquet")
 
 
-def parse_manifest(text: str, where: str) -> Manifest:
-    """Parse `_manifest.json`; `where` names the drop in error messages."""
+def is_contract_file_name(name: str) -> bool:
+    return name == ACCOUNTS_FILE or REQUESTS_PART_PATTERN.fullmatch(name) is not None
+
+
+# --- data errors -----------------------------------------------------------------------------------
+
+# Rules a drop can break as a whole (they fail the drop; row rules live in flows.validate).
+RULE_MANIFEST_PRESENT = "manifest_present"  # no _manifest.json (yet)
+RULE_MANIFEST_SIZE = "max_manifest_bytes"
+RULE_MANIFEST_JSON = "manifest_json"  # not UTF-8 JSON, or not the manifest's shape
+RULE_SCHEMA_VERSION = "schema_version"
+RULE_MANIFEST_DATE = "manifest_date"
+RULE_FILE_NAME = "file_name"
+RULE_LISTED_ONCE = "listed_once"
+RULE_PART_COUNT = "max_parts"
+RULE_LISTS_ACCOUNTS = "lists_accounts"
+RULE_LISTS_PARTS = "lists_parts"
+RULE_FILE_PRESENT = "file_present"  # listed in the manifest, absent from the drop
+RULE_PART_BYTES = "max_part_bytes"
+RULE_SHA256 = "sha256"
+RULE_ROW_COUNT = "row_count"
+RULE_PARQUET = "parquet_readable"
+RULE_REFERENCE_PRESENT = "reference_present"
+# Schema rules (per file, from Parquet metadata).
+RULE_PRESENT = "present"
+RULE_TYPE = "type"
+
+
+def problem_line(
+    day: date | None, file: str, rule: str, detail: str, column: str | None = None
+) -> str:
+    """The one line every data error is reported in: date, file, column (if any) and rule."""
+    where = f"{day} {file}" if day is not None else file
+    if column is not None:
+        where += f" column {column}"
+    return f"{where}: rule {rule}: {' '.join(detail.split())}"
+
+
+class DropError(ValueError):
+    """A drop, a file of it, a column or a value cannot be used: a data problem, not an I/O one.
+
+    A `ValueError` and never an `OSError`, so the flow's retry-on-I/O condition does not retry
+    it (another attempt reads the same bytes). `str()` is the one line users see.
+    """
+
+    def __init__(
+        self,
+        day: date | None,
+        file: str,
+        rule: str,
+        detail: str,
+        *,
+        column: str | None = None,
+        more: int = 0,
+    ) -> None:
+        self.day, self.file, self.column, self.rule, self.detail = day, file, column, rule, detail
+        line = problem_line(day, file, rule, detail, column)
+        super().__init__(line + (f" (and {more} more)" if more else ""))
+
+
+class DropIncompleteError(DropError):
+    """The drop is missing or not completely written (no manifest, a listed file absent): may
+    resolve itself when the upstream writer finishes."""
+
+
+class DropIntegrityError(DropError):
+    """The drop is there but does not agree with its manifest, or the manifest is malformed."""
+
+
+class ManifestError(DropIntegrityError):
+    """`_manifest.json` is unreadable, too large, or breaks the manifest rules."""
+
+
+class ContractError(DropError):
+    """A file breaks the export contract (missing column, wrong type, malformed reference).
+
+    The message names the first problem; `problems` lists every one found.
+    """
+
+    def __init__(
+        self,
+        day: date | None,
+        file: str,
+        rule: str,
+        detail: str,
+        *,
+        column: str | None = None,
+        problems: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(day, file, rule, detail, column=column, more=max(len(problems) - 1, 0))
+        self.problems = problems or (problem_line(day, file, rule, detail, column),)
+
+
+# --- manifest --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DropLimits:
+    """Caps on what a drop may contain (from `Settings`; beyond them the drop is refused)."""
+
+    max_manifest_bytes: int
+    max_parts: int
+    max_part_bytes: int
+    max_string_bytes: int
+
+
+def parse_manifest(
+    data: str | bytes, day: date | None = None, *, limits: DropLimits | None = None
+) -> Manifest:
+    """Parse and check `_manifest.json` strictly; raise `ManifestError` (one line) if it is not
+    a manifest of the contract layout (for `day`, if given).
+
+    Strict: JSON integers for counts (not strings, floats or booleans), exact file names,
+    a SHA-256 per file, each file listed once, one accounts file and at least one part.
+    Unknown extra keys are ignored, as unknown columns are.
+    """
+
+    def fail(rule: str, detail: str, cls: type[ManifestError] = ManifestError) -> NoReturn:
+        raise cls(day, MANIFEST_NAME, rule, detail)
+
+    size = len(data.encode("utf-8") if isinstance(data, str) else data)
+    if limits is not None and size > limits.max_manifest_bytes:
+        fail(RULE_MANIFEST_SIZE, f"{size} bytes, above the cap of {limits.max_manifest_bytes} "
+             "(setting max_manifest_bytes)")
     try:
+        text = data if isinstance(data, str) else data.decode("utf-8")
         raw: Any = json.loads(text)
-        files = tuple(
-            ManifestFile(path=str(f["path"]), rows=int(f["rows"]), sha256=str(f["sha256"]))
-            for f in raw["files"]
-        )
-        manifest = Manifest(
-            schema_version=int(raw["schema_version"]),
-            date=date.fromisoformat(str(raw["date"])),
-            files=files,
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ManifestError(f"{where}/{MANIFEST_NAME}: unreadable manifest ({exc})") from exc
-    if manifest.schema_version != SCHEMA_VERSION:
-        raise ManifestError(
-            f"{where}/{MANIFEST_NAME}: schema_version {manifest.schema_version} "
-            f"is not the supported version {SCHEMA_VERSION}"
-        )
-    for f in files:
-        if "/" in f.path or "\\" in f.path or f.path.startswith("."):
-            raise ManifestError(f"{where}/{MANIFEST_NAME}: file path {f.path!r} leaves the drop")
+    except UnicodeDecodeError as exc:
+        fail(RULE_MANIFEST_JSON, f"not UTF-8 text (byte {exc.start})")
+    except RecursionError:
+        fail(RULE_MANIFEST_JSON, "nested too deeply to be a manifest")
+    except ValueError as exc:  # json.JSONDecodeError
+        fail(RULE_MANIFEST_JSON, f"not JSON ({exc})")
+
+    if not isinstance(raw, dict):
+        fail(RULE_MANIFEST_JSON, f"expected an object, found {_json_kind(raw)}")
+    for key in ("schema_version", "date", "files"):
+        if key not in raw:
+            fail(RULE_MANIFEST_JSON, f"no {key!r} key")
+    version = raw["schema_version"]
+    if not _is_json_int(version):
+        fail(RULE_SCHEMA_VERSION, f"expected an integer, found {_json_kind(version)}")
+    if version != SCHEMA_VERSION:
+        fail(RULE_SCHEMA_VERSION, f"schema_version {version} is not the supported version "
+             f"{SCHEMA_VERSION}")
+    try:
+        manifest_date = date.fromisoformat(raw["date"]) if isinstance(raw["date"], str) else None
+    except ValueError:
+        manifest_date = None
+    if manifest_date is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw["date"]):
+        fail(RULE_MANIFEST_DATE, f"date {_shown(raw['date'])} is not YYYY-MM-DD")
+    if day is not None and manifest_date != day:
+        fail(RULE_MANIFEST_DATE, f"manifest date {manifest_date} is not the requested date {day}")
+    listed = raw["files"]
+    if not isinstance(listed, list):
+        fail(RULE_MANIFEST_JSON, f"'files' must be a list, found {_json_kind(listed)}")
+    if limits is not None and len(listed) > limits.max_parts + 1:
+        fail(RULE_PART_COUNT, f"{len(listed)} files listed, above the cap of "
+             f"{limits.max_parts} parts and the accounts file (setting max_parts)")
+
+    files: list[ManifestFile] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(listed):
+        if not isinstance(entry, dict):
+            fail(RULE_MANIFEST_JSON, f"files[{i}] must be an object, found {_json_kind(entry)}")
+        path, rows, sha = entry.get("path"), entry.get("rows"), entry.get("sha256")
+        if not isinstance(path, str) or not is_contract_file_name(path):
+            fail(RULE_FILE_NAME, f"files[{i}] path {_shown(path)} is not a file of the contract "
+                 f"layout (requests-NNNNN.parquet or {ACCOUNTS_FILE})")
+        if path in seen:
+            fail(RULE_LISTED_ONCE, f"{path} listed twice")
+        seen.add(path)
+        if not _is_json_int(rows) or rows < 0:
+            fail(RULE_ROW_COUNT, f"{path} rows {_shown(rows)} is not a non-negative integer")
+        if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", sha):
+            fail(RULE_SHA256, f"{path} sha256 {_shown(sha)} is not a SHA-256")
+        files.append(ManifestFile(path=path, rows=rows, sha256=sha.lower()))
+
+    manifest = Manifest(schema_version=version, date=manifest_date, files=tuple(files))
+    if manifest.accounts_file is None:
+        fail(RULE_LISTS_ACCOUNTS, f"lists no {ACCOUNTS_FILE}", DropIncompleteManifestError)
+    if not manifest.request_parts:
+        fail(RULE_LISTS_PARTS, "lists no requests part", DropIncompleteManifestError)
     return manifest
+
+
+class DropIncompleteManifestError(ManifestError, DropIncompleteError):
+    """The manifest is well formed but does not list a complete drop (no accounts, no part)."""
+
+
+def _is_json_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _json_kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
+            type(None): "null", float: "a number"}.get(type(value), "an integer")
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """A manifest value for a one-line message: repr'd (control characters escaped), capped."""
+    shown = repr(value)
+    return shown[:limit] + ("…" if len(shown) > limit else "")

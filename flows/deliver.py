@@ -259,7 +259,7 @@ def _write_outbox(outbox_dir: Path, name: str, message: EmailMessage) -> Path:
 def smtp_password(settings: Settings) -> str | None:
     """The password from settings/env, else from the Prefect Secret block, loaded only now."""
     if settings.smtp_password:
-        return settings.smtp_password
+        return settings.smtp_password.get_secret_value()
     if settings.smtp_password_block:
         from prefect.blocks.system import Secret  # lazy: no Prefect API needed otherwise
 

@@ -10,12 +10,16 @@ The whole ``date=YYYY-MM-DD`` folder is built beside its final place and swapped
 so a re-published drop replaces the old one entirely (stale clean/quarantine output of the old
 drop goes with it) and a failed pull leaves the previous landing untouched.
 
-Errors: ``DropIncompleteError`` (manifest or a listed file missing: may resolve itself when the
-upstream writer finishes), ``DropIntegrityError`` (checksum, row count, date or manifest content
-wrong: someone upstream must fix it), ``ContractError`` (data breaks the contract; raised by
-`flows.validate` and for a malformed reference file). All are ``DropError(ValueError)`` with a
-one-line message naming the date and the file. Plain I/O failures stay ``OSError``, so the
-caller can retry those and only those.
+Files are fetched by their exact listed names (no glob expansion: the manifest may list only
+`requests-NNNNN.parquet` and `accounts.parquet`), within the caps of `Settings.drop_limits`.
+
+Errors (all in `flows.contract`): ``DropIncompleteError`` (manifest or a listed file missing:
+may resolve itself when the upstream writer finishes), ``DropIntegrityError`` (manifest
+malformed, checksum, row count, date wrong, a file not Parquet, a cap exceeded: someone upstream
+must fix it), ``ContractError`` (data breaks the contract; raised by `flows.validate` and for a
+malformed reference file). All are ``DropError(ValueError)`` with a one-line message naming the
+date, file, column (if any) and rule. Plain I/O failures stay ``OSError``, so the caller can
+retry those and only those.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import fsspec
 import pyarrow as pa
@@ -42,7 +46,19 @@ from flows.contract import (
     ACCOUNTS_FILE,
     MANIFEST_NAME,
     MODEL_RELEASES_PATH,
-    REQUESTS_PART_PREFIX,
+    RULE_FILE_PRESENT,
+    RULE_MANIFEST_PRESENT,
+    RULE_MANIFEST_SIZE,
+    RULE_PARQUET,
+    RULE_PART_BYTES,
+    RULE_REFERENCE_PRESENT,
+    RULE_ROW_COUNT,
+    RULE_SHA256,
+    ContractError,
+    DropError,
+    DropIncompleteError,
+    DropIntegrityError,
+    DropLimits,
     Manifest,
     ManifestError,
     ManifestFile,
@@ -50,32 +66,20 @@ from flows.contract import (
     parse_manifest,
 )
 
+__all__ = [
+    "ContractError",
+    "DropError",
+    "DropIncompleteError",
+    "DropIntegrityError",
+    "LandedDrop",
+    "ManifestError",
+    "open_landed",
+    "pull_drop",
+]
+
 FileSystem = fsspec.AbstractFileSystem
 CHUNK_BYTES = 8 << 20  # streaming unit for downloads (and the S3 read-ahead block)
 MODEL_RELEASES_HEADER = ("model", "released_at")
-
-
-class DropError(ValueError):
-    """A drop (or the reference data beside it) cannot be used: a data problem, not an I/O one."""
-
-
-class DropIncompleteError(DropError):
-    """The drop is missing or not completely written (no manifest, a listed file absent)."""
-
-
-class DropIntegrityError(DropError):
-    """The drop is there but does not agree with its manifest (sha256, row count, date, listing)."""
-
-
-class ContractError(DropError):
-    """A file breaks the export contract (missing column, wrong type, malformed reference).
-
-    The message names the first problem; `problems` lists every one found.
-    """
-
-    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
-        self.problems = problems or (message,)
 
 
 @dataclass(frozen=True)
@@ -122,20 +126,25 @@ def pull_drop(
     landing_dir: Path,
     *,
     s3_endpoint_url: str | None = None,
+    limits: DropLimits | None = None,
 ) -> LandedDrop:
     """Fetch `day`'s drop and the model-release reference into the landing zone, verified.
 
     On success `<landing>/date=YYYY-MM-DD/` contains only `raw/` with the new drop (anything from
     an earlier pull of that date, including validation output, is gone). On any error the
-    landing zone is as it was before the call.
+    landing zone is as it was before the call. `limits` default to `Settings().drop_limits`.
     """
+    if limits is None:
+        from flows.settings import Settings
+
+        limits = Settings().drop_limits
     landing_dir = Path(landing_dir)
     fs, root_path = _filesystem(export_root, s3_endpoint_url)
     drop_url = drop_dir(export_root, day)
     drop_path = drop_dir(root_path, day)
 
-    manifest_bytes = _read_manifest(fs, drop_path, drop_url, day)
-    manifest = _check_manifest(manifest_bytes, drop_url, day)
+    manifest_bytes = _read_manifest(fs, drop_path, drop_url, day, limits.max_manifest_bytes)
+    manifest = parse_manifest(manifest_bytes, day, limits=limits)
 
     landing_dir.mkdir(parents=True, exist_ok=True)
     target = day_dir(landing_dir, day)
@@ -151,17 +160,20 @@ def pull_drop(
         raw.mkdir()
         for listed in manifest.files:
             local = raw / listed.path
-            digest = _download(fs, f"{drop_path}/{listed.path}", local, day, listed.path, drop_url)
+            digest = _download(
+                fs, f"{drop_path}/{listed.path}", local, day, listed.path, drop_url,
+                limits.max_part_bytes,
+            )
             if digest != listed.sha256.lower():
                 raise DropIntegrityError(
-                    f"{day} {listed.path}: sha256 mismatch "
-                    f"(manifest {listed.sha256[:12]}…, found {digest[:12]}…)"
+                    day, listed.path, RULE_SHA256,
+                    f"mismatch (manifest {listed.sha256[:12]}…, found {digest[:12]}…)",
                 )
             rows = _parquet_rows(local, day, listed.path)
             if rows != listed.rows:
                 raise DropIntegrityError(
-                    f"{day} {listed.path}: row count mismatch "
-                    f"(manifest {listed.rows}, found {rows})"
+                    day, listed.path, RULE_ROW_COUNT,
+                    f"mismatch (manifest {listed.rows}, found {rows})",
                 )
         (raw / MANIFEST_NAME).write_bytes(manifest_bytes)
         _fetch_reference(fs, root_path, export_root, reference_tmp, day)
@@ -188,11 +200,13 @@ def open_landed(landing_dir: Path, day: date, source_url: str = "") -> LandedDro
     try:
         text = (raw / MANIFEST_NAME).read_text("utf-8")
     except FileNotFoundError as exc:
-        raise DropIncompleteError(f"{day}: nothing landed at {raw}") from exc
+        raise DropIncompleteError(
+            day, MANIFEST_NAME, RULE_MANIFEST_PRESENT, f"nothing landed at {raw}"
+        ) from exc
     return LandedDrop(
         day=day,
         raw_dir=raw,
-        manifest=parse_manifest(text, str(raw)),
+        manifest=parse_manifest(text, day),
         source_url=source_url,
         reference_csv=Path(landing_dir) / MODEL_RELEASES_PATH,
     )
@@ -212,86 +226,70 @@ def _filesystem(export_root: str, s3_endpoint_url: str | None) -> tuple[FileSyst
     return fs, path.rstrip("/")
 
 
-def _read_manifest(fs: FileSystem, drop_path: str, drop_url: str, day: date) -> bytes:
+def _read_manifest(
+    fs: FileSystem, drop_path: str, drop_url: str, day: date, max_bytes: int
+) -> bytes:
+    """The manifest's bytes; reads at most one byte past the cap, so a huge one is refused
+    without being read whole."""
     try:
-        return fs.cat_file(f"{drop_path}/{MANIFEST_NAME}")
+        with fs.open(f"{drop_path}/{MANIFEST_NAME}", "rb") as stream:
+            data = stream.read(max_bytes + 1)
     except FileNotFoundError:
         pass
+    else:
+        if len(data) > max_bytes:
+            raise ManifestError(
+                day, MANIFEST_NAME, RULE_MANIFEST_SIZE,
+                f"larger than the cap of {max_bytes} bytes (setting max_manifest_bytes)",
+            )
+        return data
     try:
         present = len(fs.ls(drop_path, detail=False))
     except FileNotFoundError:
         present = 0
     detail = "no drop for this date" if present == 0 else f"{present} files present, no manifest"
     raise DropIncompleteError(
-        f"{day}: drop incomplete at {drop_url}: {MANIFEST_NAME} missing ({detail})"
+        day, MANIFEST_NAME, RULE_MANIFEST_PRESENT, f"drop incomplete at {drop_url} ({detail})"
     )
 
 
-def _check_manifest(data: bytes, drop_url: str, day: date) -> Manifest:
-    """Parse the manifest and check it describes a contract-shaped drop for `day`."""
-    try:
-        manifest = parse_manifest(data.decode("utf-8"), drop_url)
-    except UnicodeDecodeError as exc:
-        raise DropIntegrityError(f"{day} {MANIFEST_NAME}: not UTF-8 text ({exc})") from exc
-    except ManifestError as exc:
-        raise DropIntegrityError(f"{day} {_one_line(str(exc))}") from exc
+def _download(
+    fs: FileSystem, path: str, local: Path, day: date, name: str, drop_url: str, max_bytes: int
+) -> str:
+    """Stream one listed file to `local`, returning its sha256 (hashed on the way through).
 
-    where = f"{day} {MANIFEST_NAME}"
-    if manifest.date != day:
-        raise DropIntegrityError(
-            f"{where}: manifest date {manifest.date} is not the requested date {day}"
-        )
-    seen: set[str] = set()
-    for f in manifest.files:
-        if f.path in seen:
-            raise DropIntegrityError(f"{where}: {f.path} listed twice")
-        seen.add(f.path)
-        if f.path != ACCOUNTS_FILE and not _is_request_part(f.path):
-            raise DropIntegrityError(
-                f"{where}: {f.path!r} is not a file of the contract layout "
-                f"({REQUESTS_PART_PREFIX}NNNNN.parquet or {ACCOUNTS_FILE})"
-            )
-        if not re.fullmatch(r"[0-9a-fA-F]{64}", f.sha256):
-            raise DropIntegrityError(f"{where}: {f.path} sha256 {f.sha256!r} is not a SHA-256")
-        if f.rows < 0:
-            raise DropIntegrityError(f"{where}: {f.path} row count {f.rows} is negative")
-    if manifest.accounts_file is None:
-        raise DropIncompleteError(
-            f"{day}: drop incomplete at {drop_url}: {MANIFEST_NAME} lists no {ACCOUNTS_FILE}"
-        )
-    if not manifest.request_parts:
-        raise DropIncompleteError(
-            f"{day}: drop incomplete at {drop_url}: {MANIFEST_NAME} lists no requests part"
-        )
-    return manifest
-
-
-def _is_request_part(name: str) -> bool:
-    return name.startswith(REQUESTS_PART_PREFIX) and name.endswith(".parquet")
-
-
-def _download(fs: FileSystem, path: str, local: Path, day: date, name: str, drop_url: str) -> str:
-    """Stream one listed file to `local`, returning its sha256 (hashed on the way through)."""
+    `fs.open` takes the exact name (fsspec expands globs only in glob/expand_path)."""
     try:
         source = fs.open(path, "rb", block_size=CHUNK_BYTES)
     except FileNotFoundError as exc:
         raise DropIncompleteError(
-            f"{day} {name}: listed in {MANIFEST_NAME} but missing at {drop_url}/{name}"
+            day, name, RULE_FILE_PRESENT,
+            f"listed in {MANIFEST_NAME} but missing at {drop_url}/{name}",
         ) from exc
     digest = hashlib.sha256()
+    written = 0
     with source, open(local, "wb") as out:
         for chunk in iter(lambda: source.read(CHUNK_BYTES), b""):
+            written += len(chunk)
+            if written > max_bytes:
+                raise DropIntegrityError(
+                    day, name, RULE_PART_BYTES,
+                    f"larger than the cap of {max_bytes} bytes (setting max_part_bytes)",
+                )
             digest.update(chunk)
             out.write(chunk)
     return digest.hexdigest()
 
 
 def _parquet_rows(local: Path, day: date, name: str) -> int:
+    """Row count from the Parquet footer. pyarrow reports a corrupt footer as `OSError`; the
+    file was just written locally and hashed, so here that is the content's fault, not I/O's:
+    a data error, which the flow does not retry."""
     try:
         return pq.read_metadata(local).num_rows
-    except pa.ArrowInvalid as exc:
+    except (pa.ArrowException, OSError) as exc:
         raise DropIntegrityError(
-            f"{day} {name}: not a readable Parquet file ({_one_line(str(exc))})"
+            day, name, RULE_PARQUET, f"not a readable Parquet file ({exc})"
         ) from exc
 
 
@@ -302,51 +300,54 @@ def _fetch_reference(
         data = fs.cat_file(f"{root_path}/{MODEL_RELEASES_PATH}")
     except FileNotFoundError as exc:
         raise DropIncompleteError(
-            f"{day}: export root incomplete at {export_root.rstrip('/')}: "
-            f"{MODEL_RELEASES_PATH} missing"
+            day, MODEL_RELEASES_PATH, RULE_REFERENCE_PRESENT,
+            f"export root incomplete at {export_root.rstrip('/')}: {MODEL_RELEASES_PATH} missing",
         ) from exc
-    check_model_releases(data, f"{day} {MODEL_RELEASES_PATH}")
+    check_model_releases(data, day)
     local.write_bytes(data)
 
 
-def check_model_releases(data: bytes, where: str) -> dict[str, datetime]:
+def check_model_releases(data: bytes, day: date | None) -> dict[str, datetime]:
     """Parse `model_releases.csv` strictly (header `model,released_at`, ISO 8601 UTC times).
 
-    `where` prefixes error messages (date and file). Raises `ContractError`.
+    Raises `ContractError` naming `day`, the file (and line), column and rule.
     """
+    name = MODEL_RELEASES_PATH
+
+    def fail(rule: str, detail: str, line: int | None = None, column: str | None = None) -> NoReturn:
+        where = name if line is None else f"{name} line {line}"
+        raise ContractError(day, where, rule, detail, column=column)
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ContractError(f"{where}: not UTF-8 text ({exc})") from exc
+        fail("utf8", f"not UTF-8 text (byte {exc.start})")
     rows = csv.reader(io.StringIO(text, newline=""))
-    header = next(rows, None)
-    if header is None or tuple(header) != MODEL_RELEASES_HEADER:
-        found = ",".join(header) if header else "an empty file"
-        raise ContractError(
-            f"{where}: rule header: expected {','.join(MODEL_RELEASES_HEADER)!r}, "
-            f"found {quote_untrusted(found)}"
-        )
-    releases: dict[str, datetime] = {}
-    for row in rows:
-        line = rows.line_num
-        if not row:
-            continue  # blank line (e.g. trailing newline)
-        if len(row) != 2:
-            raise ContractError(f"{where} line {line}: rule fields: expected 2, found {len(row)}")
-        model, released_at = row
-        if not model:
-            raise ContractError(f"{where} line {line} column model: rule not_null: empty")
-        if model in releases:
-            raise ContractError(
-                f"{where} line {line} column model: rule duplicate_key: {quote_untrusted(model)}"
-            )
-        when = _parse_utc(released_at)
-        if when is None:
-            raise ContractError(
-                f"{where} line {line} column released_at: rule iso8601_utc: "
-                f"{quote_untrusted(released_at)} is not an ISO 8601 UTC time"
-            )
-        releases[model] = when
+    try:
+        header = next(rows, None)
+        if header is None or tuple(header) != MODEL_RELEASES_HEADER:
+            found = ",".join(header) if header else "an empty file"
+            fail("header", f"expected {','.join(MODEL_RELEASES_HEADER)!r}, "
+                 f"found {quote_untrusted(found)}")
+        releases: dict[str, datetime] = {}
+        for row in rows:
+            line = rows.line_num
+            if not row:
+                continue  # blank line (e.g. trailing newline)
+            if len(row) != 2:
+                fail("fields", f"expected 2, found {len(row)}", line)
+            model, released_at = row
+            if not model:
+                fail("not_null", "empty", line, "model")
+            if model in releases:
+                fail("duplicate_key", quote_untrusted(model), line, "model")
+            when = _parse_utc(released_at)
+            if when is None:
+                fail("iso8601_utc", f"{quote_untrusted(released_at)} is not an ISO 8601 UTC time",
+                     line, "released_at")
+            releases[model] = when
+    except csv.Error as exc:
+        fail("csv", str(exc), rows.line_num)
     return releases
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from flows.contract import DropLimits
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -55,7 +59,8 @@ class Settings(BaseSettings):
     smtp_port: int = 587
     smtp_security: str = Field("starttls", pattern="^(ssl|starttls|none)$")
     smtp_username: str | None = None
-    smtp_password: str | None = Field(None, repr=False)
+    # SecretStr: shown as '**********' by repr, logs and model_dump; only deliver.py unwraps it.
+    smtp_password: SecretStr | None = Field(None, repr=False)
     smtp_password_block: str | None = Field(None, description="Prefect Secret block holding the password")
     mail_from: str = "distillwatch@trust-safety.example"
     mail_to: list[str] = Field(default_factory=lambda: ["trust-safety@trust-safety.example"])
@@ -66,3 +71,29 @@ class Settings(BaseSettings):
     attachment_limit_bytes: int = 15_000_000
 
     writer_lock_timeout_s: float = Field(3600, description="How long a run waits for the warehouse")
+
+    # Caps on an export drop: beyond them the drop is refused with one line naming the cap
+    # (a string cell beyond max_string_bytes quarantines its row). Generous for real drops
+    # (a 10M-request day is ~10 parts of a few hundred MB), small enough that a malformed or
+    # hostile drop cannot exhaust memory or disk.
+    max_manifest_bytes: int = Field(
+        4 << 20, ge=1024, description="Largest _manifest.json accepted, in bytes"
+    )
+    max_parts: int = Field(10_000, ge=1, description="Most requests parts a drop may list")
+    max_part_bytes: int = Field(
+        8 << 30, ge=1, description="Largest file of a drop accepted (Parquet bytes)"
+    )
+    max_string_bytes: int = Field(
+        4096, ge=64, description="Longest string cell kept (UTF-8 bytes); longer rows quarantined"
+    )
+
+    @property
+    def drop_limits(self) -> DropLimits:
+        from flows.contract import DropLimits
+
+        return DropLimits(
+            max_manifest_bytes=self.max_manifest_bytes,
+            max_parts=self.max_parts,
+            max_part_bytes=self.max_part_bytes,
+            max_string_bytes=self.max_string_bytes,
+        )

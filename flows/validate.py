@@ -9,8 +9,10 @@ Two levels, as the contract asks:
   that breaks a rule goes to quarantine once, tagged with its first failing rule and column;
   every other row is kept. Unknown enum values are kept and counted, never dropped.
 
-Rule order (first failing rule wins): `not_null` on key columns, `not_null` on the other
-non-nullable columns (contract order), `non_negative` on counts, `out_of_range` (an int32
+Rule order (first failing rule wins): `invalid_utf8` (a string cell that is not UTF-8; its
+quarantined copy has the bad bytes replaced by U+FFFD), `not_null` on key columns, `not_null` on
+the other non-nullable columns (contract order), `max_string_bytes` (a string cell longer than
+`Settings.max_string_bytes`), `non_negative` on counts, `out_of_range` (an int32
 contract column written as a wider integer holding a value int32 cannot hold), `ts_outside_date`
 (requests), and last `duplicate_key`. Duplicates are judged among rows that pass every other
 rule, so the kept copy is the first *valid* occurrence (part order, then row order) and a valid
@@ -22,6 +24,12 @@ Outputs, under `<landing>/date=YYYY-MM-DD/`:
 as int64 so out-of-range values survive, plus `_source_file`, `_rule`, `_column`), and
 `validation.json` (a `ValidationResult`). `validation.json` is removed first and written last,
 so its presence means the clean/quarantine files beside it are complete and belong to it.
+
+Files are read by exact path (glob characters escaped for DuckDB) and only their contract
+columns are read, so extra columns are ignored whatever their names. A file DuckDB cannot read
+as it is (invalid UTF-8 in a string cell, or an extra column named like one of DuckDB's
+virtual columns) is first copied through pyarrow with just the contract columns, bad cells
+marked, so its bad rows are quarantined and the rest kept.
 """
 
 from __future__ import annotations
@@ -45,10 +53,16 @@ from flows.contract import (
     ACCOUNTS_KEYS,
     REQUESTS_COLUMNS,
     REQUESTS_KEYS,
+    RULE_PARQUET,
+    RULE_PRESENT,
+    RULE_TYPE,
     Column,
+    ContractError,
+    DropError,
+    DropLimits,
     type_matches,
 )
-from flows.pull import ContractError, DropError, LandedDrop, day_dir, quote_untrusted, sorted_parts
+from flows.pull import LandedDrop, day_dir, quote_untrusted, sorted_parts
 from flows.sql import quote_identifier, string_literal
 
 __all__ = [
@@ -64,14 +78,18 @@ __all__ = [
     "RULE_DUPLICATE_KEY",
 ]
 
+RULE_INVALID_UTF8 = "invalid_utf8"
 RULE_NOT_NULL = "not_null"
+RULE_MAX_STRING_BYTES = "max_string_bytes"
 RULE_NON_NEGATIVE = "non_negative"
 RULE_OUT_OF_RANGE = "out_of_range"
 RULE_TS_OUTSIDE_DATE = "ts_outside_date"
 RULE_DUPLICATE_KEY = "duplicate_key"
-# Schema-level rules (they fail the drop; they never appear in quarantine).
-RULE_PRESENT = "present"
-RULE_TYPE = "type"
+# Schema-level rules (`present`, `type`, `parquet_readable`, from flows.contract) fail the drop;
+# they never appear in quarantine.
+# Column names a file may not use for DuckDB's `read_parquet(file_row_number = true)` to work;
+# a file with one is read through a pyarrow copy (DuckDB compares names case-insensitively).
+DUCKDB_RESERVED_COLUMNS = frozenset({"file_row_number"})
 
 QUARANTINE_EXTRA_COLUMNS: tuple[str, ...] = ("_source_file", "_rule", "_column")
 VALIDATION_FILE = "validation.json"
@@ -202,22 +220,34 @@ def _rows(n: int) -> str:
     return f"{n} row" if n == 1 else f"{n} rows"
 
 
-def check_schema(path: Path, columns: tuple[Column, ...], day: date) -> list[str]:
-    """Contract problems of one file's schema, one message per column (empty list: fine)."""
-    schema = pq.read_schema(path)
+def check_schema(path: Path, columns: tuple[Column, ...], day: date) -> list[ContractError]:
+    """Contract problems of one file's schema, one error per column (empty list: fine)."""
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError) as exc:
+        return [ContractError(day, path.name, RULE_PARQUET, f"not a readable Parquet file ({exc})")]
     problems = []
     for col in columns:
-        where = f"{day} {path.name} column {col.name}"
         matches = [f for f in schema if f.name == col.name]
         if not matches:
-            problems.append(f"{where}: rule {RULE_PRESENT}: column missing")
+            problems.append(ContractError(day, path.name, RULE_PRESENT, "column missing",
+                                          column=col.name))
         elif len(matches) > 1:
-            problems.append(f"{where}: rule {RULE_PRESENT}: column appears {len(matches)} times")
+            problems.append(ContractError(day, path.name, RULE_PRESENT,
+                                          f"column appears {len(matches)} times", column=col.name))
         elif not type_matches(col.arrow_type, matches[0].type):
-            problems.append(
-                f"{where}: rule {RULE_TYPE}: expected {col.arrow_type}, found {matches[0].type}"
-            )
+            problems.append(ContractError(
+                day, path.name, RULE_TYPE, f"expected {col.arrow_type}, found {matches[0].type}",
+                column=col.name,
+            ))
     return problems
+
+
+def _duckdb_reads_as_is(path: Path) -> bool:
+    """Whether DuckDB can read the file's contract columns directly: no extra column named
+    like a DuckDB virtual column, no two names equal but for case."""
+    names = [name.lower() for name in pq.read_schema(path).names]
+    return not DUCKDB_RESERVED_COLUMNS.intersection(names) and len(set(names)) == len(names)
 
 
 def validate_drop(
@@ -226,12 +256,18 @@ def validate_drop(
     *,
     memory_limit: str = "1GB",
     threads: int | None = None,
+    limits: DropLimits | None = None,
 ) -> ValidationResult:
     """Check a landed drop and write clean, quarantine and validation.json for its date.
 
     Raises `ContractError` (nothing written) if any file breaks the schema. `memory_limit`
     bounds DuckDB's memory; beyond it DuckDB spills to a temp folder inside the date folder.
+    `limits` default to `Settings().drop_limits`.
     """
+    if limits is None:
+        from flows.settings import Settings
+
+        limits = Settings().drop_limits
     day = landed.day
     files = {
         REQUESTS.name: [(f.path, landed.raw_dir / f.path) for f in sorted_parts(landed.manifest)],
@@ -244,8 +280,11 @@ def validate_drop(
         for problem in check_schema(path, kind.columns, day)
     ]
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ContractError(problems[0] + more, tuple(problems))
+        first = problems[0]
+        raise ContractError(
+            first.day, first.file, first.rule, first.detail, column=first.column,
+            problems=tuple(str(p) for p in problems),
+        )
 
     out_dir = day_dir(landing_dir, day)
     work = Path(tempfile.mkdtemp(prefix=".validating-", dir=out_dir))
@@ -272,7 +311,9 @@ def validate_drop(
             quarantined: dict[tuple[str, str, str], int] = {}
             unknown: dict[tuple[str, str], int] = {}
             for kind in FILE_KINDS:
-                read, kept, q, u = _validate_kind(con, kind, files[kind.name], day, work)
+                read, kept, q, u = _validate_kind_safely(
+                    con, kind, files[kind.name], day, work, limits.max_string_bytes
+                )
                 rows_read[kind.name], rows_kept[kind.name] = read, kept
                 quarantined.update(q)
                 unknown.update(u)
@@ -286,16 +327,149 @@ def validate_drop(
     return result
 
 
-def _validate_kind(
+KindCounts = tuple[int, int, dict[tuple[str, str, str], int], dict[tuple[str, str], int]]
+
+
+def _validate_kind_safely(
     con: duckdb.DuckDBPyConnection,
     kind: FileKind,
     files: list[tuple[str, Path]],
     day: date,
     work: Path,
-) -> tuple[int, int, dict[tuple[str, str, str], int], dict[tuple[str, str], int]]:
+    max_string_bytes: int,
+) -> KindCounts:
+    """`_validate_kind`, reading through pyarrow copies the files DuckDB cannot read as they are.
+
+    Files with a reserved column name are copied up front. Invalid UTF-8 shows only when DuckDB
+    decodes the cell, so that is tried first and, on DuckDB's encoding error, every file of the
+    kind is checked and the ones with bad cells copied (no cost on the usual, clean, drop).
+    """
+    sources = [
+        _Source(name, path) if _duckdb_reads_as_is(path)
+        else _readable_copy(name, path, kind, work / f"read_{kind.name}_{i:05d}.parquet")
+        for i, (name, path) in enumerate(files)
+    ]
+    try:
+        return _validate_kind(con, kind, sources, day, work, max_string_bytes)
+    except duckdb.InvalidInputException as exc:
+        if "string encoding" not in str(exc).lower() and "utf" not in str(exc).lower():
+            raise _read_error(day, kind, files, exc) from exc
+    sources = [
+        s if s.marks_invalid_utf8 or not _has_invalid_utf8(s.path, kind)
+        else _readable_copy(s.name, s.path, kind, work / f"read_{kind.name}_{i:05d}.parquet")
+        for i, s in enumerate(sources)
+    ]
+    try:
+        return _validate_kind(con, kind, sources, day, work, max_string_bytes)
+    except duckdb.InvalidInputException as exc:
+        raise _read_error(day, kind, files, exc) from exc
+
+
+def _read_error(
+    day: date, kind: FileKind, files: list[tuple[str, Path]], exc: Exception
+) -> ContractError:
+    """DuckDB could not read a file's data (its footer was fine): the file, if DuckDB names it."""
+    text = str(exc)
+    named = [name for name, path in files if str(path) in text or name in text]
+    file = named[0] if named else f"{kind.name} files"
+    return ContractError(day, file, RULE_PARQUET, f"data not readable ({text})")
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A file to read: its name in the drop and the path DuckDB reads (the landed file, or a
+    copy of its contract columns plus `_invalid_utf8` naming each row's first non-UTF-8 cell)."""
+
+    name: str
+    path: Path
+    marks_invalid_utf8: bool = False
+
+
+def _string_columns(kind: FileKind) -> list[str]:
+    return [c.name for c in kind.columns if pa.types.is_string(c.arrow_type)]
+
+
+def _has_invalid_utf8(path: Path, kind: FileKind) -> bool:
+    """Whether any string cell of the file's contract columns is not valid UTF-8 (pyarrow
+    reads strings without checking them; `validate(full=True)` does)."""
+    parquet = pq.ParquetFile(path)
+    for batch in parquet.iter_batches(columns=_string_columns(kind), use_threads=False):
+        for column in batch.columns:
+            try:
+                column.validate(full=True)
+            except pa.ArrowInvalid:
+                return True
+    return False
+
+
+def _readable_copy(name: str, path: Path, kind: FileKind, copy: Path) -> _Source:
+    """Copy the file's contract columns, batch by batch, with string columns made valid UTF-8
+    (bad bytes replaced by U+FFFD) and `_invalid_utf8` naming each row's first bad column."""
+    parquet = pq.ParquetFile(path)
+    wanted = [c.name for c in kind.columns]
+    strings = set(_string_columns(kind))
+    source_schema = parquet.schema_arrow
+    fields = [
+        pa.field(n, pa.large_string()) if n in strings else source_schema.field(n) for n in wanted
+    ]
+    schema = pa.schema([*fields, pa.field("_invalid_utf8", pa.string())])
+    with pq.ParquetWriter(copy, schema, compression="zstd") as writer:
+        for batch in parquet.iter_batches(columns=wanted, use_threads=False):
+            bad: list[str | None] = [None] * batch.num_rows
+            arrays = []
+            for column_name, array in zip(batch.schema.names, batch.columns, strict=True):
+                if column_name in strings:
+                    array = _valid_utf8(array, column_name, bad)
+                arrays.append(array)
+            arrays.append(pa.array(bad, pa.string()))
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+    return _Source(name, copy, marks_invalid_utf8=True)
+
+
+def _valid_utf8(array: pa.Array, column_name: str, bad: list[str | None]) -> pa.Array:
+    """`array` as large_string; cells that are not UTF-8 decoded with replacement and their rows
+    marked in `bad` (first bad column wins)."""
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    array = array.cast(pa.large_string())
+    try:
+        array.validate(full=True)
+        return array
+    except pa.ArrowInvalid:
+        pass
+    values: list[str | None] = []
+    for row, raw in enumerate(array.cast(pa.large_binary()).to_pylist()):
+        if raw is None:
+            values.append(None)
+            continue
+        try:
+            values.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            values.append(raw.decode("utf-8", errors="replace"))
+            if bad[row] is None:
+                bad[row] = column_name
+    return pa.array(values, pa.large_string())
+
+
+def parquet_path_literal(path: Path) -> str:
+    """A file path as a SQL literal for `read_parquet` that DuckDB will not expand as a glob:
+    each glob character (`*`, `?`, `[`) is wrapped in a one-character class."""
+    escaped = "".join(f"[{ch}]" if ch in "*?[" else ch for ch in str(path))
+    return string_literal(escaped)
+
+
+def _validate_kind(
+    con: duckdb.DuckDBPyConnection,
+    kind: FileKind,
+    sources: list[_Source],
+    day: date,
+    work: Path,
+    max_string_bytes: int,
+) -> KindCounts:
     """Row rules for one file kind; writes `work/{clean,quarantine}_<kind>.parquet`."""
     name = kind.name
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {name}_checked AS {_checked_sql(kind, files, day)}")
+    checked = _checked_sql(kind, sources, day, max_string_bytes)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name}_checked AS {checked}")
     # Keys seen more than once among rows that pass every other rule, with the position of the
     # first such row: usually a tiny table, so the join below is cheap. Found in two steps so
     # the big aggregate runs over 8-byte hashes rather than the key strings (with it a 10M-row
@@ -339,11 +513,11 @@ def _validate_kind(
         f"TO {string_literal(quarantine)} (FORMAT parquet, COMPRESSION zstd)"
     )
 
-    read = sum(pq.read_metadata(path).num_rows for _, path in files)
+    read = sum(pq.read_metadata(s.path).num_rows for s in sources)
     kept = pq.read_metadata(clean).num_rows
     groups = con.execute(
-        f"SELECT _source_file, _column, _rule, count(*) FROM read_parquet({string_literal(quarantine)}) "
-        "GROUP BY ALL"
+        f"SELECT _source_file, _column, _rule, count(*) "
+        f"FROM read_parquet({parquet_path_literal(quarantine)}) GROUP BY ALL"
     ).fetchall()
     quarantined = {(f, c, r): int(n) for f, c, r, n in groups}
     # The promise to users: every row read is either kept or quarantined, never lost.
@@ -355,7 +529,9 @@ def _validate_kind(
     return read, kept, quarantined, _unknown_enums(con, kind, clean)
 
 
-def _checked_sql(kind: FileKind, files: list[tuple[str, Path]], day: date) -> str:
+def _checked_sql(
+    kind: FileKind, sources: list[_Source], day: date, max_string_bytes: int
+) -> str:
     """All parts of a kind as one relation: contract columns at their wide type, each row's
     position (`_pos`, part then row) and first failing rule (`_rule`, `_column`; NULL if none)."""
     wide_cols = ", ".join(
@@ -363,25 +539,37 @@ def _checked_sql(kind: FileKind, files: list[tuple[str, Path]], day: date) -> st
     )
     parts = " UNION ALL ".join(
         f"SELECT ({i}::BIGINT << 40) + file_row_number AS _pos, "
-        f"{string_literal(file_name)} AS _source_file, {wide_cols} "
-        f"FROM read_parquet({string_literal(path)}, file_row_number = true)"
-        for i, (file_name, path) in enumerate(files)
+        f"{string_literal(s.name)} AS _source_file, {wide_cols}, "
+        f"{'_invalid_utf8' if s.marks_invalid_utf8 else 'NULL::VARCHAR'} AS _invalid_utf8 "
+        f"FROM read_parquet({parquet_path_literal(s.path)}, file_row_number = true)"
+        for i, s in enumerate(sources)
     )
 
-    checks: list[tuple[str, str, str]] = []  # (SQL condition, rule, column), first match wins
+    # (SQL condition, rule, column as SQL), first match wins
+    checks: list[tuple[str, str, str]] = []
+    if any(s.marks_invalid_utf8 for s in sources):
+        checks.append(("_invalid_utf8 IS NOT NULL", RULE_INVALID_UTF8, "_invalid_utf8"))
     by_name = {c.name: c for c in kind.columns}
     for name in kind.keys:
-        checks.append((f"{quote_identifier(name)} IS NULL", RULE_NOT_NULL, name))
+        checks.append((f"{quote_identifier(name)} IS NULL", RULE_NOT_NULL, string_literal(name)))
     for c in kind.columns:
         if not c.nullable and c.name not in kind.keys:
-            checks.append((f"{quote_identifier(c.name)} IS NULL", RULE_NOT_NULL, c.name))
+            checks.append(
+                (f"{quote_identifier(c.name)} IS NULL", RULE_NOT_NULL, string_literal(c.name))
+            )
+    for c in kind.columns:
+        if pa.types.is_string(c.arrow_type):
+            cond = f"strlen({quote_identifier(c.name)}) > {int(max_string_bytes)}"
+            checks.append((cond, RULE_MAX_STRING_BYTES, string_literal(c.name)))
     for c in kind.columns:
         if c.non_negative:
-            checks.append((f"{quote_identifier(c.name)} < 0", RULE_NON_NEGATIVE, c.name))
+            checks.append(
+                (f"{quote_identifier(c.name)} < 0", RULE_NON_NEGATIVE, string_literal(c.name))
+            )
     for c in kind.columns:
         if c.arrow_type == pa.int32():
             cond = f"{quote_identifier(c.name)} NOT BETWEEN {INT32_MIN} AND {INT32_MAX}"
-            checks.append((cond, RULE_OUT_OF_RANGE, c.name))
+            checks.append((cond, RULE_OUT_OF_RANGE, string_literal(c.name)))
     if kind.day_column:
         assert pa.types.is_timestamp(by_name[kind.day_column].arrow_type)
         start, end = day.isoformat(), (day + timedelta(days=1)).isoformat()
@@ -389,10 +577,10 @@ def _checked_sql(kind: FileKind, files: list[tuple[str, Path]], day: date) -> st
         cond = (
             f"{col} < TIMESTAMPTZ '{start} 00:00:00+00' OR {col} >= TIMESTAMPTZ '{end} 00:00:00+00'"
         )
-        checks.append((cond, RULE_TS_OUTSIDE_DATE, kind.day_column))
+        checks.append((cond, RULE_TS_OUTSIDE_DATE, string_literal(kind.day_column)))
 
     rule = " ".join(f"WHEN {cond} THEN '{r}'" for cond, r, _ in checks)
-    column = " ".join(f"WHEN {cond} THEN '{c}'" for cond, _, c in checks)
+    column = " ".join(f"WHEN {cond} THEN {c}" for cond, _, c in checks)
     return (
         f"SELECT *, CASE {rule} END AS _rule, CASE {column} END AS _column FROM ({parts})"
     )
@@ -405,7 +593,7 @@ def _unknown_enums(
     the enum columns of the clean file)."""
     selects = [
         f"SELECT '{c.name}' AS col, {quote_identifier(c.name)} AS value, count(*) AS n "
-        f"FROM read_parquet({string_literal(clean)}) "
+        f"FROM read_parquet({parquet_path_literal(clean)}) "
         f"WHERE {quote_identifier(c.name)} NOT IN ({', '.join(string_literal(v) for v in c.enum)}) GROUP BY ALL"
         for c in kind.columns
         if c.enum

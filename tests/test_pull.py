@@ -147,16 +147,17 @@ def test_missing_manifest_on_s3_is_an_incomplete_drop(
     error = pull_error(s3_root, tmp_path / "landing", s3_endpoint_url=s3_endpoint)
     assert isinstance(error, DropIncompleteError)
     assert str(error) == (
-        f"2026-11-26: drop incomplete at {s3_root}/usage/date=2026-11-26: "
-        "_manifest.json missing (3 files present, no manifest)"
+        f"2026-11-26 _manifest.json: rule manifest_present: drop incomplete at "
+        f"{s3_root}/usage/date=2026-11-26 (3 files present, no manifest)"
     )
     assert not (tmp_path / "landing" / "date=2026-11-26").exists()
 
 
 def test_no_drop_for_the_date(tmp_path: Path) -> None:
     publish(str(tmp_path / "export"))
-    with pytest.raises(DropIncompleteError, match=r"^2026-11-27: drop incomplete at .*"
-                       r"date=2026-11-27: _manifest.json missing \(no drop for this date\)$"):
+    with pytest.raises(DropIncompleteError, match=r"^2026-11-27 _manifest.json: rule "
+                       r"manifest_present: drop incomplete at .*date=2026-11-27 "
+                       r"\(no drop for this date\)$"):
         pull_drop(str(tmp_path / "export"), date(2026, 11, 27), tmp_path / "landing")
 
 
@@ -168,7 +169,8 @@ def test_missing_listed_file(tmp_path: Path) -> None:
     error = pull_error(str(root), tmp_path / "landing")
     assert isinstance(error, DropIncompleteError)
     assert str(error) == (
-        "2026-11-26 requests-00001.parquet: listed in _manifest.json but missing at "
+        "2026-11-26 requests-00001.parquet: rule file_present: listed in _manifest.json "
+        "but missing at "
         f"{root}/usage/date=2026-11-26/requests-00001.parquet"
     )
 
@@ -184,7 +186,8 @@ def test_bad_checksum(tmp_path: Path) -> None:
     assert isinstance(error, DropIntegrityError)
     listed = manifest.files[1].sha256
     assert str(error).startswith(
-        f"2026-11-26 requests-00001.parquet: sha256 mismatch (manifest {listed[:12]}…, found "
+        f"2026-11-26 requests-00001.parquet: rule sha256: mismatch (manifest {listed[:12]}…, "
+        "found "
     )
 
 
@@ -199,7 +202,7 @@ def test_wrong_row_count(tmp_path: Path) -> None:
     error = pull_error(str(root), tmp_path / "landing")
     assert isinstance(error, DropIntegrityError)
     assert str(error) == (
-        "2026-11-26 requests-00000.parquet: row count mismatch (manifest 41, found 40)"
+        "2026-11-26 requests-00000.parquet: rule row_count: mismatch (manifest 41, found 40)"
     )
 
 
@@ -208,20 +211,20 @@ def test_wrong_row_count(tmp_path: Path) -> None:
     [
         (
             lambda m: {**m, "date": "2026-11-25"},
-            "2026-11-26 _manifest.json: manifest date 2026-11-25 "
+            "2026-11-26 _manifest.json: rule manifest_date: manifest date 2026-11-25 "
             "is not the requested date 2026-11-26",
         ),
         (
             lambda m: {**m, "files": [f for f in m["files"] if f["path"] != "accounts.parquet"]},
-            "drop incomplete at {drop}: _manifest.json lists no accounts.parquet",
+            "2026-11-26 _manifest.json: rule lists_accounts: lists no accounts.parquet",
         ),
         (
             lambda m: {**m, "files": [f for f in m["files"] if f["path"] == "accounts.parquet"]},
-            "drop incomplete at {drop}: _manifest.json lists no requests part",
+            "2026-11-26 _manifest.json: rule lists_parts: lists no requests part",
         ),
         (
             lambda m: {**m, "files": m["files"] + [m["files"][0]]},
-            "2026-11-26 _manifest.json: requests-00000.parquet listed twice",
+            "2026-11-26 _manifest.json: rule listed_once: requests-00000.parquet listed twice",
         ),
         (lambda m: {**m, "schema_version": 2}, "schema_version 2 is not the supported version 1"),
     ],
@@ -244,7 +247,7 @@ def test_unreadable_manifest(tmp_path: Path) -> None:
 
     error = pull_error(str(root), tmp_path / "landing")
     assert isinstance(error, DropIntegrityError)
-    assert "/usage/date=2026-11-26/_manifest.json: unreadable manifest" in str(error)
+    assert str(error).startswith("2026-11-26 _manifest.json: rule manifest_json: not JSON (")
 
 
 BAD_TIME = "line 2 column released_at: rule iso8601_utc"
@@ -276,7 +279,8 @@ def test_missing_model_releases(tmp_path: Path) -> None:
     error = pull_error(str(root), tmp_path / "landing")
     assert isinstance(error, DropIncompleteError)
     assert str(error) == (
-        f"2026-11-26: export root incomplete at {root}: reference/model_releases.csv missing"
+        "2026-11-26 reference/model_releases.csv: rule reference_present: "
+        f"export root incomplete at {root}: reference/model_releases.csv missing"
     )
 
 
@@ -318,7 +322,7 @@ def test_failed_pull_leaves_the_previous_landing_untouched(tmp_path: Path) -> No
     publish(str(root), [make_requests(12, DAY, seed=3), make_requests(12, DAY, seed=4)])
     part = root / "usage/date=2026-11-26/requests-00001.parquet"
     part.write_bytes(part.read_bytes()[:-10] + b"0123456789")
-    with pytest.raises(DropIntegrityError, match="requests-00001.parquet: sha256 mismatch"):
+    with pytest.raises(DropIntegrityError, match="requests-00001.parquet: rule sha256: mismatch"):
         pull_drop(str(root), DAY, landing)
 
     assert tree(landing) == before  # no half state, no staging leftovers

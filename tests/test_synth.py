@@ -107,7 +107,7 @@ def test_every_drop_follows_the_contract(run: Run) -> None:
     for i, summary in enumerate(run.summary.days):
         day = START + timedelta(days=i)
         drop = run.root / "exports" / "usage" / f"date={day.isoformat()}"
-        manifest = parse_manifest((drop / "_manifest.json").read_text(), str(drop))
+        manifest = parse_manifest((drop / "_manifest.json").read_text(), day)
         assert manifest.date == day
         assert {p.name for p in drop.iterdir()} == {f.path for f in manifest.files} | {"_manifest.json"}
         for f in manifest.files:
