@@ -280,7 +280,7 @@ def test_file_stems_are_safe_and_distinct() -> None:
 
 
 def test_csv_cells_cannot_become_formulas() -> None:
-    cell = campaign_report._csv_cell
+    from flows.csv_output import csv_cell as cell  # the one CSV writer, flows/csv_output.py
     assert cell('=HYPERLINK("x")') == "'=HYPERLINK(\"x\")"
     assert cell("@SUM(A1)") == "'@SUM(A1)" and cell("-1+1") == "'-1+1"
     assert cell(-5) == "-5" and cell(7.0) == "7" and cell(None) == "" and cell(True) == "true"

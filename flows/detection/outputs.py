@@ -9,8 +9,6 @@ read-only: call it after dbt has finished.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from flows.csv_output import csv_text
 
 CAMPAIGN_COLUMNS: tuple[str, ...] = (
     "campaign_id",
@@ -73,24 +73,6 @@ class CampaignOutputs:
         return (self.campaigns_csv, self.campaign_accounts_csv)
 
 
-def _format(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4f}".rstrip("0").rstrip(".") if value == value else ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _csv_text(columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([_format(v) for v in row] for row in rows)
-    return out.getvalue()
-
-
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(text.encode("utf-8"))
@@ -132,8 +114,8 @@ def write_campaign_outputs(warehouse: Path, run_date: date, reports_dir: Path) -
     out_dir.mkdir(parents=True, exist_ok=True)
     campaigns_csv = out_dir / CAMPAIGNS_FILE
     accounts_csv = out_dir / CAMPAIGN_ACCOUNTS_FILE
-    _write_atomic(campaigns_csv, _csv_text(CAMPAIGN_COLUMNS, campaigns))
-    _write_atomic(accounts_csv, _csv_text(ACCOUNT_COLUMNS, accounts))
+    _write_atomic(campaigns_csv, csv_text(CAMPAIGN_COLUMNS, campaigns))
+    _write_atomic(accounts_csv, csv_text(ACCOUNT_COLUMNS, accounts))
     return CampaignOutputs(
         run_date=run_date,
         campaigns_csv=campaigns_csv,

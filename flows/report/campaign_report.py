@@ -22,9 +22,7 @@ own process small, and two cores render two reports at once.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import logging
 import math
 import multiprocessing
@@ -40,6 +38,7 @@ from typing import Any
 import duckdb
 from markupsafe import Markup
 
+from flows.csv_output import csv_text
 from flows.report import charts, fmt
 from flows.report.atlas import ObservedTechnique, assessment, counted, observed_techniques
 from flows.report.digest import tlp_context
@@ -787,29 +786,6 @@ def _render_all(
 
 # --- the full account list -----------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> str:
-    """A CSV cell a spreadsheet shows as text.
-
-    Customer-typed names starting with ``=``, ``+``, ``-`` or ``@`` would be run as formulas by
-    Excel or LibreOffice (CSV injection); a leading apostrophe keeps them text. Numbers are not
-    touched (only strings reach this branch).
-    """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.4f}".rstrip("0").rstrip(".") if math.isfinite(value) else ""
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return str(value)
-
-
 def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any, ...]]:
     """Every account of the campaign on the run date, in the appendix's order (requests over the
     campaign period, then id), with organization, requests, tokens and score.
@@ -872,13 +848,9 @@ def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any,
 def write_accounts_csv(warehouse: Path, evidence: CampaignEvidence, out_path: Path) -> int:
     """Write the full account list (see `account_rows`) atomically; returns the row count."""
     rows = account_rows(warehouse, evidence)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(ACCOUNT_CSV_COLUMNS)
-    writer.writerows([_csv_cell(v) for v in row] for row in rows)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(out_path.name + ".partial")
-    partial.write_text(buffer.getvalue(), encoding="utf-8")
+    partial.write_text(csv_text(ACCOUNT_CSV_COLUMNS, rows), encoding="utf-8")
     os.replace(partial, out_path)
     return len(rows)
 

@@ -17,14 +17,13 @@ Both files are sorted and written with `\\n` line ends, so a seed always gives t
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from flows.csv_output import csv_text
 from flows.synth.cohort import FrozenBook
 
 ACCOUNT_COLUMNS = ("account_id", "organization_id", "kind", "campaign_id", "scenario")
@@ -52,14 +51,6 @@ class CampaignSummary:
     requests: int
 
 
-def _csv_text(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def write_labels(
     labels_dir: Path, book: FrozenBook, seen: np.ndarray, campaigns: list[CampaignSummary]
 ) -> None:
@@ -77,7 +68,7 @@ def write_labels(
                 )
         first += len(block)
     rows.sort()
-    (labels_dir / "accounts.csv").write_bytes(_csv_text(ACCOUNT_COLUMNS, rows).encode("utf-8"))
+    (labels_dir / "accounts.csv").write_bytes(csv_text(ACCOUNT_COLUMNS, rows).encode("utf-8"))
     campaign_rows = sorted(
         (
             c.campaign_id,
@@ -89,4 +80,4 @@ def write_labels(
         )
         for c in campaigns
     )
-    (labels_dir / "campaigns.csv").write_bytes(_csv_text(CAMPAIGN_COLUMNS, campaign_rows).encode("utf-8"))
+    (labels_dir / "campaigns.csv").write_bytes(csv_text(CAMPAIGN_COLUMNS, campaign_rows).encode("utf-8"))
