@@ -8,6 +8,7 @@ them too), so the CLI exports its flags into the environment before it starts a 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
+from flows.contract import DropError
 from flows.settings import Settings
 
 # CLI flag → Settings field, for the flags every subcommand shares.
@@ -221,12 +223,36 @@ COMMANDS = {
 }
 
 
+class _DataErrorsInOneLine(logging.Filter):
+    """Drop the traceback Prefect logs with a failed flow or task run when the failure is a data
+    error: its message is the whole story (date, file, column, rule), and the CLI prints it
+    once more as its last line. Other failures keep their traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], DropError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _quiet_data_error_tracebacks() -> None:
+    # Filters on a logger apply to the records created on it: the flow and task run loggers.
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DataErrorsInOneLine) for f in logger.filters):
+            logger.addFilter(_DataErrorsInOneLine())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _quiet_data_error_tracebacks()
     try:
         settings = _settings_from(args)
         return COMMANDS[args.command](args, settings)
+    except DropError as exc:
+        # A bad drop: one line naming date, file, column and rule; exit 1, nothing retried.
+        print(f"distillwatch {args.command}: error: {exc}", file=sys.stderr)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

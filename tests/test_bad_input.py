@@ -339,3 +339,37 @@ def test_a_corrupt_file_is_not_retried_as_io() -> None:
     corrupt = DropError(DAY, P1, "parquet_readable", "not a readable Parquet file")
     assert retry_on_io(None, None, Failed(corrupt)) is False
     assert retry_on_io(None, None, Failed(ConnectionResetError("reset"))) is True
+
+
+def test_cli_prints_one_line_and_no_traceback_for_a_bad_drop(tmp_path: Path, prefect_server: None) -> None:
+    """`distillwatch run` on a drop whose part has a corrupt footer (sha256 vouched for): one
+    error line naming date, file and rule, exit 1, no traceback, no retry."""
+    import os
+    import subprocess
+    import sys
+
+    from prefect.settings import PREFECT_API_URL
+
+    root = tmp_path / "export"
+    write_drop(str(root), DAY, [make_requests(10, DAY), make_requests(10, DAY, seed=1, id_prefix="b")],
+               make_accounts())
+    (root / "reference").mkdir()
+    (root / "reference/model_releases.csv").write_text(RELEASES)
+    replace_file(P1, corrupt_footer)(Path(drop_dir(str(root), DAY)))
+
+    env = {**os.environ, "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--date", "2026-11-26", "--export-root", str(root),
+         "--landing-dir", "landing", "--warehouse", "w.duckdb", "--reports-dir", "reports",
+         "--outbox-dir", "outbox"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "Retry" not in result.stderr, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        "distillwatch run: error: 2026-11-26 requests-00001.parquet: rule parquet_readable: "
+        "not a readable Parquet file ("
+    ), result.stderr
+    assert not (tmp_path / "landing" / "date=2026-11-26").exists()
