@@ -517,11 +517,12 @@ def alert_failed_backfill(flow: Any, flow_run: Any, state: Any) -> None:
     """on_failure / on_crashed hook of `backfill`: one e-mail with the range and the error."""
     try:
         params = getattr(flow_run, "parameters", None) or {}
-        span = f"{params.get('start_date')}..{params.get('end_date')}"
+        start, end = params.get("start_date"), params.get("end_date")
+        span = f"{start}..{end}"
         kind = "crashed" if state.is_crashed() else "failed"
         line = f"distillwatch backfill {span} {kind}: {_error_line(state)}"
         detail = f"Prefect flow run {flow_run.name} ({flow_run.id}): see its backfill summary artifact."
-        send_run_alert(Settings(), f"backfill-{span}-{kind}", line, detail)
+        send_run_alert(Settings(), f"backfill-{start}-to-{end}-{kind}", line, detail)
     except Exception:  # noqa: BLE001
         logging.getLogger("distillwatch.pipeline").exception("could not send the failure alert")
 
