@@ -93,11 +93,13 @@ def build_parser() -> OneLineParser:
 
     run = commands.add_parser("run", help="run the nightly pipeline for one date")
     run.add_argument("--date", type=iso_date, default=None, help="run date (default: yesterday, UTC)")
+    run.add_argument("--resend", action="store_true", help="send the day's mail even if it already went")
     _add_settings_flags(run)
 
     backfill = commands.add_parser("backfill", help="run the pipeline for each date of a range")
     backfill.add_argument("--start", type=iso_date, required=True)
     backfill.add_argument("--end", type=iso_date, required=True)
+    backfill.add_argument("--resend", action="store_true", help="send each day's mail even if it already went")
     _add_settings_flags(backfill)
 
     demo = commands.add_parser("demo", help="synthesize 14 days and run the nightly flow for each")
@@ -156,7 +158,7 @@ def _cmd_synth(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from flows.pipeline import nightly
 
-    summary = nightly(run_date=args.date)
+    summary = nightly(run_date=args.date, resend=args.resend)
     print(summary)
     return 0
 
@@ -166,7 +168,7 @@ def _cmd_backfill(args: argparse.Namespace, settings: Settings) -> int:
         raise ValueError(f"--end {args.end} is before --start {args.start}")
     from flows.pipeline import backfill
 
-    for summary in backfill(start_date=args.start, end_date=args.end):
+    for summary in backfill(start_date=args.start, end_date=args.end, resend=args.resend):
         print(summary)
     return 0
 

@@ -9,8 +9,12 @@ Two ways out, chosen by `Settings.smtp_host`:
 
 Every To/Cc/Bcc address must be allowed by `Settings.mail_allowed` (exact addresses or whole
 domains): threat reports name customers and must not leave the team by a typo in a config.
-Transport failures (`OSError`, `smtplib.SMTPException`) propagate unchanged so the flow's task
-retries handle them; configuration problems raise `ValueError` subclasses, which are final.
+Transport failures (`OSError`, `smtplib.SMTPException`) before the message body was sent
+propagate unchanged so the flow's task retries handle them; a failure after the body was sent
+(the server may have accepted it) is `DeliveryOutcomeUnknownError`, never retried: a retry would
+send the mail twice. Configuration problems raise `ValueError` subclasses, which are final.
+`deliver_once` adds the delivery ledger (`flows.ledger`): a stable Message-ID per (date, kind,
+content) and no second send of a (date, kind) unless asked.
 The SMTP password is read at send time and never logged or stored on the receipt.
 """
 
@@ -25,11 +29,13 @@ import ssl
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
+from datetime import date
 from email.utils import formatdate, make_msgid
 from html import escape as html_escape
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from flows.ledger import DeliveryLedger, content_hash, ledger_path, stable_message_id
 from flows.report.render import safe_filename
 from flows.settings import Settings
 
@@ -49,6 +55,13 @@ class RecipientNotAllowedError(ValueError):
 
 class InsecureCredentialsError(ValueError):
     """Credentials would be sent in clear text to a host that is not loopback."""
+
+
+class DeliveryOutcomeUnknownError(RuntimeError):
+    """The connection failed after the message body was sent: the server may have accepted it.
+
+    Not an `OSError` / `SMTPException` on purpose: the task's retry policy must not send again.
+    """
 
 
 @dataclass(frozen=True)
@@ -139,6 +152,7 @@ def build_message(
     html: str | None = None,
     to: list[str] | None = None,
     cc: list[str] | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
     """A multipart message from `settings.mail_from` to `to` (default `settings.mail_to`).
 
@@ -147,6 +161,7 @@ def build_message(
     `settings.attachment_limit_bytes` (raw file bytes; base64 adds about a third on the wire);
     files that do not fit are not attached but listed with their path in the body, so a large
     report is still found. `html`, if given, must already be safe HTML (we add only escaped text).
+    `message_id` (e.g. from `flows.ledger.stable_message_id`) replaces the random one.
     """
     to_addresses = [_parse_address(a) for a in (to if to is not None else settings.mail_to)]
     cc_addresses = [_parse_address(a) for a in (cc or [])]
@@ -159,7 +174,7 @@ def build_message(
         message["Cc"] = cc_addresses
     message["Subject"] = subject
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=settings.mail_from.rsplit("@", 1)[-1])
+    message["Message-ID"] = message_id or make_msgid(domain=sender_domain(settings))
     # RFC 3834: tells mail systems not to send vacation auto-replies to this robot.
     message["Auto-Submitted"] = "auto-generated"
 
@@ -179,6 +194,10 @@ def build_message(
         )
     check_recipients(message, settings.mail_allowed)
     return message
+
+
+def sender_domain(settings: Settings) -> str:
+    return settings.mail_from.rsplit("@", 1)[-1]
 
 
 def _split_by_size(paths: list[Path], limit: int) -> tuple[list[Path], list[tuple[Path, int]]]:
@@ -279,16 +298,90 @@ def _send_smtp(
         )
     log.info("sending %s via %s:%s (%s)", message.get("Message-ID"), host, port, security)
     context = ssl.create_default_context()
-    client: smtplib.SMTP
+    client: _TrackedSMTP | _TrackedSMTPSSL
     if security == "ssl":
-        client = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_S, context=context)
+        client = _TrackedSMTPSSL(host, port, timeout=SMTP_TIMEOUT_S, context=context)
     else:
-        client = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_S)
-    with client:
-        if security == "starttls":
-            # Raises SMTPNotSupportedError when the server does not offer STARTTLS: we never
-            # fall back to sending the report in clear text.
-            client.starttls(context=context)
-        if settings.smtp_username:
-            client.login(settings.smtp_username, smtp_password(settings) or "")
-        return client.send_message(message)
+        client = _TrackedSMTP(host, port, timeout=SMTP_TIMEOUT_S)
+    try:
+        with client:
+            if security == "starttls":
+                # Raises SMTPNotSupportedError when the server does not offer STARTTLS: we never
+                # fall back to sending the report in clear text.
+                client.starttls(context=context)
+            if settings.smtp_username:
+                client.login(settings.smtp_username, smtp_password(settings) or "")
+            return client.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        if client.body_sent and not isinstance(exc, smtplib.SMTPDataError):
+            # SMTPDataError is the server's explicit refusal of the body (not delivered); any
+            # other failure from here on leaves the outcome open.
+            raise DeliveryOutcomeUnknownError(
+                f"{message.get('Message-ID')}: connection to {host}:{port} lost after the message "
+                f"was sent ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+                "the server may have accepted it, so it is not sent again"
+            ) from exc
+        raise
+
+
+class _BodySentTracking:
+    """Records when DATA starts, so a failure can be told apart from a possible delivery."""
+
+    body_sent = False
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.body_sent = True
+        return super().data(msg)  # type: ignore[misc]
+
+
+class _TrackedSMTP(_BodySentTracking, smtplib.SMTP):
+    pass
+
+
+class _TrackedSMTPSSL(_BodySentTracking, smtplib.SMTP_SSL):
+    pass
+
+
+def deliver_once(
+    settings: Settings,
+    *,
+    run_date: date,
+    kind: str,
+    subject: str,
+    body: str,
+    attachments: list[Path],
+    resend: bool = False,
+) -> str:
+    """Build and deliver the (run_date, kind) message unless the ledger says it already went.
+
+    The Message-ID is derived from the date, the kind and the content, so a resend of the same
+    content carries the same ID. Returns a one-line account of what happened (for the run
+    summary). Retryable transport errors are recorded as ``failed`` and re-raised.
+    """
+    ledger = DeliveryLedger(ledger_path(settings))
+    if not resend:
+        settled = ledger.settled(run_date, kind)
+        if settled is not None:
+            line = (
+                f"{kind} {run_date.isoformat()} not sent again: {settled.outcome} "
+                f"{settled.message_id} at {settled.at} (resend to send it again)"
+            )
+            log.info(line)
+            return line
+    message_id = stable_message_id(
+        run_date, kind, content_hash(subject, body, attachments), sender_domain(settings)
+    )
+    message = build_message(settings, subject, body, attachments, message_id=message_id)
+    name = f"{run_date.isoformat()}-{kind}"
+    ledger.record(run_date, kind, "sending", message_id)
+    try:
+        receipt = deliver(settings, message, name=name)
+    except DeliveryOutcomeUnknownError as exc:
+        ledger.record(run_date, kind, "unknown", message_id, str(exc))
+        log.warning("%s", exc)
+        return f"{kind} {run_date.isoformat()}: outcome unknown: {exc}"
+    except Exception as exc:
+        ledger.record(run_date, kind, "failed", message_id, f"{type(exc).__name__}: {exc}")
+        raise
+    ledger.record(run_date, kind, "delivered", message_id)
+    return str(receipt)

@@ -7,8 +7,10 @@ every time, so retrying it only delays the alert.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import smtplib
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
@@ -19,18 +21,20 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.deliver import build_message, deliver
+from flows.checkpoints import checkpoint
+from flows.deliver import build_message, deliver, deliver_once
 from flows.detection.outputs import CampaignOutputs, write_campaign_outputs
 from flows.locking import warehouse_writer
-from flows.pull import LandedDrop, pull_drop
-from flows.quality import GateResult, run_quality_gate
+from flows.publish import clean_stale, discard_staging, publish_day, staging_day_dir
+from flows.pull import DropIncompleteError, LandedDrop, pull_drop
+from flows.quality import CheckResult, GateResult, run_quality_gate
 from flows.report.campaign_report import render_campaign_reports
-from flows.report.digest import render_digest, render_quality_alert
+from flows.report.digest import ALERT_FILE, DIGEST_FILE, render_digest, render_quality_alert
 from flows.report.digest_data import DigestData, load_digest_data
 from flows.settings import Settings
 from flows.spark_handoff import build_on_duckdb_after_spark
 from flows.targets import SHARED_ACROSS_DATES, allows_concurrent_writers, dbt_target
-from flows.transform import DbtRunSummary, run_dbt
+from flows.transform import DbtBuildError, DbtNodeFailure, DbtRunSummary, run_dbt
 from flows.validate import ValidationResult, validate_drop
 
 # Dates built at once by a backfill on a target that allows concurrent writers: each is a
@@ -137,38 +141,50 @@ def gather_digest_data(
     )
 
 
-@task
-def export_campaigns(settings: Settings, run_date: date) -> CampaignOutputs:
-    return write_campaign_outputs(settings.warehouse.resolve(), run_date, settings.reports_dir)
+# The render tasks write into the day's staging folder (`flows.publish`), never into
+# reports/<date>/ itself: that is replaced whole once everything of the day exists.
 
 
 @task
-def render_campaigns(settings: Settings, run_date: date) -> list[Path]:
+def export_campaigns(settings: Settings, run_date: date, staged: Path) -> CampaignOutputs:
+    return write_campaign_outputs(settings.warehouse.resolve(), run_date, staged.parent)
+
+
+@task
+def render_campaigns(settings: Settings, run_date: date, staged: Path) -> list[Path]:
     """One PDF, STIX bundle and account CSV per campaign of the day."""
     files = render_campaign_reports(
-        settings.warehouse.resolve(),
-        run_date,
-        settings.reports_dir / run_date.isoformat() / "campaigns",
-        tlp=settings.tlp,
+        settings.warehouse.resolve(), run_date, staged / "campaigns", tlp=settings.tlp
     )
     return [path for report in files for path in report.files]
 
 
 @task
-def render_digest_pdf(settings: Settings, data: DigestData) -> Path:
-    return render_digest(data, settings.reports_dir / data.run_date.isoformat(), settings.tlp)
+def render_digest_pdf(settings: Settings, data: DigestData, staged: Path) -> Path:
+    return render_digest(data, staged, settings.tlp)
 
 
 @task
-def render_alert_pdf(settings: Settings, data: DigestData) -> Path:
-    return render_quality_alert(data, settings.reports_dir / data.run_date.isoformat(), settings.tlp)
+def render_alert_pdf(settings: Settings, data: DigestData, staged: Path) -> Path:
+    return render_quality_alert(data, staged, settings.tlp)
 
 
 @task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_on_io)
-def send(settings: Settings, subject: str, body: str, attachments: list[Path], name: str) -> str:
-    message = build_message(settings, subject, body, attachments)
-    receipt = deliver(settings, message, name=name)
-    return str(receipt)
+def send(
+    settings: Settings,
+    run_date: date,
+    kind: str,
+    subject: str,
+    body: str,
+    attachments: list[Path],
+    resend: bool = False,
+) -> str:
+    """Deliver the day's message of `kind` at most once (`flows.ledger`); retried only while it
+    provably did not leave (`DeliveryOutcomeUnknownError` is final)."""
+    return deliver_once(
+        settings, run_date=run_date, kind=kind, subject=subject, body=body,
+        attachments=attachments, resend=resend,
+    )  # fmt: skip
 
 
 def digest_mail_body(run_date: date, campaigns: int) -> str:
@@ -232,109 +248,414 @@ def finish_built_date(settings: Settings, run_date: date) -> DbtRunSummary:
     return _build_date(settings, run_date, select=" ".join(SHARED_ACROSS_DATES))
 
 
-def run_one_day(settings: Settings, run_date: date, *, built: bool = False) -> RunSummary:
+# The stage each date's run is in, for the failure alert (the hook runs in this process after
+# the flow failed or crashed, with only the flow run and its final state to go on).
+_current_stage: dict[str, str] = {}
+# Dates whose failure already had its own alert (late data): the failure hook stays silent.
+_alerted: set[str] = set()
+
+
+def _enter(run_date: date, stage: str) -> None:
+    _current_stage[run_date.isoformat()] = stage
+
+
+def _timed(task_: Any, settings: Settings) -> Any:
+    """The task with `Settings.task_timeout_s` (a hung transfer or render fails instead of
+    holding the writer lock forever)."""
+    return task_.with_options(timeout_seconds=settings.task_timeout_s)
+
+
+def late_data_deadline(run_date: date, hour_utc: int) -> datetime:
+    """When the drop for `run_date` is late: `hour_utc` on the day after it."""
+    next_day = run_date + timedelta(days=1)
+    return datetime(next_day.year, next_day.month, next_day.day, hour_utc, tzinfo=timezone.utc)
+
+
+def run_one_day(
+    settings: Settings, run_date: date, *, built: bool = False, resend: bool = False
+) -> RunSummary:
     """The pipeline for one date: what both flows run. `built`: the date was already landed
-    and built by `land_and_build` (concurrent backfill); only what follows is run."""
+    and built by `land_and_build` (concurrent backfill); only what follows is run.
+
+    A drop that is not there yet is waited for (outside the writer lock) until
+    `late_data_deadline`; past it one late-data alert goes out (once per date, `flows.ledger`)
+    and the run fails. `resend`: deliver the day's mail even if the ledger says it went.
+    """
+    logger = get_run_logger()
+    deadline = late_data_deadline(run_date, settings.late_data_alert_hour_utc)
+    while True:
+        try:
+            return _run_one_day_locked(settings, run_date, built=built, resend=resend)
+        except DropIncompleteError as exc:
+            if _current_stage.get(run_date.isoformat()) != "pull":
+                raise
+            wait_s = (deadline - datetime.now(timezone.utc)).total_seconds()
+            if wait_s <= 0:
+                _send_late_data_alert(settings, run_date, deadline, exc, resend=resend)
+                raise
+            logger.info(
+                "%s; waiting for it until %s (next look in %.0f s)",
+                exc, deadline.isoformat(), min(wait_s, settings.drop_poll_interval_s),
+            )  # fmt: skip
+            time.sleep(min(wait_s, settings.drop_poll_interval_s))
+
+
+def _send_late_data_alert(
+    settings: Settings, run_date: date, deadline: datetime, exc: Exception, *, resend: bool
+) -> None:
+    line = (
+        f"distillwatch LATE DATA {run_date.isoformat()}: the drop has not arrived by "
+        f"{deadline:%Y-%m-%d %H:%M} UTC ({str(exc).splitlines()[0]})"
+    )
+    body = (
+        f"{line}\n\nNo report for {run_date.isoformat()} was produced. Once the drop is there, "
+        f"run `distillwatch run --date {run_date.isoformat()}` (or a backfill from the UI)."
+    )
+    outcome = _timed(send, settings)(
+        settings, run_date, "late-data", line, body, [], resend=resend
+    )
+    _alerted.add(run_date.isoformat())
+    get_run_logger().error("%s (%s)", line, outcome)
+
+
+def _run_one_day_locked(
+    settings: Settings, run_date: date, *, built: bool, resend: bool
+) -> RunSummary:
     logger = get_run_logger()
     summary = RunSummary(run_date=run_date.isoformat())
+    _enter(run_date, "waiting for the writer lock")
     with warehouse_writer(
         settings.warehouse.resolve(),
         timeout_s=settings.writer_lock_timeout_s,
         on_wait=logger.info,
     ):
+        removed = clean_stale(settings.reports_dir, settings.landing_dir, settings.outbox_dir, run_date)
+        if removed:
+            logger.info("removed what an interrupted run left: %s", ", ".join(map(str, removed)))
         if built:
+            _enter(run_date, "validate")
             validation = ValidationResult.load(settings.landing_dir.resolve(), run_date)
-            dbt_summary = finish_built_date(settings, run_date)
+            _enter(run_date, "dbt")
+            dbt_summary, dbt_failures = _dbt_checked(finish_built_date, settings, run_date)
         else:
-            landed = pull(settings, run_date)
-            validation = validate(settings, landed)
-            dbt_summary = transform(settings, run_date)
+            _enter(run_date, "pull")
+            landed = _timed(pull, settings)(settings, run_date)
+            checkpoint("pull")
+            _enter(run_date, "validate")
+            validation = _timed(validate, settings)(settings, landed)
+            checkpoint("validate")
+            _enter(run_date, "dbt")
+            dbt_summary, dbt_failures = _dbt_checked(transform, settings, run_date)
+        checkpoint("dbt")
         # Readers stay under the lock too: staging holds only this date until the next run's
         # dbt build, and a concurrent writer would make read-only opens fail.
-        gate = check_quality(settings, run_date)
-        data = gather_digest_data(settings, run_date, validation, gate)
-        campaign_files: list[Path] = []
-        if gate.passed:
-            campaigns = export_campaigns(settings, run_date)
-            summary.campaigns = campaigns.campaigns
-            campaign_files = [
-                campaigns.campaigns_csv,
-                campaigns.campaign_accounts_csv,
-                *render_campaigns(settings, run_date),
-            ]
-    summary.rows_read = validation.requests_read
-    summary.rows_kept = validation.requests_kept
-    summary.rows_quarantined = validation.requests_quarantined
-    summary.quarantine = validation.messages()
-    summary.dbt_nodes = dbt_summary.nodes
-    summary.gate_passed = gate.passed
-    summary.gate_failures = list(gate.critical_failures)
+        _enter(run_date, "gate")
+        gate = with_dbt_test_failures(_timed(check_quality, settings)(settings, run_date), dbt_failures)
+        data = _timed(gather_digest_data, settings)(settings, run_date, validation, gate)
+        checkpoint("gate")
 
-    if gate.passed:
-        digest = render_digest_pdf(settings, data)
-        summary.reports += [str(digest), *(str(path) for path in campaign_files)]
+        summary.rows_read = validation.requests_read
+        summary.rows_kept = validation.requests_kept
+        summary.rows_quarantined = validation.requests_quarantined
+        summary.quarantine = validation.messages()
+        summary.dbt_nodes = dbt_summary.nodes if dbt_summary is not None else 0
+        summary.gate_passed = gate.passed
+        summary.gate_failures = list(gate.critical_failures)
+
+        _enter(run_date, "render")
+        staged = staging_day_dir(settings.reports_dir, run_date)
+        try:
+            files = _render_day(settings, run_date, gate, data, staged, summary)
+            checkpoint("render")
+            published = publish_day(staged, settings.reports_dir, run_date)
+        except BaseException:
+            discard_staging(staged)  # the previous set of the day stays as it was
+            raise
+        files = [published / path.relative_to(staged) for path in files]
+        summary.reports = [str(path) for path in files]
+
+        # Delivery under the lock too: the ledger's check-then-send must not race with another
+        # run of the same date.
+        _enter(run_date, "deliver")
+        checkpoint("deliver")
+        kind, subject, body = _mail_for(run_date, gate, summary.campaigns)
         summary.delivered.append(
-            send(
-                settings,
-                f"distillwatch daily digest {run_date.isoformat()}: "
-                f"{summary.campaigns} campaign(s)",
-                digest_mail_body(run_date, summary.campaigns),
-                [digest, *campaign_files],
-                name=f"{run_date.isoformat()}-daily-digest",
-            )
+            _timed(send, settings)(settings, run_date, kind, subject, body, files, resend=resend)
         )
-    else:
-        alert = render_alert_pdf(settings, data)
-        summary.reports.append(str(alert))
-        body = "\n".join(
-            [
-                f"The quality gate failed for {run_date.isoformat()}; no threat report was sent.",
-                "Failed critical expectations:",
-                *[f"- {failure}" for failure in gate.critical_failures],
-            ]
-        )
-        summary.delivered.append(
-            send(
-                settings,
-                f"distillwatch DATA-QUALITY ALERT {run_date.isoformat()}",
-                body,
-                [alert],
-                name=f"{run_date.isoformat()}-quality-alert",
-            )
-        )
+    _enter(run_date, "done")
     _publish_artifacts(summary, gate)
     logger.info("run %s done: %s", run_date, asdict(summary))
     return summary
 
 
-@flow(name="nightly", log_prints=True)
-def nightly(run_date: date | None = None) -> RunSummary:
-    """Pull, validate, transform, check, detect, render and deliver one date (default: yesterday, UTC)."""
-    return run_one_day(Settings(), run_date or yesterday_utc())
+def _dbt_checked(
+    build: Any, settings: Settings, run_date: date
+) -> tuple[DbtRunSummary | None, tuple[DbtNodeFailure, ...]]:
+    """The dbt build; failing data tests are returned (they fail the quality gate like a failed
+    critical expectation), anything else that fails is raised."""
+    try:
+        return build(settings, run_date), ()
+    except DbtBuildError as exc:
+        if not exc.failed_data_tests_only:
+            raise
+        get_run_logger().warning("%s", exc)
+        return exc.summary, exc.failures
 
 
-@flow(name="backfill", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=BACKFILL_CONCURRENCY))
-def backfill(start_date: date, end_date: date) -> list[RunSummary]:
-    """Run the pipeline for each date from start_date to end_date inclusive.
+def with_dbt_test_failures(gate: GateResult, failures: tuple[DbtNodeFailure, ...]) -> GateResult:
+    """The gate with each failed dbt data test as a failed critical check (suite `dbt`)."""
+    if not failures:
+        return gate
+    checks = tuple(
+        CheckResult(
+            suite="dbt",
+            expectation=failure.test_name,
+            check="dbt data test",
+            column=failure.column,
+            severity="critical",
+            success=False,
+            observed=failure.message,
+            expected="no failing rows",
+        )
+        for failure in failures
+    )
+    return replace(gate, checks=checks + gate.checks)
 
-    One date at a time, in order, through `nightly` (a subflow per date) when the warehouse
-    admits one writer (DuckDB, local Spark). On a target that allows concurrent writers (a
-    Spark cluster), the dates are first pulled, validated and built on the cluster
-    BACKFILL_CONCURRENCY at a time; then, in date order, the models shared across dates,
-    detection (its rolling window and campaign identities need the earlier dates), the gate,
-    the reports and delivery.
-    """
+
+def _render_day(
+    settings: Settings,
+    run_date: date,
+    gate: GateResult,
+    data: DigestData,
+    staged: Path,
+    summary: RunSummary,
+) -> list[Path]:
+    """Every output of the day into `staged`, in the order they are attached."""
+    if not gate.passed:
+        return [_timed(render_alert_pdf, settings)(settings, data, staged)]
+    campaigns = _timed(export_campaigns, settings)(settings, run_date, staged)
+    summary.campaigns = campaigns.campaigns
+    campaign_files = [
+        campaigns.campaigns_csv,
+        campaigns.campaign_accounts_csv,
+        *_timed(render_campaigns, settings)(settings, run_date, staged),
+    ]
+    digest = _timed(render_digest_pdf, settings)(settings, data, staged)
+    return [digest, *campaign_files]
+
+
+def _mail_for(run_date: date, gate: GateResult, campaigns: int) -> tuple[str, str, str]:
+    """(kind, subject, body) of the day's message: the digest, or the data-quality alert."""
+    day = run_date.isoformat()
+    if gate.passed:
+        subject = f"distillwatch daily digest {day}: {campaigns} campaign(s)"
+        return "daily-digest", subject, digest_mail_body(run_date, campaigns)
+    body = "\n".join(
+        [
+            f"The quality gate failed for {day}; no threat report was sent.",
+            "Failed critical checks (Great Expectations and dbt data tests):",
+            *[f"- {failure}" for failure in gate.critical_failures],
+        ]
+    )
+    return "quality-alert", f"distillwatch DATA-QUALITY ALERT {day}", body
+
+
+# --- failure alerts (Prefect state hooks) --------------------------------------------------------
+
+
+def _error_line(state: Any) -> str:
+    """The error of a failed or crashed run in one line."""
+    try:
+        exc = state.result(raise_on_failure=False)
+    except Exception:  # noqa: BLE001 - the result may be unreadable after a crash
+        exc = None
+    if isinstance(exc, BaseException):
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        return f"{type(exc).__name__}: {text}"[:500]
+    return (state.message or state.type.value).splitlines()[0][:500]
+
+
+def _date_of(flow_run: Any) -> str:
+    name = str(getattr(flow_run, "name", ""))
+    if name.startswith("nightly-"):
+        return name.removeprefix("nightly-")
+    value = (getattr(flow_run, "parameters", None) or {}).get("run_date")
+    return str(value or yesterday_utc())
+
+
+def failure_alert_line(kind: str, run_date: str, stage: str, error: str) -> str:
+    return f"distillwatch nightly {run_date} {kind} at stage {stage}: {error}"
+
+
+def send_run_alert(settings: Settings, name: str, line: str, detail: str) -> str:
+    """A run-failure alert: sent every time (a repeated failure is news), never ledgered."""
+    message = build_message(settings, line[:250], f"{line}\n\n{detail}\n", [])
+    return str(deliver(settings, message, name=name))
+
+
+def alert_failed_nightly(flow: Any, flow_run: Any, state: Any) -> None:
+    """on_failure / on_crashed hook of `nightly`: one e-mail naming date, stage and error."""
+    try:
+        run_date = _date_of(flow_run)
+        if run_date in _alerted:
+            _alerted.discard(run_date)
+            return
+        kind = "crashed" if state.is_crashed() else "failed"
+        stage = _current_stage.get(run_date, "unknown")
+        line = failure_alert_line(kind, run_date, stage, _error_line(state))
+        detail = (
+            f"Prefect flow run {flow_run.name} ({flow_run.id}) is {state.type.value}. The "
+            f"published reports of {run_date} (if any) are those of the last complete run. After "
+            f"fixing the cause: distillwatch run --date {run_date}"
+        )
+        send_run_alert(Settings(), f"{run_date}-run-{kind}", line, detail)
+    except Exception:  # noqa: BLE001 - a hook must not hide the run's own failure
+        logging.getLogger("distillwatch.pipeline").exception("could not send the failure alert")
+
+
+def alert_failed_backfill(flow: Any, flow_run: Any, state: Any) -> None:
+    """on_failure / on_crashed hook of `backfill`: one e-mail with the range and the error."""
+    try:
+        params = getattr(flow_run, "parameters", None) or {}
+        start, end = params.get("start_date"), params.get("end_date")
+        span = f"{start}..{end}"
+        kind = "crashed" if state.is_crashed() else "failed"
+        line = f"distillwatch backfill {span} {kind}: {_error_line(state)}"
+        detail = f"Prefect flow run {flow_run.name} ({flow_run.id}): see its backfill summary artifact."
+        send_run_alert(Settings(), f"backfill-{start}-to-{end}-{kind}", line, detail)
+    except Exception:  # noqa: BLE001
+        logging.getLogger("distillwatch.pipeline").exception("could not send the failure alert")
+
+
+# --- flows ---------------------------------------------------------------------------------------
+
+
+def _nightly_run_name() -> str:
+    from prefect.runtime import flow_run
+
+    return f"nightly-{flow_run.parameters.get('run_date') or yesterday_utc()}"
+
+
+@flow(
+    name="nightly",
+    log_prints=True,
+    flow_run_name=_nightly_run_name,
+    on_failure=[alert_failed_nightly],
+    on_crashed=[alert_failed_nightly],
+)
+def nightly(run_date: date | None = None, resend: bool = False) -> RunSummary:
+    """Pull, validate, transform, check, detect, render and deliver one date (default: yesterday,
+    UTC). `resend`: deliver the day's mail again even if it already went."""
+    return run_one_day(Settings(), run_date or yesterday_utc(), resend=resend)
+
+
+class BackfillIncompleteError(ValueError):
+    """Some dates of a backfill failed; the others ran. Final, like a contract violation."""
+
+
+@dataclass
+class DateOutcome:
+    """One row of the backfill summary."""
+
+    run_date: str
+    status: str  # digest | quality alert | failed
+    campaigns: int = 0
+    digest: str = ""
+    error: str = ""
+    summary: RunSummary | None = None
+
+    def row(self) -> dict[str, Any]:
+        return {"date": self.run_date, "status": self.status, "campaigns": self.campaigns,
+                "digest": self.digest, "error": self.error}  # fmt: skip
+
+
+def date_range(start_date: date, end_date: date) -> list[date]:
+    """Every date from start to end inclusive; a reversed range is refused (`ValueError`)."""
     if end_date < start_date:
         raise ValueError(f"backfill: end_date {end_date} is before start_date {start_date}")
-    dates = [start_date + timedelta(days=offset) for offset in range((end_date - start_date).days + 1)]
+    return [start_date + timedelta(days=offset) for offset in range((end_date - start_date).days + 1)]
+
+
+def _done(summary: RunSummary) -> DateOutcome:
+    digest = next((r for r in summary.reports if r.endswith((DIGEST_FILE, ALERT_FILE))), "")
+    status = "digest" if summary.gate_passed else "quality alert"
+    return DateOutcome(summary.run_date, status, summary.campaigns, digest, summary=summary)
+
+
+def _failed(day: date, error: str) -> DateOutcome:
+    stage = _current_stage.get(day.isoformat(), "unknown")
+    return DateOutcome(day.isoformat(), "failed", error=f"{stage}: {error}")
+
+
+def _backfill_run_name() -> str:
+    from prefect.runtime import flow_run
+
+    params = flow_run.parameters
+    return f"backfill-{params.get('start_date')}..{params.get('end_date')}"
+
+
+@flow(
+    name="backfill",
+    log_prints=True,
+    flow_run_name=_backfill_run_name,
+    task_runner=ThreadPoolTaskRunner(max_workers=BACKFILL_CONCURRENCY),
+    on_failure=[alert_failed_backfill],
+    on_crashed=[alert_failed_backfill],
+)
+def backfill(start_date: date, end_date: date, resend: bool = False) -> list[RunSummary]:
+    """Run the pipeline for each date from start_date to end_date inclusive.
+
+    One date at a time, in order, through `nightly` (a subflow per date, named
+    `nightly-<date>`) when the warehouse admits one writer (DuckDB, local Spark). On a target
+    that allows concurrent writers (a Spark cluster), the dates are first pulled, validated and
+    built on the cluster BACKFILL_CONCURRENCY at a time; then, in date order, the models shared
+    across dates, detection (its rolling window and campaign identities need the earlier
+    dates), the gate, the reports and delivery.
+
+    A date that fails does not stop the others. The run publishes a summary artifact (a row per
+    date: status, campaigns, digest path, error) and ends Failed, naming the failed dates, if
+    any failed. A reversed range fails before any work.
+    """
+    dates = date_range(start_date, end_date)
     settings = Settings()
+    outcomes: list[DateOutcome] = []
     if not allows_concurrent_writers(settings):
-        return [nightly(run_date=day) for day in dates]
-    get_run_logger().info(
-        "target %s allows concurrent writers: building %d dates, %d at a time",
-        settings.dbt_target, len(dates), BACKFILL_CONCURRENCY,
-    )  # fmt: skip
-    built = [land_and_build.submit(settings, day) for day in dates]
-    for future in built:
-        future.result()  # raises the first failure: the ordered part needs every date
-    return [run_one_day(settings, day, built=True) for day in dates]
+        for day in dates:
+            state = nightly(run_date=day, resend=resend, return_state=True)
+            if state.is_completed():
+                outcomes.append(_done(state.result()))
+            else:
+                outcomes.append(_failed(day, _error_line(state)))
+    else:
+        get_run_logger().info(
+            "target %s allows concurrent writers: building %d dates, %d at a time",
+            settings.dbt_target, len(dates), BACKFILL_CONCURRENCY,
+        )  # fmt: skip
+        futures = [_timed(land_and_build, settings).submit(settings, day) for day in dates]
+        for day, future in zip(dates, futures, strict=True):
+            future.wait()
+            if not future.state.is_completed():
+                _enter(day, "pull, validate and build")
+                outcomes.append(_failed(day, _error_line(future.state)))
+                continue
+            try:
+                outcomes.append(_done(run_one_day(settings, day, built=True, resend=resend)))
+            except Exception as exc:  # noqa: BLE001 - one date must not stop the others
+                outcomes.append(_failed(day, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"))
+    _publish_backfill_summary(start_date, end_date, outcomes)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        raise BackfillIncompleteError(
+            f"backfill {start_date}..{end_date}: {len(failed)} of {len(outcomes)} dates failed: "
+            + "; ".join(f"{o.run_date} ({o.error})" for o in failed)
+        )
+    return [o.summary for o in outcomes if o.summary is not None]
+
+
+def _publish_backfill_summary(start: date, end: date, outcomes: list[DateOutcome]) -> None:
+    failed = sum(o.status == "failed" for o in outcomes)
+    create_table_artifact(
+        [o.row() for o in outcomes],
+        key=f"backfill-{start.isoformat()}-{end.isoformat()}",
+        description=f"Backfill {start}..{end}: {len(outcomes) - failed} dates done, {failed} failed",
+    )

@@ -97,3 +97,26 @@ class Settings(BaseSettings):
             max_part_bytes=self.max_part_bytes,
             max_string_bytes=self.max_string_bytes,
         )
+
+    # --- operations: alerts, timeouts, delivery ledger (issue 11) ---
+    late_data_alert_hour_utc: int = Field(
+        9,
+        ge=0,
+        le=23,
+        description="Hour (UTC) of the day after the run date by which the drop must have arrived; "
+        "the nightly waits for a missing drop until then, then sends one late-data alert",
+    )
+    drop_poll_interval_s: float = Field(
+        300, gt=0, description="How often the nightly looks for a drop that has not arrived yet"
+    )
+    task_timeout_s: float = Field(
+        4 * 3600,
+        gt=0,
+        description="Timeout of every Prefect task (generous: an incident-size day's dbt build "
+        "takes minutes, not hours)",
+    )
+    delivery_ledger: Path | None = Field(
+        None,
+        description="JSON-lines record of every message sent, so a re-run does not send again; "
+        "default: <warehouse>.deliveries.jsonl beside the warehouse",
+    )

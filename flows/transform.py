@@ -56,22 +56,47 @@ class DbtNodeFailure:
     resource_type: str
     status: str
     message: str
+    column: str = ""  # the column a generic data test checks, if any
 
     def __str__(self) -> str:
         return f"{self.resource_type} {self.unique_id} {self.status}: {self.message}"
 
+    @property
+    def test_name(self) -> str:
+        """`not_null_fct_account_daily_account_id` of `test.distillwatch.not_null_….<hash>`."""
+        parts = self.unique_id.split(".")
+        return parts[2] if len(parts) >= 3 else self.unique_id
+
 
 class DbtBuildError(RuntimeError):
-    """dbt failed: a node errored or a test failed, or dbt could not run at all (parse error)."""
+    """dbt failed: a node errored or a test failed, or dbt could not run at all (parse error).
 
-    def __init__(self, message: str, failures: tuple[DbtNodeFailure, ...] = ()) -> None:
+    `summary` counts what did pass when dbt ran to the end (None when it could not run)."""
+
+    def __init__(
+        self,
+        message: str,
+        failures: tuple[DbtNodeFailure, ...] = (),
+        summary: DbtRunSummary | None = None,
+    ) -> None:
         self.failures = failures
+        self.summary = summary
         detail = "".join(f"\n  - {f}" for f in failures)
         super().__init__(message + detail)
 
     @property
     def failing_nodes(self) -> tuple[str, ...]:
         return tuple(f.unique_id for f in self.failures)
+
+    @property
+    def failed_data_tests_only(self) -> bool:
+        """dbt ran and only data tests failed: the data is suspect, the pipeline is not (the
+        caller treats these like failed critical expectations of the quality gate)."""
+        return (
+            self.summary is not None
+            and bool(self.failures)
+            and all(f.resource_type == "test" and f.status == "fail" for f in self.failures)
+        )
 
 
 @dataclass(frozen=True)
@@ -320,7 +345,11 @@ def _summarize(
         if status in _FAILED:
             failures.append(
                 DbtNodeFailure(
-                    node.unique_id, resource_type, status, str(node_result.message or "")
+                    node.unique_id,
+                    resource_type,
+                    status,
+                    str(node_result.message or ""),
+                    str(getattr(node, "column_name", None) or ""),
                 )
             )
         elif status == "skipped":
@@ -329,13 +358,7 @@ def _summarize(
             warnings += status == "warn"
             if resource_type in counts:
                 counts[resource_type] += 1
-    if failures or not result.success:
-        where = f" for {run_date.isoformat()}" if run_date else ""
-        raise DbtBuildError(
-            f"dbt {command}{where} failed: {len(failures)} node(s) failed, {skipped} skipped",
-            tuple(failures),
-        )
-    return DbtRunSummary(
+    summary = DbtRunSummary(
         run_date=run_date,
         command=command,
         models_passed=counts["model"],
@@ -347,3 +370,11 @@ def _summarize(
         elapsed_s=round(elapsed_s, 3),
         target_path=target_path,
     )
+    if failures or not result.success:
+        where = f" for {run_date.isoformat()}" if run_date else ""
+        raise DbtBuildError(
+            f"dbt {command}{where} failed: {len(failures)} node(s) failed, {skipped} skipped",
+            tuple(failures),
+            summary,
+        )
+    return summary

@@ -13,6 +13,7 @@ keyword overrides (`dataclasses.replace`) to show each output appears only with 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
@@ -219,3 +220,44 @@ def pdf_text(path: Path) -> str:
 def squash(text: str) -> str:
     """Text without whitespace: table cells and paragraphs wrap over lines."""
     return re.sub(r"\s+", "", text)
+
+
+# --- small worlds for whole-pipeline tests ----------------------------------------------------------
+
+MODEL_RELEASES_CSV = (
+    "model,released_at\nclaude-sonnet-4-5,2025-09-29T17:00:00Z\nclaude-opus-4-5,2025-11-24T18:00:00Z\n"
+)
+DAILY_MARTS = (
+    "fct_account_daily",
+    "fct_organization_daily",
+    "fct_capability_daily",
+    "dim_accounts",
+    "dim_organizations",
+)
+
+
+def write_world_exports(root: Path, start: date, days: int) -> None:
+    """`days` small daily drops from `start` (two parts each) and the model-release reference."""
+    from flows.drop_writer import write_drop
+
+    (root / "reference").mkdir(parents=True, exist_ok=True)
+    (root / "reference" / "model_releases.csv").write_text(MODEL_RELEASES_CSV)
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        parts = [
+            make_requests(300, day, seed=offset, id_prefix=f"a{offset}"),
+            make_requests(200 + 50 * offset, day, seed=10 + offset, id_prefix=f"b{offset}"),
+        ]
+        write_drop(str(root), day, parts, make_accounts())
+
+
+def mart_fingerprint(warehouse: Path, marts: tuple[str, ...] = DAILY_MARTS) -> dict[str, str]:
+    """A content hash per mart, independent of row order."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        prints = {}
+        for mart in marts:
+            rows = con.execute(f"select * from {mart} order by all").fetchall()
+            prints[mart] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        return prints

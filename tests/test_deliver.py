@@ -8,6 +8,7 @@ import smtplib
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -292,3 +293,88 @@ def test_header_injection_in_subject_is_rejected(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     with pytest.raises(ValueError):
         build_message(settings, "digest\r\nBcc: leak@attacker.example", "b", [])
+
+
+# --- at most once: the ledger, stable Message-IDs, no retry after DATA ---------------------------
+
+
+class DropAfterData(Inbox):
+    """Keeps the message, then drops the connection instead of answering 250."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        server.transport.close()
+        return "250 Message accepted"  # never reaches the client
+
+
+@pytest.fixture
+def dropping_server() -> Iterator[tuple[int, Inbox]]:
+    inbox = DropAfterData()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield controller.port, inbox
+    finally:
+        controller.stop()
+
+
+def _ledger_outcomes(settings: Settings) -> list[str]:
+    from flows.ledger import DeliveryLedger, ledger_path
+
+    return [entry.outcome for entry in DeliveryLedger(ledger_path(settings)).entries()]
+
+
+def test_connection_lost_after_data_is_not_retried(
+    prefect_server: None, tmp_path: Path, dropping_server: tuple[int, Inbox]
+) -> None:
+    """The Prefect send task (3 retries on transport errors) sends once: the server has the
+    message, the ledger says the outcome is unknown, and a re-run does not send it again."""
+    from flows.pipeline import send
+
+    port, inbox = dropping_server
+    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+                             warehouse=tmp_path / "warehouse.duckdb")  # fmt: skip
+    day = date(2026, 11, 10)
+    outcome = send(settings, day, "daily-digest", "digest", "body", [])
+    assert len(inbox.messages) == 1
+    assert "outcome unknown" in outcome and "not sent again" in outcome
+    assert _ledger_outcomes(settings) == ["sending", "unknown"]
+    again = send(settings, day, "daily-digest", "digest", "body", [])
+    assert len(inbox.messages) == 1 and "not sent again: unknown" in again
+
+
+def test_rerun_does_not_resend_and_resend_sends_the_same_message_id(
+    tmp_path: Path, smtp_server: tuple[int, Inbox], report_pdf: Path
+) -> None:
+    from flows.deliver import deliver_once
+
+    port, inbox = smtp_server
+    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+                             warehouse=tmp_path / "warehouse.duckdb")  # fmt: skip
+    day = date(2026, 11, 10)
+    mail = {"run_date": day, "kind": "daily-digest", "subject": "Digest", "body": "figures",
+            "attachments": [report_pdf]}  # fmt: skip
+    deliver_once(settings, **mail)
+    skipped = deliver_once(settings, **mail)
+    assert len(inbox.messages) == 1
+    assert skipped.startswith("daily-digest 2026-11-10 not sent again: delivered <2026-11-10.daily-digest.")
+    deliver_once(settings, **mail, resend=True)
+    assert len(inbox.messages) == 2
+    first, second = (parse(raw) for _, _, raw in inbox.messages)
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"].startswith("<2026-11-10.daily-digest.")
+    # Other content of the same day and kind: another Message-ID (still not sent without asking).
+    deliver_once(settings, **{**mail, "body": "other figures"}, resend=True)
+    assert parse(inbox.messages[2][2])["Message-ID"] != first["Message-ID"]
+    assert _ledger_outcomes(settings) == ["sending", "delivered"] * 3
+
+
+def test_refused_before_data_is_retryable_and_recorded_as_failed(tmp_path: Path) -> None:
+    from flows.deliver import deliver_once
+
+    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=_free_port(),
+                             smtp_security="none", warehouse=tmp_path / "warehouse.duckdb")  # fmt: skip
+    with pytest.raises(OSError):
+        deliver_once(settings, run_date=date(2026, 11, 10), kind="daily-digest", subject="s",
+                     body="b", attachments=[])  # fmt: skip
+    assert _ledger_outcomes(settings) == ["sending", "failed"]

@@ -8,7 +8,6 @@ attachment, the Prefect artifacts, idempotent re-runs and backfills.
 from __future__ import annotations
 
 import email
-import hashlib
 import os
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -18,33 +17,15 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
-from flows.drop_writer import write_drop
 from flows.settings import Settings
-from factories import make_accounts, make_requests
+from factories import mart_fingerprint, write_world_exports
 
 START = date(2026, 11, 10)
 DAYS = 3
-MARTS = (
-    "fct_account_daily",
-    "fct_organization_daily",
-    "fct_capability_daily",
-    "dim_accounts",
-    "dim_organizations",
-)
 
 
 def _write_exports(root: Path) -> None:
-    (root / "reference").mkdir(parents=True, exist_ok=True)
-    (root / "reference" / "model_releases.csv").write_text(
-        "model,released_at\nclaude-sonnet-4-5,2025-09-29T17:00:00Z\nclaude-opus-4-5,2025-11-24T18:00:00Z\n"
-    )
-    for offset in range(DAYS):
-        day = START + timedelta(days=offset)
-        parts = [
-            make_requests(300, day, seed=offset, id_prefix=f"a{offset}"),
-            make_requests(200 + 50 * offset, day, seed=10 + offset, id_prefix=f"b{offset}"),
-        ]
-        write_drop(str(root), day, parts, make_accounts())
+    write_world_exports(root, START, DAYS)
 
 
 def _use(settings_root: Path, monkeypatch: pytest.MonkeyPatch, exports: Path) -> Settings:
@@ -60,14 +41,6 @@ def _use(settings_root: Path, monkeypatch: pytest.MonkeyPatch, exports: Path) ->
     return Settings()
 
 
-def _mart_fingerprint(warehouse: Path) -> dict[str, str]:
-    """A content hash per mart, independent of row order."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        prints = {}
-        for mart in MARTS:
-            rows = con.execute(f"select * from {mart} order by all").fetchall()
-            prints[mart] = hashlib.sha256(repr(rows).encode()).hexdigest()
-        return prints
 
 
 @pytest.fixture(scope="module")
@@ -136,9 +109,9 @@ def test_rerun_of_a_date_leaves_marts_identical(
     from flows.pipeline import nightly
 
     settings, _ = nightly_runs
-    before = _mart_fingerprint(settings.warehouse)
+    before = mart_fingerprint(settings.warehouse)
     nightly(run_date=START + timedelta(days=1))
-    assert _mart_fingerprint(settings.warehouse) == before
+    assert mart_fingerprint(settings.warehouse) == before
 
 
 def test_backfill_equals_nightly_runs(
@@ -147,10 +120,10 @@ def test_backfill_equals_nightly_runs(
     from flows.pipeline import backfill
 
     settings, _ = nightly_runs
-    nightly_marts = _mart_fingerprint(settings.warehouse)
+    nightly_marts = mart_fingerprint(settings.warehouse)
     other = _use(tmp_path / "backfill", monkeypatch, exports)
     backfill(start_date=START, end_date=START + timedelta(days=DAYS - 1))
-    assert _mart_fingerprint(other.warehouse) == nightly_marts
+    assert mart_fingerprint(other.warehouse) == nightly_marts
     assert len(list(other.outbox_dir.glob("*.eml"))) == DAYS
 
 
@@ -208,4 +181,4 @@ def test_dates_built_apart_then_finished_in_order_give_the_same_marts(exports: P
     for day in dates:
         finish_built_date(split, day)
     whole = replay(exports, tmp_path / "whole", START, DAYS)
-    assert _mart_fingerprint(split.warehouse) == _mart_fingerprint(whole.warehouse)
+    assert mart_fingerprint(split.warehouse) == mart_fingerprint(whole.warehouse)

@@ -724,24 +724,28 @@ def render_campaign_reports(
     marking = normalize_tlp(tlp)
     campaign_ids = list_campaigns(Path(warehouse), run_date)
     final_dir = Path(campaigns_dir)
-    # Written into a staging folder that then replaces the day's folder whole: a re-run that
-    # finds fewer campaigns leaves no stale report of the earlier run beside the new ones.
+    # Written into a staging folder that then replaces the day's folder whole, only when every
+    # campaign rendered: a re-run that finds fewer campaigns leaves no stale report of the
+    # earlier run beside the new ones, and a failed re-render keeps the earlier set. (The
+    # nightly writes the whole day aside and publishes it at once: flows/publish.py.)
     out_dir = final_dir.parent / f".{final_dir.name}.partial"
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
     try:
         results, failures = _render_all(warehouse, run_date, campaign_ids, out_dir, marking,
                                         report_version, workers)  # fmt: skip
-    finally:
-        shutil.rmtree(final_dir, ignore_errors=True)
-        out_dir.rename(final_dir)
+        if failures:
+            raise CampaignReportError(failures)
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    shutil.rmtree(final_dir, ignore_errors=True)
+    out_dir.rename(final_dir)
     results = [
         replace(r, pdf=final_dir / r.pdf.name, stix=final_dir / r.stix.name,
                 accounts_csv=final_dir / r.accounts_csv.name)
         for r in results
     ]  # fmt: skip
-    if failures:
-        raise CampaignReportError(failures)
     return results
 
 
