@@ -110,8 +110,8 @@ def day_dir(landing_dir: Path, day: date) -> Path:
 def sorted_parts(manifest: Manifest) -> list[ManifestFile]:
     """Request parts in numeric part order, whatever order the manifest lists them in.
 
-    Natural sort, so a writer that does not zero-pad (`requests-9`, `requests-10`) still gets
-    its parts read in the order it numbered them.
+    Names are `requests-NNNNN.parquet` (checked by `parse_manifest`); the natural sort keeps
+    numeric order should the contract ever allow more digits.
     """
 
     def key(name: str) -> list[Any]:
@@ -400,10 +400,6 @@ def _rename_exchange(a: Path, b: Path) -> bool:
     if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
         return False
     raise OSError(err, os.strerror(err), str(b))
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def quote_untrusted(value: str, limit: int = 80) -> str:

@@ -44,6 +44,7 @@ class Drop:
     after: list[Callable[[Path], None]] = field(default_factory=list)  # gets the drop folder
     releases: str = RELEASES
     landing: str = "landing"
+    decoy_landing: str | None = None  # a landing of other rows that a glob of `landing` matches
 
 
 @dataclass(frozen=True)
@@ -205,7 +206,8 @@ CASES: list[tuple[str, Callable[[Drop], None], Expect]] = [
     ("reference-malformed", lambda d: setattr(d, "releases", "model,released_at\nm,yesterday\n"),
      Expect("2026-11-26 reference/model_releases.csv line 2 column released_at: rule iso8601_utc: "
             "'yesterday' is not an ISO 8601 UTC time")),
-    ("glob-characters-in-the-landing-path", lambda d: setattr(d, "landing", "land[1]*?"),
+    ("glob-characters-in-the-landing-path", lambda d: (
+        setattr(d, "landing", "land[1]"), setattr(d, "decoy_landing", "land1")),
      Expect(kept=(20, 6))),
     # --- schema -------------------------------------------------------------------------------------
     ("missing-column", lambda d: d.parts.__setitem__(1, d.parts[1].drop_columns(["input_tokens"])),
@@ -270,6 +272,12 @@ def test_bad_input(tmp_path: Path, build: Callable[[Drop], None], expect: Expect
     for edit in drop.after:
         edit(Path(drop_dir(str(root), DAY)))
     landing = tmp_path / drop.landing
+    if drop.decoy_landing:
+        decoy = tmp_path / "decoy-export"
+        write_drop(str(decoy), DAY, [make_requests(7, DAY, id_prefix="z")], make_accounts())
+        (decoy / "reference").mkdir()
+        (decoy / "reference/model_releases.csv").write_text(drop.releases)
+        pull_drop(str(decoy), DAY, tmp_path / drop.decoy_landing)
 
     try:
         landed = pull_drop(str(root), DAY, landing, limits=drop.limits)
@@ -301,6 +309,7 @@ def test_bad_input(tmp_path: Path, build: Callable[[Drop], None], expect: Expect
     clean = pq.read_table(day_dir / "clean/requests.parquet")
     assert clean.num_rows == expect.kept[0]
     assert len(set(clean["request_id"].to_pylist())) == clean.num_rows
+    assert all(r.startswith(("a-", "b-")) for r in clean["request_id"].to_pylist())  # no decoy rows
     quarantine = pq.read_table(day_dir / "quarantine/requests.parquet")
     accounts_q = pq.read_table(day_dir / "quarantine/accounts.parquet")
     assert quarantine.num_rows + accounts_q.num_rows == sum(expect.quarantined.values())
