@@ -469,9 +469,8 @@ def _error_line(state: Any) -> str:
         exc = state.result(raise_on_failure=False)
     except Exception:  # noqa: BLE001 - the result may be unreadable after a crash
         exc = None
-    if isinstance(exc, BaseException):
-        text = str(exc).splitlines()[0] if str(exc) else ""
-        return f"{type(exc).__name__}: {text}"[:500]
+    if isinstance(exc, BaseException) and str(exc):
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:500]
     return (state.message or state.type.value).splitlines()[0][:500]
 
 

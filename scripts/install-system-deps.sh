@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian packages distillwatch needs, only those missing:
 # Pango and fonts for WeasyPrint, poppler-utils for rendering PDF pages to PNG in checks,
+# PostgreSQL for the test of a Prefect server on PostgreSQL (it starts a cluster of its own),
 # and a headless Java runtime (17+) for the dbt `spark` target and its test, unless one is found
 # ($JAVA_HOME/bin/java or java on PATH).
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils postgresql)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
