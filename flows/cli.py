@@ -114,6 +114,20 @@ def build_parser() -> OneLineParser:
     evaluate.add_argument("--labels", type=Path, required=True, help="labels folder from synth")
     evaluate.add_argument("--reports", type=Path, required=True, help="reports folder of the runs")
 
+    grid = commands.add_parser(
+        "evaluate-grid",
+        help="replay randomized worlds end to end and score detection on each",
+        description="Synthesize, replay (pull, validate, dbt, outputs) and score one randomized world "
+        "per seed; print per world, worst case and median. Tuning seeds: 100-149; report seeds: 1-12 "
+        "(quote only those).",
+    )
+    grid.add_argument("--seeds", default="1-12", help="e.g. 1-12 (report seeds, default) or 100-149 (tuning)")
+    grid.add_argument("--days", type=positive_int, default=7)
+    grid.add_argument("--scale", type=positive_float, default=None, help="default: 0.1 (make eval's)")
+    grid.add_argument("--jobs", type=positive_int, default=2, help="worlds at a time (default 2)")
+    grid.add_argument("--work", type=Path, default=Path("var/eval-grid"), help="scratch: one folder per world")
+    grid.add_argument("--out", type=Path, default=Path("eval-results"), help="where the .md and .json go")
+
     return parser
 
 
@@ -204,6 +218,20 @@ def _cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_evaluate_grid(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.detection.grid import DEFAULT_SCALE, format_grid, parse_seeds, run_grid, write_grid
+
+    seeds = parse_seeds(args.seeds)
+    scale = args.scale or DEFAULT_SCALE
+    grid = run_grid(seeds, days=args.days, scale=scale, jobs=args.jobs, work_root=args.work, progress=_progress)
+    print(format_grid(grid))
+    name = f"grid-seeds-{args.seeds.replace(',', '_')}-days-{args.days}-scale-{scale:g}"
+    for path in write_grid(grid, args.out, name):
+        _progress(f"evaluate-grid: wrote {path}")
+    print(f"wall time: {grid.wall_seconds:.0f}s ({grid.wall_seconds / 60:.1f} min) for {len(seeds)} world(s)")
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from flows.deployments import serve_deployments
 
@@ -218,6 +246,7 @@ COMMANDS = {
     "demo": _cmd_demo,
     "serve": _cmd_serve,
     "evaluate": _cmd_evaluate,
+    "evaluate-grid": _cmd_evaluate_grid,
 }
 
 
