@@ -143,6 +143,7 @@ class WorldRanges:
     small_teams: Range = Range(20, 60)  # x scale, at least 10
     small_team_accounts: Range = Range(3, 6)
     small_team_requests: Range = Range(5, 80)  # per account and day, log-uniform
+    campus_share: Range = Range(0.4, 0.9)  # university traffic from the campus network
 
 
 RANGES = WorldRanges()
@@ -280,11 +281,91 @@ def build_world(ctx: BuildContext, world: WorldPlan) -> tuple[list[Cohort], list
             built, info = random_campaign(ctx, case)
             cohorts += built
             infos.append(info)
-        else:  # the hard case's own builder, its streams named after the instance
+        else:  # the hard case's own builder, its streams named after the instance, then varied
             instance = case.name.removeprefix(case.look_alike)
-            cohorts += LOOK_ALIKES[case.look_alike].build(ctx, case.size, instance=instance)
+            built = LOOK_ALIKES[case.look_alike].build(ctx, case.size, instance=instance)
+            cohorts += vary_look_alike(ctx, case, built)
     cohorts += small_teams(ctx, world.small_teams)
     return cohorts, infos
+
+
+# --- look-alikes, varied ---------------------------------------------------------------------
+
+PRODUCTS = {  # what a company's product sends (enterprise look-alikes)
+    "coding_assistant": {"coding": 0.55, "agentic_coding": 0.30, "tool_use": 0.10, "other": 0.05},
+    "support_bot": {"general_chat": 0.5, "summarization": 0.2, "translation": 0.15, "tool_use": 0.15},
+    "document_pipeline": {"summarization": 0.45, "data_analysis": 0.3, "translation": 0.15, "other": 0.1},
+}
+
+
+def _product_mix(rng: np.random.Generator) -> np.ndarray:
+    mix = np.zeros(len(CAP))
+    for capability, w in PRODUCTS[str(rng.choice(list(PRODUCTS)))].items():
+        mix[CAP[capability]] = w
+    return mix
+
+
+def vary_look_alike(ctx: BuildContext, case: PlannedCase, cohorts: list[Cohort]) -> list[Cohort]:
+    """Draw the look-alike's own parameters from wide ranges (its named-scenario values are one
+    point of them). Each keeps the one family of traits it mimics: enterprise and reseller look
+    coordinated but do not harvest; eval labs and universities look like harvesting but are one
+    organisation or unconnected students; early adopters only pivot fast."""
+    rng = ctx.rng("world", "vary", case.name)
+    kind = case.look_alike
+    # drawn once per instance (an eval lab's steady load and its release burst share them)
+    mix = _product_mix(rng)
+    templates = RANGES.exact_templates.draw_log(rng)
+    eval_templates = Range(50, 3000).draw_log(rng)
+    homework = Range(5, 200).draw_log(rng)
+    system_prompts = int(rng.integers(1, 4))
+    eval_system_prompts = int(rng.integers(1, 11))
+    cot, grader = rng.uniform(0.1, 0.6), rng.uniform(0.05, 0.5)
+    cot_mult, fresh_mult = rng.uniform(0.4, 1.4), rng.uniform(0.5, 1.5)
+    campus = RANGES.campus_share.draw(rng)
+    cloud = rng.random() < 0.4  # an enterprise product running in a cloud region: hosting egress
+    delay_mult, fastest = rng.uniform(0.3, 1.5), rng.uniform(1, 12)
+    out: list[Cohort] = []
+    for cohort in cohorts:
+        b = cohort.behaviour
+        n = cohort.accounts.shape[0]
+        if kind == "enterprise":
+            b = replace(
+                b,
+                capability_cdf=cdf_rows(dirichlet_rows(rng, np.tile(60 * mix + 0.01, (n, 1)))),
+                tpl_pool=np.full(n, templates, dtype=np.uint64),
+                sys_pool=np.full(n, system_prompts, dtype=np.uint64),
+            )
+            if cloud:
+                size = int(rng.integers(2, 21))
+                entry = ctx.standard.hosting[rng.integers(0, ctx.standard.hosting.shape[0], size)]
+                codes = draw_prefixes(rng, ctx.networks.arrays(), entry, 0.1)
+                pick = rng.integers(0, size, (n, 3))
+                weights = cdf_rows(np.tile([0.6, 0.3, 0.1], (n, 1)))
+                b = replace(b, networks=SlotNetworks(codes[pick], entry[pick], weights))
+        elif kind == "university":
+            assert isinstance(b.networks, SlotNetworks)
+            weights = cdf_rows(np.tile([campus, (1 - campus) * 0.7, (1 - campus) * 0.3], (n, 1)))
+            b = replace(
+                b,
+                cot_mult=b.cot_mult * cot_mult,
+                tpl_pool=np.full(n, homework, dtype=np.uint64),
+                tpl_fresh_p=np.clip(b.tpl_fresh_p * fresh_mult, 0.05, 0.95),
+                networks=replace(b.networks, cdf=weights),
+            )
+        elif kind == "eval_company":
+            b = replace(
+                b,
+                cot_add=np.full(n, cot),
+                grader_add=np.full(n, grader),
+                tpl_pool=np.full(n, eval_templates, dtype=np.uint64),
+                sys_pool=np.full(n, eval_system_prompts, dtype=np.uint64),
+            )
+        elif kind == "reseller":
+            b = replace(b, adopt_delay_h=b.adopt_delay_h * delay_mult)
+        elif kind == "early_adopters":
+            b = replace(b, adopt_delay_h=rng.uniform(0.1, fastest, n))
+        out.append(replace(cohort, behaviour=b))
+    return out
 
 
 # --- campaigns --------------------------------------------------------------------------------
