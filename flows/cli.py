@@ -84,7 +84,9 @@ def build_parser() -> OneLineParser:
     synth.add_argument("--out", help="export root to write (default: the export root setting)")
     synth.add_argument("--scale", type=positive_float, default=1.0)
     synth.add_argument("--seed", type=int, default=0)
-    synth.add_argument("--scenario", default="all", help="all, or one named case")
+    synth.add_argument(
+        "--scenario", default="all", help="all, one named case, or random (a world drawn from --seed)"
+    )
     synth.add_argument("--preset", choices=["incident"], default=None)
     synth.add_argument("--requests-per-day", type=positive_int, default=None)
     _add_settings_flags(synth)
@@ -125,7 +127,7 @@ def build_parser() -> OneLineParser:
     grid.add_argument("--days", type=positive_int, default=7)
     grid.add_argument("--scale", type=positive_float, default=None, help="default: 0.1 (make eval's)")
     grid.add_argument("--jobs", type=positive_int, default=2, help="worlds at a time (default 2)")
-    grid.add_argument("--work", type=Path, default=Path("var/eval-grid"), help="scratch: one folder per world")
+    grid.add_argument("--work", type=Path, default=Path("var/eval-grid"), help="one folder per world")
     grid.add_argument("--out", type=Path, default=Path("eval-results"), help="where the .md and .json go")
 
     return parser
@@ -223,7 +225,9 @@ def _cmd_evaluate_grid(args: argparse.Namespace, settings: Settings) -> int:
 
     seeds = parse_seeds(args.seeds)
     scale = args.scale or DEFAULT_SCALE
-    grid = run_grid(seeds, days=args.days, scale=scale, jobs=args.jobs, work_root=args.work, progress=_progress)
+    grid = run_grid(
+        seeds, days=args.days, scale=scale, jobs=args.jobs, work_root=args.work, progress=_progress
+    )
     print(format_grid(grid))
     name = f"grid-seeds-{args.seeds.replace(',', '_')}-days-{args.days}-scale-{scale:g}"
     for path in write_grid(grid, args.out, name):

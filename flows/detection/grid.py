@@ -216,7 +216,9 @@ def run_world(seed: int, days: int, scale: float, work_root: Path, start: date =
     root.mkdir(parents=True)
     log = root / "replay.log"
     with open(log, "w", encoding="utf-8") as stream, _redirected(stream):
-        generate(str(root / "exports"), root / "labels", start, days, scale=scale, seed=seed, scenario=RANDOM_WORLD)
+        generate(
+            str(root / "exports"), root / "labels", start, days, scale=scale, seed=seed, scenario=RANDOM_WORLD
+        )
         result = replay(
             str(root / "exports"), root / "run", start, days, progress=lambda m: print(m, flush=True)
         )
@@ -265,7 +267,9 @@ def _summary(worlds: Sequence[WorldResult]) -> dict[str, dict[str, float | int |
             "precision": min(w.precision for w in worlds),
             "recall": min(w.recall for w in worlds),
             "latest_first_flag_day": None if never else max(known, default=0),
-            "campaigns_never_flagged": sum(1 for w in worlds for c in w.campaigns if c.flagged_on_day is None),
+            "campaigns_never_flagged": sum(
+                1 for w in worlds for c in w.campaigns if c.flagged_on_day is None
+            ),
             "benign_published": max(w.benign_published for w in worlds),
         },
         "median": {
@@ -337,7 +341,10 @@ def _kinds(counts: dict[str, int] | None) -> str:
 def format_grid(grid: GridResult) -> str:
     """Markdown: one row per world, then the worst case and the median, then every campaign."""
     tier = any(w.candidates is not None for w in grid.worlds)
-    head = "| seed | requests | accounts | precision | recall | first flagged (latest campaign) | benign published | by kind |"
+    head = (
+        "| seed | requests | accounts | precision | recall | first flagged (latest campaign) "
+        "| benign published | by kind |"
+    )
     rule = "|---|---|---|---|---|---|---|---|"
     if tier:
         head += " candidates (campaign / benign) |"
@@ -379,7 +386,8 @@ def format_grid(grid: GridResult) -> str:
     for w in grid.worlds:
         for c in w.campaigns:
             lines.append(
-                f"| {w.seed} | {c.campaign_id} | {c.kind.removeprefix('campaign_')} | {c.accounts} | {c.flagged} | "
+                f"| {w.seed} | {c.campaign_id} | {c.kind.removeprefix('campaign_')} | {c.accounts} "
+                f"| {c.flagged} | "
                 f"{c.first_active or '-'} | {c.first_flagged or '-'} | {_day(c.flagged_on_day)} |"
             )
     return "\n".join(lines) + "\n"

@@ -107,7 +107,8 @@ def generate(
     """Write `days` daily drops from `start` under export root `out`, labels under `labels_dir`.
 
     `scenario` is `all` or one named case (see `SCENARIOS`), always on top of ordinary
-    traffic, or `random`: a randomized world drawn from `seed` (`flows.synth.worlds`); `preset` picks case sizes (see `PRESETS`; `days` is still the caller's);
+    traffic, or `random`: a randomized world drawn from `seed` (`flows.synth.worlds`);
+    `preset` picks case sizes (see `PRESETS`; `days` is still the caller's);
     `scale` multiplies accounts and volumes; `requests_per_day` instead sets the scale so an
     average day has about that many requests. `storage_options` go to fsspec (e.g. an S3
     endpoint); `max_part_rows` caps the rows of one request part.

@@ -62,14 +62,12 @@ from flows.synth.context import (
     company_names,
     dirichlet_rows,
     free_emails,
-    individual_names,
     utc_offset,
 )
 from flows.synth.ids import hex_digest, rng_for
 from flows.synth.labels import CampaignInfo
 from flows.synth.networks import draw_prefixes, pick_in_country
 from flows.synth.population import INDIVIDUALS_ONLY, OrgMix, ordinary_population
-from flows.synth.releases import EXISTING_MODELS
 
 RANDOM_WORLD = "random"
 TUNING_SEEDS: tuple[int, ...] = tuple(range(100, 150))
@@ -167,10 +165,20 @@ class LookAlike:
 
 LOOK_ALIKES: dict[str, LookAlike] = {
     "enterprise": LookAlike(
-        hard_cases.enterprise, "benign_enterprise", RANGES.enterprise, RANGES.enterprise_accounts, Range(5, 40), 8
+        hard_cases.enterprise,
+        "benign_enterprise",
+        RANGES.enterprise,
+        RANGES.enterprise_accounts,
+        Range(5, 40),
+        8,
     ),
     "university": LookAlike(
-        hard_cases.university, "benign_university", RANGES.university, RANGES.university_accounts, Range(3, 15), 8
+        hard_cases.university,
+        "benign_university",
+        RANGES.university,
+        RANGES.university_accounts,
+        Range(3, 15),
+        8,
     ),
     "eval_company": LookAlike(
         hard_cases.eval_company,
@@ -262,7 +270,9 @@ def plan_world(seed: int, scale: float, requests_per_day: int | None = None) -> 
             scale,
             PROXY_MIN_ACCOUNTS if proxy else CAMPAIGN_MIN_ACCOUNTS,
         )
-        per_account = (RANGES.proxy_requests_per_account if proxy else RANGES.requests_per_account).draw_log(rng)
+        per_account = (RANGES.proxy_requests_per_account if proxy else RANGES.requests_per_account).draw_log(
+            rng
+        )
         # a campaign harvests at scale: never less than a small share of the world's traffic
         volume = max(n * per_account, CAMPAIGN_MIN_REQUESTS_PER_DAY * scale)
         cases.append(PlannedCase(f"{short}-{seen[short]}", kind, CaseSize(n, volume), paraphrase=i == 0))
@@ -407,7 +417,12 @@ def _campaign_schedule(
         age = RANGES.aged_days.draw_log(rng)
         created = ctx.day_us(min(start_day, 0)) - (rng.uniform(1, age, n) * DAY_US).astype(np.int64)
     last_day = np.full(n, ctx.days + 10_000, dtype=np.int64)
-    return Schedule(first_day=first_day, last_day=last_day, created_us=created.astype(np.int64), wave=np.zeros(n, dtype=np.int64))
+    return Schedule(
+        first_day=first_day,
+        last_day=last_day,
+        created_us=created.astype(np.int64),
+        wave=np.zeros(n, dtype=np.int64),
+    )
 
 
 def _campaign_rows(
@@ -430,7 +445,9 @@ def _campaign_rows(
     standard = RANGES.standard_signup.draw(rng)
     weights = np.append(rng.dirichlet([1.0, 1.0, 1.0]) * (1 - standard), standard)
     pathway = rng.choice(
-        [PATHWAY["education"], PATHWAY["research"], PATHWAY["startup"], PATHWAY["standard"]], size=n_orgs, p=weights
+        [PATHWAY["education"], PATHWAY["research"], PATHWAY["startup"], PATHWAY["standard"]],
+        size=n_orgs,
+        p=weights,
     )
     payment = rows.payment
     if not shared_cards:  # each organisation pays with its own card (or runs on credits)
@@ -445,9 +462,7 @@ def _campaign_rows(
     return replace(rows, pathway=pathway[rows.org].astype(np.int8), payment=payment)
 
 
-def _exits(
-    ctx: BuildContext, rng: np.random.Generator, size: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _exits(ctx: BuildContext, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
     """An exit pool mixing hosting, proxy and residential ISP networks in drawn shares."""
     std = ctx.standard
     share = rng.dirichlet([1.0, 1.0, 0.6])  # hosting, proxy, residential ISP
@@ -537,9 +552,7 @@ def random_campaign(ctx: BuildContext, case: PlannedCase) -> tuple[list[Cohort],
         tpl_families=templates.families,
         sys_p=np.full(n, rng.uniform(0.5, 1.0) if system_mode != "none" else rng.uniform(0.0, 0.1)),
         sys_salt=(
-            np.full(n, sys_salt)
-            if system_mode == "shared"
-            else rng.integers(0, 2**62, n, dtype=np.uint64)
+            np.full(n, sys_salt) if system_mode == "shared" else rng.integers(0, 2**62, n, dtype=np.uint64)
         ),
         sys_pool=np.full(n, RANGES.system_prompts.draw_int(rng) if shared_system else 1, dtype=np.uint64),
         sdk_api=_sdks(rng, n),
@@ -561,7 +574,9 @@ def random_campaign(ctx: BuildContext, case: PlannedCase) -> tuple[list[Cohort],
     cohorts = [Cohort(case.name, accounts, behaviour)]
     if relayed > 0:
         # relayed volume is `relayed` of the total: harvest volume x relayed / (1 - relayed)
-        cohorts.append(_relayed(ctx, case, accounts, behaviour, daily * (1 - relayed), relayed / (1 - relayed)))
+        cohorts.append(
+            _relayed(ctx, case, accounts, behaviour, daily * (1 - relayed), relayed / (1 - relayed))
+        )
     return cohorts, CampaignInfo(campaign_id, kind, case.name, targets)
 
 
@@ -611,7 +626,9 @@ def _volume(
     # each account sends at its own rate (log-normal), noisy from day to day
     rel = rng.lognormal(0.0, RANGES.account_volume_sigma.draw(rng), n)
     alive = np.array([((schedule.first_day <= d) & (d <= schedule.last_day)).sum() for d in range(ctx.days)])
-    per_alive = float(np.mean(daily[alive > 0] / np.maximum(alive[alive > 0], 1))) if (alive > 0).any() else 0.0
+    per_alive = (
+        float(np.mean(daily[alive > 0] / np.maximum(alive[alive > 0], 1))) if (alive > 0).any() else 0.0
+    )
     rate = rel / rel.mean() * per_alive / float(np.mean(b.p_active))
     return replace(
         b,
@@ -627,7 +644,9 @@ def _campaign_networks(ctx: BuildContext, rng: np.random.Generator, n: int, shar
         size = RANGES.exit_pool.draw_log(rng)
         codes, entries = _exits(ctx, rng, size)
         width = max(1, min(RANGES.live_exits.draw_log(rng), size))
-        return RotatingPool(codes, entries, width, max(1, int(width * rng.uniform(0.1, 1.0))), per_account=False)
+        return RotatingPool(
+            codes, entries, width, max(1, int(width * rng.uniform(0.1, 1.0))), per_account=False
+        )
     # each account its own few exits a day, in a pool large enough that few are shared
     per_account = RANGES.exits_per_account.draw_log(rng)
     size = max(200, int(n * per_account * rng.uniform(1.5, 4.0)))
@@ -637,13 +656,20 @@ def _campaign_networks(ctx: BuildContext, rng: np.random.Generator, n: int, shar
 
 def _spread_timing(rng: np.random.Generator, n: int) -> Diurnal:
     """Not fired in windows: a flat automated rhythm, or a human-looking one, per account zone."""
-    profile = rng.choice([DIURNAL_NAMES.index(p) for p in ("automated", "office", "consumer")], p=[0.5, 0.25, 0.25])
+    profile = rng.choice(
+        [DIURNAL_NAMES.index(p) for p in ("automated", "office", "consumer")], p=[0.5, 0.25, 0.25]
+    )
     tz = rng.choice([c.utc_offsets[0] for c in COUNTRIES], size=n)
     return Diurnal(np.full(n, profile, dtype=np.int8), tz)
 
 
 def _relayed(
-    ctx: BuildContext, case: PlannedCase, accounts: np.ndarray, harvest: Behaviour, daily: np.ndarray, ratio: float
+    ctx: BuildContext,
+    case: PlannedCase,
+    accounts: np.ndarray,
+    harvest: Behaviour,
+    daily: np.ndarray,
+    ratio: float,
 ) -> Cohort:
     """Ordinary prompts relayed through the same accounts and exits (a gateway's customers)."""
     n = accounts.shape[0]
@@ -698,7 +724,13 @@ def small_teams(ctx: BuildContext, teams: int, name: str = "small_teams") -> lis
     team = np.repeat(np.arange(teams), sizes)
     per_account = np.array([RANGES.small_team_requests.draw_log(rng) for _ in range(n)], dtype=float)
     pop = ordinary_population(
-        ctx, f"{name}-staff", n, float(per_account.sum()), mix=OrgMix(0, 1, 0), kind=SMALL_TEAM_KIND, case=name
+        ctx,
+        f"{name}-staff",
+        n,
+        float(per_account.sum()),
+        mix=OrgMix(0, 1, 0),
+        kind=SMALL_TEAM_KIND,
+        case=name,
     )
     # one or two organisations per team (a founder's two companies, a client and a contractor)
     two_orgs = rng.random(teams) < 0.4
@@ -714,7 +746,8 @@ def small_teams(ctx: BuildContext, teams: int, name: str = "small_teams") -> lis
     org_cards = hex_digest(rng, n_orgs)
     team_cards = hex_digest(rng, teams)
     payment = [
-        team_cards[t] if "card" in traits[t] else org_cards[o] for t, o in zip(team.tolist(), org.tolist(), strict=True)
+        team_cards[t] if "card" in traits[t] else org_cards[o]
+        for t, o in zip(team.tolist(), org.tolist(), strict=True)
     ]
     free = free_emails(rng, [COUNTRIES[c].code for c in org_country[org].tolist()])
     use_domain = (rng.random(n) < 0.8).tolist()
@@ -722,7 +755,9 @@ def small_teams(ctx: BuildContext, teams: int, name: str = "small_teams") -> lis
         pop.rows,
         org=org.astype(np.int64),
         org_names=company_names(rng, n_orgs),
-        pathway=rng.choice([PATHWAY["standard"], PATHWAY["startup"]], size=n_orgs, p=[0.7, 0.3])[org].astype(np.int8),
+        pathway=rng.choice([PATHWAY["standard"], PATHWAY["startup"]], size=n_orgs, p=[0.7, 0.3])[org].astype(
+            np.int8
+        ),
         verification=rng.choice(
             [VERIFICATION["email"], VERIFICATION["phone"], VERIFICATION["id"]], size=n, p=[0.5, 0.3, 0.2]
         ).astype(np.int8),
@@ -743,7 +778,9 @@ def small_teams(ctx: BuildContext, teams: int, name: str = "small_teams") -> lis
         base,
         rate=base.rate * 0 + per_account / np.maximum(base.p_active, 0.05) * rng.uniform(0.8, 1.2, n),
         timing=Diurnal(
-            np.where(rng.random(n) < 0.8, DIURNAL_NAMES.index("office"), DIURNAL_NAMES.index("consumer")).astype(np.int8),
+            np.where(
+                rng.random(n) < 0.8, DIURNAL_NAMES.index("office"), DIURNAL_NAMES.index("consumer")
+            ).astype(np.int8),
             tz[team],
         ),
         capability_cdf=cdf_rows(dirichlet_rows(rng, 30 * team_mix[team] + 0.01)),
