@@ -18,7 +18,6 @@ counted apart (never as published). Across worlds: the worst case and the median
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import multiprocessing
 import os
@@ -129,18 +128,15 @@ def parse_seeds(text: str) -> tuple[int, ...]:
     return tuple(seeds)
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as stream:
-        return list(csv.DictReader(stream))
-
-
 def _candidate_accounts(reports_dir: Path, dates: Iterable[date]) -> set[str] | None:
+    from flows.detection.evaluate import read_rows
+
     found: set[str] | None = None
     for day in dates:
         path = reports_dir / day.isoformat() / CANDIDATES_FILE
         if path.is_file():
             found = found or set()
-            found |= {row["account_id"] for row in _read(path) if row.get("account_id")}
+            found |= {row["account_id"] for row in read_rows(path) if row.get("account_id")}
     return found
 
 
@@ -148,11 +144,11 @@ def score_world(
     seed: int, days: int, scale: float, labels_dir: Path, reports_dir: Path, warehouse: Path, start: date
 ) -> WorldResult:
     """Score one replayed world (see the module doc)."""
-    from flows.detection.evaluate import evaluate
+    from flows.detection.evaluate import evaluate, read_rows
 
     dates = [start + timedelta(days=i) for i in range(days)]
     report = evaluate(labels_dir, reports_dir, dates=dates, warehouse=warehouse)
-    kind_of = {row["account_id"]: row["kind"] for row in _read(labels_dir / "accounts.csv")}
+    kind_of = {row["account_id"]: row["kind"] for row in read_rows(labels_dir / "accounts.csv")}
     campaign_kind = {a for a, k in kind_of.items() if k.startswith("campaign_")}
     delays = tuple(
         CampaignDelay(
