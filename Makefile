@@ -13,7 +13,7 @@ export PREFECT_HOME ?= $(CURDIR)/var/prefect
 # Prefect's local server can take well over its default 20 s to start on a busy two-core machine.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
-.PHONY: setup demo test test-spark bench clean
+.PHONY: setup demo test test-spark bench eval clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,13 @@ test-spark: setup
 # bench-results/<date>.md and docs/benchmark.md. E.g. `make bench BENCH_ARGS="--sizes 2000000"`.
 bench: setup
 	$(VENV)/bin/python scripts/bench.py $(BENCH_ARGS)
+
+# Detection across randomized worlds: the REPORT seeds 1-12 (tuning seeds are 100-149), 7 days
+# each, replayed end to end two at a time; prints per world, worst case and median and writes
+# eval-results/*.md and *.json (docs/synthetic-data.md). About 20-30 minutes on two cores.
+EVAL_ARGS ?= --seeds 1-12 --days 7 --jobs 2
+eval: setup
+	$(VENV)/bin/distillwatch evaluate-grid $(EVAL_ARGS)
 
 clean:
 	rm -rf data reports outbox var dbt_project/target dbt_project/logs

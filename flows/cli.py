@@ -86,7 +86,9 @@ def build_parser() -> OneLineParser:
     synth.add_argument("--out", help="export root to write (default: the export root setting)")
     synth.add_argument("--scale", type=positive_float, default=1.0)
     synth.add_argument("--seed", type=int, default=0)
-    synth.add_argument("--scenario", default="all", help="all, or one named case")
+    synth.add_argument(
+        "--scenario", default="all", help="all, one named case, or random (a world drawn from --seed)"
+    )
     synth.add_argument("--preset", choices=["incident"], default=None)
     synth.add_argument("--requests-per-day", type=positive_int, default=None)
     _add_settings_flags(synth)
@@ -117,6 +119,20 @@ def build_parser() -> OneLineParser:
     )
     evaluate.add_argument("--labels", type=Path, required=True, help="labels folder from synth")
     evaluate.add_argument("--reports", type=Path, required=True, help="reports folder of the runs")
+
+    grid = commands.add_parser(
+        "evaluate-grid",
+        help="replay randomized worlds end to end and score detection on each",
+        description="Synthesize, replay (pull, validate, dbt, outputs) and score one randomized world "
+        "per seed; print per world, worst case and median. Tuning seeds: 100-149; report seeds: 1-12 "
+        "(quote only those).",
+    )
+    grid.add_argument("--seeds", default="1-12", help="e.g. 1-12 (report seeds, default) or 100-149 (tuning)")
+    grid.add_argument("--days", type=positive_int, default=7)
+    grid.add_argument("--scale", type=positive_float, default=None, help="default: 0.1 (make eval's)")
+    grid.add_argument("--jobs", type=positive_int, default=2, help="worlds at a time (default 2)")
+    grid.add_argument("--work", type=Path, default=Path("var/eval-grid"), help="one folder per world")
+    grid.add_argument("--out", type=Path, default=Path("eval-results"), help="where the .md and .json go")
 
     return parser
 
@@ -208,6 +224,22 @@ def _cmd_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cmd_evaluate_grid(args: argparse.Namespace, settings: Settings) -> int:
+    from flows.detection.grid import DEFAULT_SCALE, format_grid, parse_seeds, run_grid, write_grid
+
+    seeds = parse_seeds(args.seeds)
+    scale = args.scale or DEFAULT_SCALE
+    grid = run_grid(
+        seeds, days=args.days, scale=scale, jobs=args.jobs, work_root=args.work, progress=_progress
+    )
+    print(format_grid(grid))
+    name = f"grid-seeds-{args.seeds.replace(',', '_')}-days-{args.days}-scale-{scale:g}"
+    for path in write_grid(grid, args.out, name):
+        _progress(f"evaluate-grid: wrote {path}")
+    print(f"wall time: {grid.wall_seconds:.0f}s ({grid.wall_seconds / 60:.1f} min) for {len(seeds)} world(s)")
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from flows.deployments import serve_deployments
 
@@ -222,6 +254,7 @@ COMMANDS = {
     "demo": _cmd_demo,
     "serve": _cmd_serve,
     "evaluate": _cmd_evaluate,
+    "evaluate-grid": _cmd_evaluate_grid,
 }
 
 

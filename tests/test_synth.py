@@ -34,6 +34,8 @@ from flows.contract import (
     parse_manifest,
 )
 from flows.synth import CASES, MAX_PART_ROWS, PRESETS, SCENARIOS, SynthSummary, generate
+from flows.synth.worlds import KINDS as WORLD_KINDS
+from flows.synth.worlds import RANDOM_WORLD, SMALL_TEAM_KIND, plan_world
 
 START = date(2026, 3, 5)  # a Thursday: the 4-day run has two weekdays and a weekend
 DAYS = 4
@@ -102,6 +104,10 @@ def _tree_bytes(root: Path) -> dict[str, bytes]:
 
 
 def test_every_drop_follows_the_contract(run: Run) -> None:
+    assert_drops_follow_the_contract(run)
+
+
+def assert_drops_follow_the_contract(run: Run) -> None:
     request_ids: list[str] = []
     assert [d.day for d in run.summary.days] == [START + timedelta(days=i) for i in range(DAYS)]
     for i, summary in enumerate(run.summary.days):
@@ -148,6 +154,10 @@ def test_every_drop_follows_the_contract(run: Run) -> None:
 
 
 def test_values_have_the_contract_formats(run: Run) -> None:
+    assert_contract_formats(run)
+
+
+def assert_contract_formats(run: Run) -> None:
     v4, v6 = r"(\d{1,3}\.){3}0/24", "([0-9a-f]{1,4}:){3}:/48"
     assert run.one(f"select count(*) from r where not regexp_full_match(ip_prefix, '{v4}|{v6}')") == 0
     assert run.one("select count(*) from r where ip_prefix like '%::/48'") > 0  # some IPv6
@@ -162,6 +172,10 @@ def test_values_have_the_contract_formats(run: Run) -> None:
 
 
 def test_model_releases_reference(run: Run) -> None:
+    assert_model_releases(run)
+
+
+def assert_model_releases(run: Run) -> None:
     lines = (run.root / "exports" / "reference" / "model_releases.csv").read_text().splitlines()
     assert lines[0] == "model,released_at"
     releases = dict(line.split(",") for line in lines[1:])
@@ -200,8 +214,9 @@ def test_parts_are_capped_and_fsspec_urls_work(tmp_path: Path) -> None:
 # --- determinism -----------------------------------------------------------------------------------
 
 
-def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
-    options = {"days": 2, "scale": 0.01, "scenario": "proxy_network"}
+@pytest.mark.parametrize(("scenario", "scale"), [("proxy_network", 0.01), ("random", 0.02)])
+def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path, scenario: str, scale: float) -> None:
+    options = {"days": 2, "scale": scale, "scenario": scenario}
     _run(tmp_path / "a", seed=5, **options)
     _run(tmp_path / "b", seed=5, **options)
     _run(tmp_path / "c", seed=6, **options)
@@ -495,3 +510,106 @@ def test_hard_benign_cases_have_their_look_alike_traits(run: Run) -> None:
     assert stat(reseller, "list(distinct signup_pathway)", "al") == ["reseller"]
     assert stat(reseller, "list(distinct asn_type)") == ["hosting"]
     assert stat(reseller, "count(distinct capability)") >= 8
+
+
+# --- randomized worlds -----------------------------------------------------------------------------
+
+RANDOM_SCALE = 0.02
+
+
+@pytest.fixture(scope="module")
+def random_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
+    """A randomized world (seed 11) at a tiny scale over the same four days."""
+    root = tmp_path_factory.mktemp("synth-random")
+    loaded = Run.load(root, _run(root, scenario=RANDOM_WORLD, scale=RANDOM_SCALE))
+    yield loaded
+    loaded.con.close()
+
+
+def test_randomized_world_follows_the_contract(random_run: Run) -> None:
+    assert_drops_follow_the_contract(random_run)
+    assert_contract_formats(random_run)
+    assert_model_releases(random_run)
+
+
+def test_randomized_worlds_differ_in_what_they_hold() -> None:
+    # (same seed, same bytes: test_same_seed_same_bytes_other_seed_differs)
+    plans = [plan_world(seed, 1.0) for seed in (21, 22, 23)]
+    assert len({tuple((c.name, c.size.accounts) for c in p.cases) for p in plans}) == 3
+
+
+def test_randomized_world_has_every_kind_with_consistent_labels(random_run: Run) -> None:
+    run = random_run
+    assert {k for (k,) in run.rows("select distinct kind from l")} == set(WORLD_KINDS)
+    assert SMALL_TEAM_KIND in WORLD_KINDS
+    # look-alikes come in instances: the scenario column names each one
+    instances = dict(run.rows("select kind, count(distinct scenario) from l group by 1"))
+    assert instances["benign"] == 1 and instances[SMALL_TEAM_KIND] == 1
+    assert all(instances[k] >= 1 for k in WORLD_KINDS)
+    assert sum(instances[k] for k in WORLD_KINDS if k.startswith("benign_")) >= 6
+    campaigns = run.rows("select kind, campaign_id, first_date, last_date, accounts from c")
+    assert {kind for kind, *_ in campaigns} == CAMPAIGN_KINDS
+    for kind, campaign_id, first, last, accounts in campaigns:
+        assert run.rows(f"select distinct kind from l where campaign_id = '{campaign_id}'") == [(kind,)]
+        assert int(accounts) == run.one(f"select count(*) from l where campaign_id = '{campaign_id}'")
+        seen = run.rows(f"select min(date), max(date) from rl where campaign_id = '{campaign_id}'")[0]
+        assert (date.fromisoformat(first), date.fromisoformat(last)) == seen
+    assert run.one("select count(*) from l where kind not like 'campaign_%' and campaign_id is not null") == 0
+    assert run.summary.accounts == run.one("select count(*) from l")
+
+
+def test_small_teams_are_three_to_six_accounts_of_one_or_two_orgs_sharing_something(random_run: Run) -> None:
+    run = random_run
+    teams = run.rows(f"""select count(distinct account_id), count(distinct organization_id),
+                                count(distinct payment_fingerprint)
+                         from al where kind = '{SMALL_TEAM_KIND}' group by organization_id""")
+    assert len(teams) >= 10
+    assert all(1 <= accounts <= 6 for accounts, _, _ in teams)
+    # their traffic: general chat, summarization, translation; some of it from hosting or proxy exits
+    mix = run.by_kind("avg((capability in ('general_chat', 'summarization', 'translation'))::int)")
+    assert mix[SMALL_TEAM_KIND] > mix["benign"]
+    exits = run.by_kind("avg((asn_type in ('hosting', 'proxy'))::int)")
+    assert exits[SMALL_TEAM_KIND] > 0.05
+    # internal templates: a skeleton sent by several accounts of one team
+    shared = run.one(f"""select max(n) from (select count(distinct account_id) n from rl
+                         where kind = '{SMALL_TEAM_KIND}' group by prompt_template_hash)""")
+    assert shared >= 2
+
+
+def test_a_paraphrasing_campaign_shares_no_template_widely(tmp_path: Path) -> None:
+    """The first campaign of every world spreads over template families x variants: its most
+    widely sent exact template reaches few of its accounts (an exact-template campaign's reaches
+    most of them)."""
+    for seed in (1, 2):
+        run = Run.load(tmp_path / str(seed), _run(tmp_path / str(seed), seed=seed, scenario=RANDOM_WORLD,
+                                                    scale=0.05, days=3))
+        paraphrasing = next(c for c in plan_world(seed, 0.05).cases if c.paraphrase)
+        campaign_id = f"cmp-{paraphrasing.name}"
+        widest = run.one(f"""select max(n) / (select count(distinct account_id) from rl
+                                             where campaign_id = '{campaign_id}')
+                             from (select count(distinct account_id) n from rl
+                                   where campaign_id = '{campaign_id}' group by prompt_template_hash)""")
+        assert widest < 0.5, (seed, campaign_id, widest)
+        run.con.close()
+
+
+def test_randomized_world_replayed_end_to_end(tmp_path: Path) -> None:
+    """One tiny world through pull, validate, dbt and outputs: evaluate-grid's fields exist."""
+    from flows.detection.grid import GridResult, _summary, format_grid, run_world, write_grid
+
+    world = run_world(3, 3, RANDOM_SCALE, tmp_path / "grid")
+    assert world.requests > 0 and world.accounts > 0 and world.truth > 0
+    assert 0.0 <= world.precision <= 1.0 and 0.0 <= world.recall <= 1.0
+    assert {c.kind for c in world.campaigns} == CAMPAIGN_KINDS
+    assert all(c.first_active is not None for c in world.campaigns)
+    assert all(c.flagged_on_day is None or c.flagged_on_day >= 1 for c in world.campaigns)
+    assert set(world.benign_published_by_kind) <= set(WORLD_KINDS) - CAMPAIGN_KINDS
+    assert (tmp_path / "grid" / "world-3" / "run" / "warehouse.duckdb").is_file()
+    grid = GridResult((3,), 3, RANDOM_SCALE, 1, (world,), 1.0, _summary([world]))
+    markdown, data = write_grid(grid, tmp_path / "out", "grid")
+    payload = json.loads(data.read_text())
+    assert set(payload["summary"]) == {"worst", "median"}
+    worst = set(payload["summary"]["worst"])
+    assert {"precision", "recall", "latest_first_flag_day", "benign_published"} <= worst
+    assert payload["worlds"][0]["campaigns"][0]["flagged_on_day"] == world.campaigns[0].flagged_on_day
+    assert "**worst**" in markdown.read_text() == format_grid(grid)

@@ -85,7 +85,7 @@ class EvaluationReport:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
+def read_rows(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as stream:
         return list(csv.DictReader(stream))
 
@@ -129,7 +129,7 @@ def evaluate(
     """Account- and campaign-level scores of the outputs under `reports_dir` (see module doc)."""
     labels_dir, reports_dir = Path(labels_dir), Path(reports_dir)
     days = sorted(dates) if dates is not None else report_dates(reports_dir)
-    labels = _read_csv(labels_dir / "accounts.csv")
+    labels = read_rows(labels_dir / "accounts.csv")
     kind_of = {row["account_id"]: row["kind"] for row in labels}
     campaign_of = {
         row["account_id"]: row["campaign_id"]
@@ -150,7 +150,7 @@ def evaluate(
         path = reports_dir / day.isoformat() / CAMPAIGN_ACCOUNTS_FILE
         if not path.is_file():
             continue
-        for row in _read_csv(path):
+        for row in read_rows(path):
             account = row["account_id"]
             flagged.add(account)
             first_flagged.setdefault(account, day)
@@ -159,7 +159,7 @@ def evaluate(
     false_positives = Counter(
         kind_of.get(a, "unlabelled") for a in flagged if a not in campaign_of
     )
-    campaign_rows = {row["campaign_id"]: row for row in _read_csv(labels_dir / "campaigns.csv")}
+    campaign_rows = {row["campaign_id"]: row for row in read_rows(labels_dir / "campaigns.csv")}
     members: dict[str, set[str]] = defaultdict(set)
     for account in truth:
         members[campaign_of[account]].add(account)

@@ -14,6 +14,7 @@ Modules, by what they hold:
 | `population` | ordinary organisations and accounts and their behaviour |
 | `hard_cases` | benign look-alikes: enterprise, university, eval company, reseller, early adopters |
 | `campaigns` | distillation campaigns and the ranges their tactics are drawn from |
+| `worlds` | randomized worlds (`scenario="random"`): cases, sizes and tactics drawn per seed |
 | `cohort` | account rows, the account book, per-account behaviour arrays |
 | `engine` | behaviour -> requests (numeric), requests -> contract Arrow tables |
 | `networks` | ASNs, address blocks, prefixes |

@@ -187,6 +187,24 @@ Networks = SlotNetworks | RotatingPool
 
 
 @dataclass(frozen=True)
+class TemplateFamilies:
+    """Paraphrased prompts: a template pool of `families` families with `variants` each.
+
+    An account draws a family from its own window of `tpl_pool` families starting at
+    `family_offset` (wrapping around), then a variant from its own window of `variant_width`
+    variants starting at `variant_offset`. With many variants and narrow, scattered variant
+    windows no exact template hash is sent by many accounts, although all of them send the
+    same families. (Without this, `tpl_pool` indexes one flat pool of exact templates.)
+    """
+
+    families: int
+    variants: int
+    family_offset: np.ndarray  # uint64 per account
+    variant_offset: np.ndarray  # uint64 per account
+    variant_width: np.ndarray  # uint64 per account, 1..variants
+
+
+@dataclass(frozen=True)
 class Behaviour:
     """Per-account parameters (arrays of length A) plus a few cohort-wide ones."""
 
@@ -235,6 +253,10 @@ class Behaviour:
     # A campaign pauses between the release and its switch-over (it re-points its pipeline),
     # so its traffic after the release is on the new model from the first request.
     pause_until_adopted: bool = False
+    # Randomized worlds only (None: as in the named scenarios, which keep their bytes).
+    tpl_families: TemplateFamilies | None = None
+    cot_day_add: np.ndarray | None = None  # (days,) added to the CoT chance on each day: drift
+    grader_day_add: np.ndarray | None = None  # (days,) likewise for rubric grading
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from flows.synth.cohort import (
     RotatingPool,
     SlotNetworks,
     Synchronized,
+    TemplateFamilies,
     cdf_rows,
 )
 from flows.synth.ids import hex_strings, key64, mix64, rng_for, unit_hash
@@ -230,6 +231,18 @@ def _networks(
     raise TypeError(nets)  # pragma: no cover
 
 
+def _paraphrased(
+    fam: TemplateFamilies, salt: np.ndarray, rank: np.ndarray, idx: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Template hash per request: the family from the account's family window, a variant from
+    its variant window (see `TemplateFamilies`)."""
+    family = (fam.family_offset[idx] + rank) % np.uint64(fam.families)
+    variant = (
+        fam.variant_offset[idx] + (fam.variant_width[idx] * rng.random(idx.shape[0])).astype(np.uint64)
+    ) % np.uint64(fam.variants)
+    return mix64(salt + (family << np.uint64(24)) + variant)
+
+
 def draw_cohort_day(cohort: Cohort, world: World, d: int) -> RequestCodes | None:
     """All requests of one cohort on period day `d` (None when it sends nothing)."""
     b = cohort.behaviour
@@ -261,13 +274,22 @@ def draw_cohort_day(cohort: Cohort, world: World, d: int) -> RequestCodes | None
 
     fresh = rng.random(n) < b.tpl_fresh_p[idx]
     rank = (b.tpl_pool[idx] * rng.random(n) ** b.tpl_skew).astype(np.uint64)
-    pooled = mix64(b.tpl_salt[idx] + rank)
+    if b.tpl_families is None:
+        pooled = mix64(b.tpl_salt[idx] + rank)
+    else:
+        pooled = _paraphrased(b.tpl_families, b.tpl_salt[idx], rank, idx, rng)
     tpl = np.where(fresh, rng.bit_generator.random_raw(n), pooled)
     sys_valid = rng.random(n) < b.sys_p[idx]
     sys = mix64(b.sys_salt[idx] + (b.sys_pool[idx] * rng.random(n) ** 2).astype(np.uint64))
 
-    cot = rng.random(n) < COT_BASE[cap_i] * b.cot_mult[idx] + b.cot_add[idx]
-    grader = rng.random(n) < GRADER_BASE[cap_i] * b.grader_mult[idx] + b.grader_add[idx]
+    cot_p = COT_BASE[cap_i] * b.cot_mult[idx] + b.cot_add[idx]
+    grader_p = GRADER_BASE[cap_i] * b.grader_mult[idx] + b.grader_add[idx]
+    if b.cot_day_add is not None:
+        cot_p = cot_p + b.cot_day_add[d]
+    if b.grader_day_add is not None:
+        grader_p = grader_p + b.grader_day_add[d]
+    cot = rng.random(n) < cot_p
+    grader = rng.random(n) < grader_p
 
     input_tokens = np.rint(_lognormal(rng, INPUT_MEDIAN[cap_i] * b.in_mult[idx], 0.9)) + 8
     out_median = OUTPUT_MEDIAN[cap_i] * b.out_mult[idx] * np.where(cot, 1.6, 1.0)

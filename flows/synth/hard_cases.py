@@ -109,8 +109,9 @@ def _one_org_rows(
     )
 
 
-def enterprise(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
-    rng = ctx.rng("case", "enterprise")
+def enterprise(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Cohort]:
+    case = f"enterprise{instance}"
+    rng = ctx.rng("case", case)
     n = size.accounts
     country = str(rng.choice(["US", "GB", "DE", "JP", "IN", "FR", "CA"]))
     # SSO roll-out: most seats created within two hours of one day, the rest trickle in
@@ -126,16 +127,16 @@ def enterprise(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         country=country,
         created_us=created,
         kind="benign_enterprise",
-        case="enterprise",
+        case=case,
     )
     base = ordinary_population(
         ctx,
-        "enterprise-seats",
+        f"enterprise-seats{instance}",
         n,
         size.requests_per_day,
         mix=OrgMix(0, 1, 0),
         kind="benign_enterprise",
-        case="enterprise",
+        case=case,
     ).behaviour
 
     # its own AS and office prefixes, shared by every seat
@@ -188,11 +189,12 @@ def enterprise(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         adopt_delay_h=delay,
         new_share=np.full(n, rng.uniform(0.4, 0.7)),
     )
-    return [Cohort("enterprise", ctx.book.add(rows), behaviour)]
+    return [Cohort(case, ctx.book.add(rows), behaviour)]
 
 
-def university(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
-    rng = ctx.rng("case", "university")
+def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Cohort]:
+    case = f"university{instance}"
+    rng = ctx.rng("case", case)
     n = size.accounts
     country = str(rng.choice(["US", "GB", "DE", "IN", "CA", "AU", "JP", "KR", "SG", "NL"]))
     ci = COUNTRY_INDEX[country]
@@ -228,16 +230,16 @@ def university(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         payment=[cards[i] if rng.random() < 0.1 else None for i in range(n)],  # education credits
         email_domain=[domain] * n,
         kind="benign_university",
-        case="university",
+        case=case,
     )
     base = ordinary_population(
         ctx,
-        "university-students",
+        f"university-students{instance}",
         n,
         size.requests_per_day,
         mix=OrgMix(1, 0, 0),
         kind="benign_university",
-        case="university",
+        case=case,
     ).behaviour
     campus = ctx.networks.add("education", country)
     nets = ctx.networks.arrays()
@@ -295,11 +297,12 @@ def university(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         ),
         networks=SlotNetworks(codes=codes, entries=entries, cdf=cdf_rows(np.tile([0.7, 0.2, 0.1], (n, 1)))),
     )
-    return [Cohort("university", ctx.book.add(rows), behaviour)]
+    return [Cohort(case, ctx.book.add(rows), behaviour)]
 
 
-def eval_company(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
-    rng = ctx.rng("case", "eval_company")
+def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Cohort]:
+    case = f"eval_company{instance}"
+    rng = ctx.rng("case", case)
     n = size.accounts
     country = str(rng.choice(["US", "GB"]))
     created = ctx.start_us - rng.integers(20, 700, n) * DAY_US - rng.integers(0, DAY_US, n)
@@ -311,16 +314,16 @@ def eval_company(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         country=country,
         created_us=created,
         kind="benign_eval_company",
-        case="eval_company",
+        case=case,
     )
     base = ordinary_population(
         ctx,
-        "eval-runners",
+        f"eval-runners{instance}",
         n,
         size.requests_per_day,
         mix=OrgMix(0, 1, 0),
         kind="benign_eval_company",
-        case="eval_company",
+        case=case,
     ).behaviour
     regions = pick_near(
         rng, ctx.standard.hosting, ctx.standard.hosting_country, np.full(2, COUNTRY_INDEX[country]), 0.8
@@ -394,22 +397,23 @@ def eval_company(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         new_share=np.full(n, 0.95),
     )
     accounts = ctx.book.add(rows)
-    return [Cohort("eval_company", accounts, steady), Cohort("eval_company-burst", accounts, burst)]
+    return [Cohort(case, accounts, steady), Cohort(f"{case}-burst", accounts, burst)]
 
 
-def reseller(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
-    rng = ctx.rng("case", "reseller")
+def reseller(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Cohort]:
+    case = f"reseller{instance}"
+    rng = ctx.rng("case", case)
     n = size.accounts
     country = str(rng.choice(["US", "SG", "GB", "DE", "NL"]))
     # each end customer is one account in its own organisation: a person or a small business
     pop = ordinary_population(
         ctx,
-        "reseller-customers",
+        f"reseller-customers{instance}",
         n,
         size.requests_per_day,
         mix=OrgMix(1, 0, 0),
         kind="benign_reseller",
-        case="reseller",
+        case=case,
     )
     card = hex_digest(rng, 1)[0]
     rows = replace(
@@ -441,20 +445,21 @@ def reseller(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         networks=_fixed_slots(egress[pick], egress_entries[pick], [0.5, 0.3, 0.2]),
         adopt_delay_h=np.maximum(b.adopt_delay_h, platform_delay),
     )
-    return [Cohort("reseller", ctx.book.add(rows), behaviour)]
+    return [Cohort(case, ctx.book.add(rows), behaviour)]
 
 
-def early_adopters(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
-    rng = ctx.rng("case", "early_adopters")
+def early_adopters(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Cohort]:
+    case = f"early_adopters{instance}"
+    rng = ctx.rng("case", case)
     n = size.accounts
     pop = ordinary_population(
         ctx,
-        "early-adopters",
+        f"early-adopters{instance}",
         n,
         size.requests_per_day,
         mix=OrgMix(0.8, 0.2, 0),
         kind="benign_early_adopter",
-        case="early_adopters",
+        case=case,
     )
     behaviour = replace(
         pop.behaviour,
@@ -462,7 +467,7 @@ def early_adopters(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         new_share=rng.uniform(0.75, 1.0, n),
         thinking_p=np.maximum(pop.behaviour.thinking_p, rng.uniform(0.2, 0.6, n)),
     )
-    return [Cohort("early_adopters", ctx.book.add(pop.rows), behaviour)]
+    return [Cohort(case, ctx.book.add(pop.rows), behaviour)]
 
 
 def _name(rng: np.random.Generator, suffix: str = "") -> str:

@@ -27,6 +27,7 @@ from flows.synth.networks import NetworkTable, build_standard_networks
 from flows.synth.population import baseline
 from flows.synth.releases import lineup, write_model_releases
 from flows.synth.scenarios import CASES, Plan, plan
+from flows.synth.worlds import RANDOM_WORLD, build_world, plan_world
 
 MAX_PART_ROWS = 1_000_000
 
@@ -106,7 +107,8 @@ def generate(
     """Write `days` daily drops from `start` under export root `out`, labels under `labels_dir`.
 
     `scenario` is `all` or one named case (see `SCENARIOS`), always on top of ordinary
-    traffic; `preset` picks case sizes (see `PRESETS`; `days` is still the caller's);
+    traffic, or `random`: a randomized world drawn from `seed` (`flows.synth.worlds`);
+    `preset` picks case sizes (see `PRESETS`; `days` is still the caller's);
     `scale` multiplies accounts and volumes; `requests_per_day` instead sets the scale so an
     average day has about that many requests. `storage_options` go to fsspec (e.g. an S3
     endpoint); `max_part_rows` caps the rows of one request part.
@@ -114,7 +116,14 @@ def generate(
     if days < 1:
         raise ValueError(f"days must be at least 1, not {days}")
     say = progress or (lambda _message: None)
-    run_plan = plan(scenario, preset, scale, requests_per_day)
+    if scenario == RANDOM_WORLD:
+        if preset is not None:
+            raise ValueError(f"preset {preset!r} sizes the named scenarios, not a randomized world")
+        world_plan = plan_world(seed, scale, requests_per_day)
+        factor = world_plan.factor
+    else:
+        run_plan = plan(scenario, preset, scale, requests_per_day)
+        factor = run_plan.factor
     models = lineup(start, days)
     table = NetworkTable(rng_for(seed, "networks"))
     ctx = BuildContext(
@@ -127,7 +136,7 @@ def generate(
         book=AccountBook(seed),
         used_domains=set(),
     )
-    cohorts, infos = _build(ctx, run_plan)
+    cohorts, infos = build_world(ctx, world_plan) if scenario == RANDOM_WORLD else _build(ctx, run_plan)
     book = ctx.book.freeze()
     world = World(seed=seed, start=start, days=days, lineup=models, nets=table.arrays(), book=book)
     say(f"synth: {len(book.accounts):,} accounts in {len(cohorts)} cohorts; writing {days} days to {out}")
@@ -171,7 +180,7 @@ def generate(
         scenario=scenario,
         preset=preset,
         seed=seed,
-        scale_factor=run_plan.factor,
+        scale_factor=factor,
         new_model=models.new.model,
         new_model_released_at=models.new.released_at,
         days=tuple(summaries),
