@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -56,10 +57,13 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL binaries missing in CI (scripts/install-system-deps.sh installs them)")
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not installed")
-    data = tmp_path_factory.mktemp("pg") / "data"
+    # Not under pytest's tmp folder: it is private to root (mode 700), which the postgres user
+    # that initdb runs as cannot enter.
+    top = Path(tempfile.mkdtemp(prefix="distillwatch-pg-"))
+    data = top / "data"
     data.mkdir()
     if os.geteuid() == 0:
-        shutil.chown(data.parent, "postgres")
+        shutil.chown(top, "postgres")
         shutil.chown(data, "postgres")
     port = _free_port()
     subprocess.run(_as_postgres_user([initdb, "-D", str(data), "-A", "trust", "-U", "prefect",
@@ -75,6 +79,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-m", "fast", "stop"]),
                        capture_output=True, timeout=120)  # fmt: skip
+        shutil.rmtree(top, ignore_errors=True)
 
 
 def _wait_healthy(api_url: str, server: subprocess.Popen[bytes], timeout_s: float = 180) -> None:
