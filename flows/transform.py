@@ -1,9 +1,12 @@
 """Run the dbt project (`dbt_project/`) for one date: `dbt build` of seeds, models, data tests
 and unit tests, in dependency order.
 
-Inside a Prefect flow or task run, dbt runs through prefect-dbt's `PrefectDbtRunner`, so each
-dbt node (model, seed, test) shows as its own task in the Prefect UI with dbt's log lines.
-Outside Prefect (tests, scripts) it is plain `dbtRunner`: same command, same result.
+dbt runs in-process through plain `dbtRunner`. Inside a Prefect flow or task run, each node's
+result line (model, seed, test: status and time) goes to the run's log and one table artifact,
+`dbt-<command>-nodes`, lists every node with its status and time: per-model visibility in the
+Prefect UI without a Prefect task run per node. (prefect-dbt's `PrefectDbtRunner` made each of
+the ~205 nodes, 157 of them data tests, a task run: about 35 s of API round trips on a tiny day
+against 25 s of dbt work; docs/benchmark.md, "The floor: a tiny day".)
 
 Everything dbt needs comes from `Settings`: the warehouse file and the landing zone are passed
 as absolute paths in `DISTILLWATCH_WAREHOUSE` / `DISTILLWATCH_LANDING_DIR` (read by
@@ -240,12 +243,12 @@ def _invoke(settings: Settings, args: list[str], run_date: date | None) -> DbtRu
     started = time.monotonic()
     with _dbt_environment(settings, run_date):
         try:
-            if _in_prefect_run():
-                result = _invoke_with_prefect(args, target_path)
-            else:
-                result = _invoke_plain(args, target_path)
+            in_prefect = _in_prefect_run()
+            result = _invoke_plain(args, target_path, log_nodes=in_prefect)
         finally:
             release_duckdb()
+    if in_prefect:
+        _publish_node_table(result, args[0], run_date)
     return _summarize(result, args[0], run_date, time.monotonic() - started, target_path)
 
 
@@ -272,10 +275,36 @@ def _in_prefect_run() -> bool:
     return FlowRunContext.get() is not None or TaskRunContext.get() is not None
 
 
-def _invoke_plain(args: list[str], target_path: Path) -> Any:
+# dbt events whose message is one node's outcome ("12 of 205 PASS not_null_… [PASS in 0.07s]")
+# or the run's totals: what the Prefect run log shows of dbt.
+_NODE_EVENTS = {
+    "LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult",
+    "LogNodeResult", "LogNodeNoOpResult", "SkippingDetails", "RunResultError",
+    "RunResultFailure", "EndOfRunSummary", "StatsLine", "FoundStats",
+}  # fmt: skip
+
+
+def _prefect_log_callback() -> Any:
+    """A dbt callback that sends each node's result line to the Prefect run's log."""
+    import logging
+
+    from prefect import get_run_logger
+
+    logger = get_run_logger()
+    levels = {"warn": logging.WARNING, "error": logging.ERROR}
+
+    def forward(event: Any) -> None:
+        if event.info.name in _NODE_EVENTS and event.info.msg:
+            logger.log(levels.get(event.info.level, logging.INFO), event.info.msg)
+
+    return forward
+
+
+def _invoke_plain(args: list[str], target_path: Path, *, log_nodes: bool = False) -> Any:
     from dbt.cli.main import dbtRunner
 
-    return dbtRunner().invoke(
+    callbacks = [_prefect_log_callback()] if log_nodes else []
+    return dbtRunner(callbacks=callbacks).invoke(
         [
             *args,
             "--project-dir",
@@ -288,22 +317,28 @@ def _invoke_plain(args: list[str], target_path: Path) -> Any:
     )
 
 
-def _invoke_with_prefect(args: list[str], target_path: Path) -> Any:
-    from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
+def _publish_node_table(result: Any, command: str, run_date: date | None) -> None:
+    """One Prefect table artifact: every dbt node of this invocation, status and seconds."""
+    if result.result is None or not hasattr(result.result, "results"):
+        return
+    from prefect.artifacts import create_table_artifact
 
-    runner = PrefectDbtRunner(
-        settings=PrefectDbtSettings(
-            project_dir=DBT_PROJECT_DIR,
-            profiles_dir=DBT_PROJECT_DIR,
-            target_path=target_path,
-        ),
-        # failures are collected and raised below with every failing node
-        raise_on_failure=False,
+    rows = [
+        {
+            "node": node_result.node.unique_id,
+            "type": str(node_result.node.resource_type),
+            "status": str(node_result.status),
+            "seconds": round(float(node_result.execution_time or 0.0), 3),
+            "message": str(node_result.message or "")[:200],
+        }
+        for node_result in result.result.results
+    ]
+    where = f" for {run_date.isoformat()}" if run_date else ""
+    create_table_artifact(
+        key=f"dbt-{command}-nodes",
+        table=rows,
+        description=f"dbt {command}{where}: {len(rows)} nodes, status and time of each",
     )
-    try:
-        return runner.invoke(args)
-    except ValueError as exc:  # dbt could not run at all (parse/compile error, bad profile)
-        raise DbtBuildError(f"dbt {args[0]} did not run: {exc}") from exc
 
 
 @contextmanager
