@@ -99,8 +99,15 @@ def test_run_leaves_artifacts(nightly_runs: tuple[Settings, list]) -> None:
         gate = client.read_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"quality-gate-{last}"]))
         )
+        dbt_nodes = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["dbt-build-nodes"]))
+        )
     assert summary and "quality gate | passed" in summary[0].data
     assert gate and gate[0].type == "table"
+    # per-node visibility without a Prefect task run per dbt node: one table of every node
+    assert dbt_nodes and dbt_nodes[0].type == "table"
+    assert "model.distillwatch.fct_account_daily" in str(dbt_nodes[0].data)
+    assert "not_null_" in str(dbt_nodes[0].data)
 
 
 def test_rerun_of_a_date_leaves_marts_identical(
