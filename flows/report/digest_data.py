@@ -192,6 +192,30 @@ def load_digest_data(
         )
 
 
+def digest_without_figures(
+    run_date: date, *, validation: dict[str, Any] | None, gate: dict[str, Any] | None
+) -> DigestData:
+    """The digest of a day whose marts are not all there (a failed dbt data test skipped the
+    models after it): no figures, only what the validator and the gate said. What the
+    data-quality alert is rendered from when `load_digest_data` cannot read the marts."""
+    validation_summary = summarize_validation(validation)
+    return DigestData(
+        run_date=run_date,
+        previous_date=run_date - timedelta(days=1),
+        today=None,
+        previous=None,
+        series=(),
+        top_organizations=(),
+        top_accounts=(),
+        capabilities=(),
+        quarantine=validation_summary.quarantine,
+        validation=validation_summary,
+        gate=summarize_gate(gate),
+        campaigns_available=False,
+        campaigns=(),
+    )
+
+
 class _Tables:
     """Qualified names of the marts, wherever dbt put them (schema `main` or a custom one),
     and their columns.
