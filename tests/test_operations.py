@@ -260,14 +260,14 @@ def test_backfill_runs_past_a_missing_date_and_ends_failed(world: World, baselin
     assert rows[DAY.isoformat()]["status"] == "digest"
     assert rows[DAY.isoformat()]["digest"].endswith(f"reports/{DAY}/daily-digest.pdf")
     assert rows[MISSING_DAY.isoformat()]["status"] == "failed"
-    assert "_manifest.json missing" in rows[MISSING_DAY.isoformat()]["error"]
+    assert "_manifest.json: rule manifest_present" in rows[MISSING_DAY.isoformat()]["error"]
     assert {run.name for run in runs} == set(names)
 
     # The missing drop: one late-data alert (no separate failure alert), also after a re-run;
     # the backfill's own failure alert names the range.
     late = message(world.root / "outbox" / f"{MISSING_DAY}-late-data.eml")
     assert str(late["Subject"]).strip().startswith(f"distillwatch LATE DATA {MISSING_DAY}: the drop has not arrived by")
-    with pytest.raises(Exception, match="_manifest.json missing"):
+    with pytest.raises(Exception, match="_manifest.json: rule manifest_present"):
         world.nightly(MISSING_DAY)
     assert delivered(world, "late-data", MISSING_DAY) == 1
     assert not (world.root / "outbox" / f"{MISSING_DAY}-run-failed.eml").exists()
