@@ -263,10 +263,9 @@ def test_each_scenario_labels_its_case_on_top_of_ordinary_traffic(tmp_path: Path
     assert any(row["kind"] == kind and row["account_id"] in senders for row in labels)
 
 
-def test_scenario_all_labels_every_kind_and_campaign(run: Run) -> None:
-    assert {k for (k,) in run.rows("select distinct kind from l")} == {"benign"} | {
-        c.kind for c in CASES.values()
-    }
+def assert_campaign_labels_agree(run: Run) -> list[tuple]:
+    """Every campaign kind is labelled; each campaign's accounts carry its kind, its account
+    count and first/last dates match the labels and request days. Returns the campaign rows."""
     campaigns = run.rows("select kind, campaign_id, first_date, last_date, accounts from c")
     assert {kind for kind, *_ in campaigns} == CAMPAIGN_KINDS
     for kind, campaign_id, first, last, accounts in campaigns:
@@ -274,6 +273,14 @@ def test_scenario_all_labels_every_kind_and_campaign(run: Run) -> None:
         assert int(accounts) == run.one(f"select count(*) from l where campaign_id = '{campaign_id}'")
         seen = run.rows(f"select min(date), max(date) from rl where campaign_id = '{campaign_id}'")[0]
         assert (date.fromisoformat(first), date.fromisoformat(last)) == seen
+    return campaigns
+
+
+def test_scenario_all_labels_every_kind_and_campaign(run: Run) -> None:
+    assert {k for (k,) in run.rows("select distinct kind from l")} == {"benign"} | {
+        c.kind for c in CASES.values()
+    }
+    campaigns = assert_campaign_labels_agree(run)
     # at least one campaign starts inside the period (so "flagged by its second day" is testable)
     assert max(date.fromisoformat(first) for _, _, first, _, _ in campaigns) > START
     assert run.one("select count(*) from l where kind not like 'campaign_%' and campaign_id is not null") == 0
@@ -547,13 +554,7 @@ def test_randomized_world_has_every_kind_with_consistent_labels(random_run: Run)
     assert instances["benign"] == 1 and instances[SMALL_TEAM_KIND] == 1
     assert all(instances[k] >= 1 for k in WORLD_KINDS)
     assert sum(instances[k] for k in WORLD_KINDS if k.startswith("benign_")) >= 6
-    campaigns = run.rows("select kind, campaign_id, first_date, last_date, accounts from c")
-    assert {kind for kind, *_ in campaigns} == CAMPAIGN_KINDS
-    for kind, campaign_id, first, last, accounts in campaigns:
-        assert run.rows(f"select distinct kind from l where campaign_id = '{campaign_id}'") == [(kind,)]
-        assert int(accounts) == run.one(f"select count(*) from l where campaign_id = '{campaign_id}'")
-        seen = run.rows(f"select min(date), max(date) from rl where campaign_id = '{campaign_id}'")[0]
-        assert (date.fromisoformat(first), date.fromisoformat(last)) == seen
+    assert_campaign_labels_agree(run)
     assert run.one("select count(*) from l where kind not like 'campaign_%' and campaign_id is not null") == 0
     assert run.summary.accounts == run.one("select count(*) from l")
 
