@@ -18,8 +18,7 @@ from datetime import date
 from pathlib import Path
 
 # The landing zone's atomic folder swap (same filesystem, exchange of two names).
-from flows.pull import _swap_in as swap_folders
-from flows.pull import day_dir
+from flows.pull import day_dir, swap_folders
 
 STAGING_PREFIX = ".publishing-"
 

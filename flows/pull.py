@@ -178,7 +178,7 @@ def pull_drop(
         (raw / MANIFEST_NAME).write_bytes(manifest_bytes)
         _fetch_reference(fs, root_path, export_root, reference_tmp, day)
 
-        _swap_in(staging, target)
+        swap_folders(staging, target)
         os.replace(reference_tmp, landing_dir / MODEL_RELEASES_PATH)
     finally:
         # After a successful swap `staging` holds the previous landing of the date.
@@ -366,8 +366,10 @@ _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
 
-def _swap_in(staging: Path, target: Path) -> None:
+def swap_folders(staging: Path, target: Path) -> None:
     """Put `staging` at `target`; afterwards `staging` holds the previous target (if any).
+
+    Used for a landed drop (here) and for a day's published reports (`flows.publish`).
 
     With a previous landing we exchange the two folders in one `renameat2(RENAME_EXCHANGE)`,
     so a reader sees the old drop or the new one, never neither. Where that call is missing
