@@ -101,7 +101,9 @@ def build_parser() -> OneLineParser:
     backfill = commands.add_parser("backfill", help="run the pipeline for each date of a range")
     backfill.add_argument("--start", type=iso_date, required=True)
     backfill.add_argument("--end", type=iso_date, required=True)
-    backfill.add_argument("--resend", action="store_true", help="send each day's mail even if it already went")
+    backfill.add_argument(
+        "--resend", action="store_true", help="send each day's mail even if it already went"
+    )
     _add_settings_flags(backfill)
 
     demo = commands.add_parser("demo", help="synthesize 14 days and run the nightly flow for each")
@@ -304,4 +306,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

@@ -240,9 +240,7 @@ RULE_PRESENT = "present"
 RULE_TYPE = "type"
 
 
-def problem_line(
-    day: date | None, file: str, rule: str, detail: str, column: str | None = None
-) -> str:
+def problem_line(day: date | None, file: str, rule: str, detail: str, column: str | None = None) -> str:
     """The one line every data error is reported in: date, file, column (if any) and rule."""
     where = f"{day} {file}" if day is not None else file
     if column is not None:
@@ -334,8 +332,10 @@ def parse_manifest(
 
     size = len(data.encode("utf-8") if isinstance(data, str) else data)
     if limits is not None and size > limits.max_manifest_bytes:
-        fail(RULE_MANIFEST_SIZE, f"{size} bytes, above the cap of {limits.max_manifest_bytes} "
-             "(setting max_manifest_bytes)")
+        fail(
+            RULE_MANIFEST_SIZE,
+            f"{size} bytes, above the cap of {limits.max_manifest_bytes} (setting max_manifest_bytes)",
+        )
     try:
         text = data if isinstance(data, str) else data.decode("utf-8")
         raw: Any = json.loads(text)
@@ -355,8 +355,7 @@ def parse_manifest(
     if not _is_json_int(version):
         fail(RULE_SCHEMA_VERSION, f"expected an integer, found {_json_kind(version)}")
     if version != SCHEMA_VERSION:
-        fail(RULE_SCHEMA_VERSION, f"schema_version {version} is not the supported version "
-             f"{SCHEMA_VERSION}")
+        fail(RULE_SCHEMA_VERSION, f"schema_version {version} is not the supported version {SCHEMA_VERSION}")
     try:
         manifest_date = date.fromisoformat(raw["date"]) if isinstance(raw["date"], str) else None
     except ValueError:
@@ -369,8 +368,11 @@ def parse_manifest(
     if not isinstance(listed, list):
         fail(RULE_MANIFEST_JSON, f"'files' must be a list, found {_json_kind(listed)}")
     if limits is not None and len(listed) > limits.max_parts + 1:
-        fail(RULE_PART_COUNT, f"{len(listed)} files listed, above the cap of "
-             f"{limits.max_parts} parts and the accounts file (setting max_parts)")
+        fail(
+            RULE_PART_COUNT,
+            f"{len(listed)} files listed, above the cap of "
+            f"{limits.max_parts} parts and the accounts file (setting max_parts)",
+        )
 
     files: list[ManifestFile] = []
     seen: set[str] = set()
@@ -379,8 +381,11 @@ def parse_manifest(
             fail(RULE_MANIFEST_JSON, f"files[{i}] must be an object, found {_json_kind(entry)}")
         path, rows, sha = entry.get("path"), entry.get("rows"), entry.get("sha256")
         if not isinstance(path, str) or not is_contract_file_name(path):
-            fail(RULE_FILE_NAME, f"files[{i}] path {_shown(path)} is not a file of the contract "
-                 f"layout (requests-NNNNN.parquet or {ACCOUNTS_FILE})")
+            fail(
+                RULE_FILE_NAME,
+                f"files[{i}] path {_shown(path)} is not a file of the contract "
+                f"layout (requests-NNNNN.parquet or {ACCOUNTS_FILE})",
+            )
         if path in seen:
             fail(RULE_LISTED_ONCE, f"{path} listed twice")
         seen.add(path)
@@ -407,8 +412,14 @@ def _is_json_int(value: Any) -> bool:
 
 
 def _json_kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-            type(None): "null", float: "a number"}.get(type(value), "an integer")
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
+        float: "a number",
+    }.get(type(value), "an integer")
 
 
 def _shown(value: Any, limit: int = 80) -> str:

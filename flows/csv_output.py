@@ -49,7 +49,10 @@ _NEEDS_QUOTES = frozenset(',"\r\n')
 def _line(cells: list[str]) -> str:
     if cells == [""]:
         return '""\n'  # a lone empty cell, not a blank line
-    return ",".join(
-        '"' + cell.replace('"', '""') + '"' if _NEEDS_QUOTES.intersection(cell) else cell
-        for cell in cells
-    ) + "\n"
+    return (
+        ",".join(
+            '"' + cell.replace('"', '""') + '"' if _NEEDS_QUOTES.intersection(cell) else cell
+            for cell in cells
+        )
+        + "\n"
+    )

@@ -27,9 +27,9 @@ import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from datetime import date
 from email.headerregistry import Address
 from email.message import EmailMessage
-from datetime import date
 from email.utils import formatdate, make_msgid
 from html import escape as html_escape
 from pathlib import Path
@@ -233,9 +233,7 @@ def _not_attached_text(listed: list[tuple[Path, int]], limit: int) -> str:
 def _not_attached_html(listed: list[tuple[Path, int]], limit: int) -> str:
     if not listed:
         return ""
-    items = "".join(
-        f"<li>{html_escape(str(path.resolve()))} ({_mb(size)})</li>" for path, size in listed
-    )
+    items = "".join(f"<li>{html_escape(str(path.resolve()))} ({_mb(size)})</li>" for path, size in listed)
     return (
         f"<p>Not attached (attachments are limited to {_mb(limit)} per message); "
         f"the files are at:</p><ul>{items}</ul>"
@@ -287,9 +285,7 @@ def smtp_password(settings: Settings) -> str | None:
     return None
 
 
-def _send_smtp(
-    settings: Settings, message: EmailMessage
-) -> dict[str, tuple[int, bytes]]:
+def _send_smtp(settings: Settings, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
     host, port, security = settings.smtp_host or "", settings.smtp_port, settings.smtp_security
     if settings.smtp_username and security == "none" and host.lower() not in LOOPBACK_HOSTS:
         raise InsecureCredentialsError(

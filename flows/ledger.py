@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -95,15 +95,13 @@ class DeliveryLedger:
         entry = self.last(run_date, kind)
         return entry if entry is not None and entry.outcome in SETTLED else None
 
-    def record(
-        self, run_date: date, kind: str, outcome: Outcome, message_id: str, detail: str = ""
-    ) -> None:
+    def record(self, run_date: date, kind: str, outcome: Outcome, message_id: str, detail: str = "") -> None:
         entry = LedgerEntry(
             run_date=run_date.isoformat(),
             kind=kind,
             outcome=outcome,
             message_id=message_id,
-            at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            at=datetime.now(UTC).isoformat(timespec="seconds"),
             detail=detail.splitlines()[0][:300] if detail else "",
         )
         self.path.parent.mkdir(parents=True, exist_ok=True)

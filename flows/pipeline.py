@@ -13,7 +13,7 @@ import smtplib
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ BACKFILL_CONCURRENCY = 4
 
 
 def yesterday_utc() -> date:
-    return (datetime.now(timezone.utc) - timedelta(days=1)).date()
+    return (datetime.now(UTC) - timedelta(days=1)).date()
 
 
 def retry_on_io(task: Any, task_run: Any, state: Any) -> bool:
@@ -53,7 +53,7 @@ def retry_on_io(task: Any, task_run: Any, state: Any) -> bool:
         state.result()
     except (OSError, smtplib.SMTPException):
         return True
-    except Exception:  # noqa: BLE001 - logic and data errors are final
+    except Exception:
         return False
     return False
 
@@ -146,9 +146,7 @@ def gather_digest_data(
         # A failed dbt data test skips the marts after it (on a new warehouse they never
         # existed): the data-quality alert goes out all the same, without the figures.
         get_run_logger().warning("marts missing for %s: the alert carries no figures", run_date)
-        return digest_without_figures(
-            run_date, validation=validation.to_dict(), gate=gate.to_dict()
-        )
+        return digest_without_figures(run_date, validation=validation.to_dict(), gate=gate.to_dict())
 
 
 # The render tasks write into the day's staging folder (`flows.publish`), never into
@@ -278,7 +276,7 @@ def _timed(task_: Any, settings: Settings) -> Any:
 def late_data_deadline(run_date: date, hour_utc: int) -> datetime:
     """When the drop for `run_date` is late: `hour_utc` on the day after it."""
     next_day = run_date + timedelta(days=1)
-    return datetime(next_day.year, next_day.month, next_day.day, hour_utc, tzinfo=timezone.utc)
+    return datetime(next_day.year, next_day.month, next_day.day, hour_utc, tzinfo=UTC)
 
 
 def run_one_day(
@@ -299,7 +297,7 @@ def run_one_day(
         except DropIncompleteError as exc:
             if _current_stage.get(run_date.isoformat()) != "pull":
                 raise
-            wait_s = (deadline - datetime.now(timezone.utc)).total_seconds()
+            wait_s = (deadline - datetime.now(UTC)).total_seconds()
             if wait_s <= 0:
                 _send_late_data_alert(settings, run_date, deadline, exc, resend=resend)
                 raise
@@ -321,16 +319,12 @@ def _send_late_data_alert(
         f"{line}\n\nNo report for {run_date.isoformat()} was produced. Once the drop is there, "
         f"run `distillwatch run --date {run_date.isoformat()}` (or a backfill from the UI)."
     )
-    outcome = _timed(send, settings)(
-        settings, run_date, "late-data", line, body, [], resend=resend
-    )
+    outcome = _timed(send, settings)(settings, run_date, "late-data", line, body, [], resend=resend)
     _alerted.add(run_date.isoformat())
     get_run_logger().error("%s (%s)", line, outcome)
 
 
-def _run_one_day_locked(
-    settings: Settings, run_date: date, *, built: bool, resend: bool
-) -> RunSummary:
+def _run_one_day_locked(settings: Settings, run_date: date, *, built: bool, resend: bool) -> RunSummary:
     logger = get_run_logger()
     summary = RunSummary(run_date=run_date.isoformat())
     _enter(run_date, "waiting for the writer lock")
@@ -477,7 +471,7 @@ def _error_line(state: Any) -> str:
     """The error of a failed or crashed run in one line."""
     try:
         exc = state.result(raise_on_failure=False)
-    except Exception:  # noqa: BLE001 - the result may be unreadable after a crash
+    except Exception:
         exc = None
     if isinstance(exc, BaseException) and str(exc):
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:500]
@@ -518,7 +512,7 @@ def alert_failed_nightly(flow: Any, flow_run: Any, state: Any) -> None:
             f"fixing the cause: distillwatch run --date {run_date}"
         )
         send_run_alert(Settings(), f"{run_date}-run-{kind}", line, detail)
-    except Exception:  # noqa: BLE001 - a hook must not hide the run's own failure
+    except Exception:
         logging.getLogger("distillwatch.pipeline").exception("could not send the failure alert")
 
 
@@ -532,7 +526,7 @@ def alert_failed_backfill(flow: Any, flow_run: Any, state: Any) -> None:
         line = f"distillwatch backfill {span} {kind}: {_error_line(state)}"
         detail = f"Prefect flow run {flow_run.name} ({flow_run.id}): see its backfill summary artifact."
         send_run_alert(Settings(), f"backfill-{start}-to-{end}-{kind}", line, detail)
-    except Exception:  # noqa: BLE001
+    except Exception:
         logging.getLogger("distillwatch.pipeline").exception("could not send the failure alert")
 
 
@@ -649,7 +643,7 @@ def backfill(start_date: date, end_date: date, resend: bool = False) -> list[Run
                 continue
             try:
                 outcomes.append(_done(run_one_day(settings, day, built=True, resend=resend)))
-            except Exception as exc:  # noqa: BLE001 - one date must not stop the others
+            except Exception as exc:
                 outcomes.append(_failed(day, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"))
     _publish_backfill_summary(start_date, end_date, outcomes)
     failed = [o for o in outcomes if o.status == "failed"]

@@ -161,18 +161,27 @@ def pull_drop(
         for listed in manifest.files:
             local = raw / listed.path
             digest = _download(
-                fs, f"{drop_path}/{listed.path}", local, day, listed.path, drop_url,
+                fs,
+                f"{drop_path}/{listed.path}",
+                local,
+                day,
+                listed.path,
+                drop_url,
                 limits.max_part_bytes,
             )
             if digest != listed.sha256.lower():
                 raise DropIntegrityError(
-                    day, listed.path, RULE_SHA256,
+                    day,
+                    listed.path,
+                    RULE_SHA256,
                     f"mismatch (manifest {listed.sha256[:12]}…, found {digest[:12]}…)",
                 )
             rows = _parquet_rows(local, day, listed.path)
             if rows != listed.rows:
                 raise DropIntegrityError(
-                    day, listed.path, RULE_ROW_COUNT,
+                    day,
+                    listed.path,
+                    RULE_ROW_COUNT,
                     f"mismatch (manifest {listed.rows}, found {rows})",
                 )
         (raw / MANIFEST_NAME).write_bytes(manifest_bytes)
@@ -226,9 +235,7 @@ def _filesystem(export_root: str, s3_endpoint_url: str | None) -> tuple[FileSyst
     return fs, path.rstrip("/")
 
 
-def _read_manifest(
-    fs: FileSystem, drop_path: str, drop_url: str, day: date, max_bytes: int
-) -> bytes:
+def _read_manifest(fs: FileSystem, drop_path: str, drop_url: str, day: date, max_bytes: int) -> bytes:
     """The manifest's bytes; reads at most one byte past the cap, so a huge one is refused
     without being read whole."""
     try:
@@ -239,7 +246,9 @@ def _read_manifest(
     else:
         if len(data) > max_bytes:
             raise ManifestError(
-                day, MANIFEST_NAME, RULE_MANIFEST_SIZE,
+                day,
+                MANIFEST_NAME,
+                RULE_MANIFEST_SIZE,
                 f"larger than the cap of {max_bytes} bytes (setting max_manifest_bytes)",
             )
         return data
@@ -263,7 +272,9 @@ def _download(
         source = fs.open(path, "rb", block_size=CHUNK_BYTES)
     except FileNotFoundError as exc:
         raise DropIncompleteError(
-            day, name, RULE_FILE_PRESENT,
+            day,
+            name,
+            RULE_FILE_PRESENT,
             f"listed in {MANIFEST_NAME} but missing at {drop_url}/{name}",
         ) from exc
     digest = hashlib.sha256()
@@ -273,7 +284,9 @@ def _download(
             written += len(chunk)
             if written > max_bytes:
                 raise DropIntegrityError(
-                    day, name, RULE_PART_BYTES,
+                    day,
+                    name,
+                    RULE_PART_BYTES,
                     f"larger than the cap of {max_bytes} bytes (setting max_part_bytes)",
                 )
             digest.update(chunk)
@@ -288,19 +301,17 @@ def _parquet_rows(local: Path, day: date, name: str) -> int:
     try:
         return pq.read_metadata(local).num_rows
     except (pa.ArrowException, OSError) as exc:
-        raise DropIntegrityError(
-            day, name, RULE_PARQUET, f"not a readable Parquet file ({exc})"
-        ) from exc
+        raise DropIntegrityError(day, name, RULE_PARQUET, f"not a readable Parquet file ({exc})") from exc
 
 
-def _fetch_reference(
-    fs: FileSystem, root_path: str, export_root: str, local: Path, day: date
-) -> None:
+def _fetch_reference(fs: FileSystem, root_path: str, export_root: str, local: Path, day: date) -> None:
     try:
         data = fs.cat_file(f"{root_path}/{MODEL_RELEASES_PATH}")
     except FileNotFoundError as exc:
         raise DropIncompleteError(
-            day, MODEL_RELEASES_PATH, RULE_REFERENCE_PRESENT,
+            day,
+            MODEL_RELEASES_PATH,
+            RULE_REFERENCE_PRESENT,
             f"export root incomplete at {export_root.rstrip('/')}: {MODEL_RELEASES_PATH} missing",
         ) from exc
     check_model_releases(data, day)
@@ -327,8 +338,7 @@ def check_model_releases(data: bytes, day: date | None) -> dict[str, datetime]:
         header = next(rows, None)
         if header is None or tuple(header) != MODEL_RELEASES_HEADER:
             found = ",".join(header) if header else "an empty file"
-            fail("header", f"expected {','.join(MODEL_RELEASES_HEADER)!r}, "
-                 f"found {quote_untrusted(found)}")
+            fail("header", f"expected {','.join(MODEL_RELEASES_HEADER)!r}, found {quote_untrusted(found)}")
         releases: dict[str, datetime] = {}
         for row in rows:
             line = rows.line_num
@@ -343,8 +353,12 @@ def check_model_releases(data: bytes, day: date | None) -> dict[str, datetime]:
                 fail("duplicate_key", quote_untrusted(model), line, "model")
             when = _parse_utc(released_at)
             if when is None:
-                fail("iso8601_utc", f"{quote_untrusted(released_at)} is not an ISO 8601 UTC time",
-                     line, "released_at")
+                fail(
+                    "iso8601_utc",
+                    f"{quote_untrusted(released_at)} is not an ISO 8601 UTC time",
+                    line,
+                    "released_at",
+                )
             releases[model] = when
     except csv.Error as exc:
         fail("csv", str(exc), rows.line_num)
@@ -392,9 +406,7 @@ def _rename_exchange(a: Path, b: Path) -> bool:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
     except (AttributeError, OSError):
         return False
-    renameat2.argtypes = [
-        ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint
-    ]
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
     renameat2.restype = ctypes.c_int
     if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True

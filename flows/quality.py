@@ -168,8 +168,7 @@ def staging_totals(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, 
             # Staging is a view over the last built date's Parquet: a gate run for another date
             # (or an empty drop) has nothing to reconcile with. Say so once, not per mart SUM.
             (held,) = con.execute(
-                f"select string_agg(distinct cast(activity_date as varchar), ', ') "
-                f"from {STAGING_VIEW}"
+                f"select string_agg(distinct cast(activity_date as varchar), ', ') from {STAGING_VIEW}"
             ).fetchone() or (None,)
             why = f"{STAGING_VIEW} has no rows for {run_date}" + (f" (holds {held})" if held else "")
             return dict.fromkeys(STAGING_TOTALS, Unavailable(why))
@@ -199,19 +198,14 @@ def volume_baseline(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str,
         row = con.execute(sql, [start, run_date]).fetchone()
     except duckdb.Error as exc:
         reason = f"{VOLUME_TABLE} unreadable: {_first_line(str(exc))}"
-        return dict.fromkeys(
-            ("trailing_median_requests", "trailing_median_accounts"), Unavailable(reason)
-        )
+        return dict.fromkeys(("trailing_median_requests", "trailing_median_accounts"), Unavailable(reason))
     assert row is not None
     days, median_requests, median_accounts = row
     if days < VOLUME_MIN_TRAILING_DAYS:
         reason = (
-            f"{days} of the {VOLUME_TRAILING_DAYS} trailing days have data, "
-            f"{VOLUME_MIN_TRAILING_DAYS} needed"
+            f"{days} of the {VOLUME_TRAILING_DAYS} trailing days have data, {VOLUME_MIN_TRAILING_DAYS} needed"
         )
-        return dict.fromkeys(
-            ("trailing_median_requests", "trailing_median_accounts"), Unavailable(reason)
-        )
+        return dict.fromkeys(("trailing_median_requests", "trailing_median_accounts"), Unavailable(reason))
     return {
         "trailing_median_requests": float(median_requests),
         "trailing_median_accounts": float(median_accounts),
@@ -379,9 +373,7 @@ def _read_frame(con: duckdb.DuckDBPyConnection, suite: SuiteFile, run_date: date
     select = ", ".join(map(_quote, wanted)) or "1 as _row"
     if suite.date_column is None:
         return con.execute(f"select {select} from {table}").df()
-    return con.execute(
-        f"select {select} from {table} where {_quote(suite.date_column)} = ?", [run_date]
-    ).df()
+    return con.execute(f"select {select} from {table} where {_quote(suite.date_column)} = ?", [run_date]).df()
 
 
 def suite_columns(suite: SuiteFile) -> list[str]:
@@ -456,9 +448,7 @@ def _run_suite(
             .get_batch(batch_parameters={"dataframe": frame})
         )
         concrete = {k: v for k, v in params.items() if not isinstance(v, Unavailable)}
-        validation = batch.validate(
-            gx_suite, result_format=_RESULT_FORMAT, expectation_parameters=concrete
-        )
+        validation = batch.validate(gx_suite, result_format=_RESULT_FORMAT, expectation_parameters=concrete)
         checks.extend(_check_result(suite.name, r) for r in validation.results)
 
     order = {check: i for i, check in enumerate(CHECKS)}

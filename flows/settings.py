@@ -76,13 +76,9 @@ class Settings(BaseSettings):
     # (a string cell beyond max_string_bytes quarantines its row). Generous for real drops
     # (a 10M-request day is ~10 parts of a few hundred MB), small enough that a malformed or
     # hostile drop cannot exhaust memory or disk.
-    max_manifest_bytes: int = Field(
-        4 << 20, ge=1024, description="Largest _manifest.json accepted, in bytes"
-    )
+    max_manifest_bytes: int = Field(4 << 20, ge=1024, description="Largest _manifest.json accepted, in bytes")
     max_parts: int = Field(10_000, ge=1, description="Most requests parts a drop may list")
-    max_part_bytes: int = Field(
-        8 << 30, ge=1, description="Largest file of a drop accepted (Parquet bytes)"
-    )
+    max_part_bytes: int = Field(8 << 30, ge=1, description="Largest file of a drop accepted (Parquet bytes)")
     max_string_bytes: int = Field(
         4096, ge=64, description="Longest string cell kept (UTF-8 bytes); longer rows quarantined"
     )

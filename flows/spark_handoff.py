@@ -84,7 +84,9 @@ def attach_spark_tables(settings: Settings) -> AttachedTables:
                     missing.append(name)
                 continue
             if kinds.get(name) == "BASE TABLE":
-                con.execute(f"drop table main.{quote_identifier(name)}")  # an empty stand-in from an earlier run
+                con.execute(
+                    f"drop table main.{quote_identifier(name)}"
+                )  # an empty stand-in from an earlier run
             glob, partitioned = files
             con.execute(
                 f"create or replace view main.{quote_identifier(name)} as select * from read_parquet("

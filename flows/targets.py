@@ -58,8 +58,7 @@ def dbt_target(settings: Settings) -> DbtTarget:
     if settings.dbt_target not in targets:
         known = ", ".join(sorted(targets))
         raise ValueError(
-            f"dbt target {settings.dbt_target!r} is not in dbt_project/profiles.yml "
-            f"(targets: {known})"
+            f"dbt target {settings.dbt_target!r} is not in dbt_project/profiles.yml (targets: {known})"
         )
     return targets[settings.dbt_target]
 
@@ -101,4 +100,3 @@ def _targets(profiles: Path, _mtime_ns: int) -> dict[str, DbtTarget]:
         for name, spec in outputs.items()
         if isinstance(spec, dict)
     }
-

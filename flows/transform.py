@@ -167,9 +167,7 @@ def run_dbt(
     day_dir = settings.landing_dir.resolve() / f"date={run_date.isoformat()}"
     clean = day_dir / "clean" / "requests.parquet"
     if not clean.is_file():
-        raise FileNotFoundError(
-            f"no clean requests for {run_date.isoformat()}: {clean} (validate writes it)"
-        )
+        raise FileNotFoundError(f"no clean requests for {run_date.isoformat()}: {clean} (validate writes it)")
     args = ["build", *_common_args(settings), "--vars", _vars(settings)]
     if unit_tests is None:
         unit_tests = select is not None

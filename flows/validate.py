@@ -66,18 +66,18 @@ from flows.pull import LandedDrop, day_dir, quote_untrusted, sorted_parts
 from flows.sql import quote_identifier, string_literal
 
 __all__ = [
+    "RULE_DUPLICATE_KEY",
+    "RULE_INVALID_UTF8",
+    "RULE_MAX_STRING_BYTES",
+    "RULE_NON_NEGATIVE",
+    "RULE_NOT_NULL",
+    "RULE_OUT_OF_RANGE",
+    "RULE_TS_OUTSIDE_DATE",
     "ContractError",
     "DropError",
     "ValidationResult",
-    "validate_drop",
     "check_schema",
-    "RULE_INVALID_UTF8",
-    "RULE_NOT_NULL",
-    "RULE_MAX_STRING_BYTES",
-    "RULE_NON_NEGATIVE",
-    "RULE_OUT_OF_RANGE",
-    "RULE_TS_OUTSIDE_DATE",
-    "RULE_DUPLICATE_KEY",
+    "validate_drop",
 ]
 
 RULE_INVALID_UTF8 = "invalid_utf8"
@@ -157,8 +157,7 @@ class ValidationResult:
             if n
         ]
         lines += [
-            f"{self.day} column {column}: unknown value {quote_untrusted(value)} "
-            f"kept in {_rows(n)}"
+            f"{self.day} column {column}: unknown value {quote_untrusted(value)} kept in {_rows(n)}"
             for (column, value), n in sorted(
                 self.unknown_enums.items(), key=lambda kv: (kv[0][0], -kv[1], kv[0][1])
             )
@@ -187,8 +186,7 @@ class ValidationResult:
                 for (f, c, r), n in sorted(self.quarantined.items())
             ],
             "unknown_enum_values": [
-                {"column": c, "value": v, "rows": n}
-                for (c, v), n in sorted(self.unknown_enums.items())
+                {"column": c, "value": v, "rows": n} for (c, v), n in sorted(self.unknown_enums.items())
             ],
         }
 
@@ -204,12 +202,8 @@ class ValidationResult:
             day=date.fromisoformat(raw["date"]),
             rows_read={k: int(v["read"]) for k, v in raw["rows"].items()},
             rows_kept={k: int(v["kept"]) for k, v in raw["rows"].items()},
-            quarantined={
-                (q["file"], q["column"], q["rule"]): int(q["rows"]) for q in raw["quarantine"]
-            },
-            unknown_enums={
-                (u["column"], u["value"]): int(u["rows"]) for u in raw["unknown_enum_values"]
-            },
+            quarantined={(q["file"], q["column"], q["rule"]): int(q["rows"]) for q in raw["quarantine"]},
+            unknown_enums={(u["column"], u["value"]): int(u["rows"]) for u in raw["unknown_enum_values"]},
         )
 
     @classmethod
@@ -232,16 +226,23 @@ def check_schema(path: Path, columns: tuple[Column, ...], day: date) -> list[Con
     for col in columns:
         matches = [f for f in schema if f.name == col.name]
         if not matches:
-            problems.append(ContractError(day, path.name, RULE_PRESENT, "column missing",
-                                          column=col.name))
+            problems.append(ContractError(day, path.name, RULE_PRESENT, "column missing", column=col.name))
         elif len(matches) > 1:
-            problems.append(ContractError(day, path.name, RULE_PRESENT,
-                                          f"column appears {len(matches)} times", column=col.name))
+            problems.append(
+                ContractError(
+                    day, path.name, RULE_PRESENT, f"column appears {len(matches)} times", column=col.name
+                )
+            )
         elif not type_matches(col.arrow_type, matches[0].type):
-            problems.append(ContractError(
-                day, path.name, RULE_TYPE, f"expected {col.arrow_type}, found {matches[0].type}",
-                column=col.name,
-            ))
+            problems.append(
+                ContractError(
+                    day,
+                    path.name,
+                    RULE_TYPE,
+                    f"expected {col.arrow_type}, found {matches[0].type}",
+                    column=col.name,
+                )
+            )
     return problems
 
 
@@ -284,7 +285,11 @@ def validate_drop(
     if problems:
         first = problems[0]
         raise ContractError(
-            first.day, first.file, first.rule, first.detail, column=first.column,
+            first.day,
+            first.file,
+            first.rule,
+            first.detail,
+            column=first.column,
             problems=tuple(str(p) for p in problems),
         )
 
@@ -347,7 +352,8 @@ def _validate_kind_safely(
     kind is checked and the ones with bad cells copied (no cost on the usual, clean, drop).
     """
     sources = [
-        _Source(name, path) if _duckdb_reads_as_is(path)
+        _Source(name, path)
+        if _duckdb_reads_as_is(path)
         else _readable_copy(name, path, kind, work / f"read_{kind.name}_{i:05d}.parquet")
         for i, (name, path) in enumerate(files)
     ]
@@ -357,7 +363,8 @@ def _validate_kind_safely(
         if "string encoding" not in str(exc).lower() and "utf" not in str(exc).lower():
             raise _read_error(day, kind, files, exc) from exc
     sources = [
-        s if s.marks_invalid_utf8 or not _has_invalid_utf8(s.path, kind)
+        s
+        if s.marks_invalid_utf8 or not _has_invalid_utf8(s.path, kind)
         else _readable_copy(s.name, s.path, kind, work / f"read_{kind.name}_{i:05d}.parquet")
         for i, s in enumerate(sources)
     ]
@@ -367,9 +374,7 @@ def _validate_kind_safely(
         raise _read_error(day, kind, files, exc) from exc
 
 
-def _read_error(
-    day: date, kind: FileKind, files: list[tuple[str, Path]], exc: Exception
-) -> ContractError:
+def _read_error(day: date, kind: FileKind, files: list[tuple[str, Path]], exc: Exception) -> ContractError:
     """DuckDB could not read a file's data (its footer was fine): the file, if DuckDB names it."""
     text = str(exc)
     named = [name for name, path in files if str(path) in text or name in text]
@@ -411,9 +416,7 @@ def _readable_copy(name: str, path: Path, kind: FileKind, copy: Path) -> _Source
     wanted = [c.name for c in kind.columns]
     strings = set(_string_columns(kind))
     source_schema = parquet.schema_arrow
-    fields = [
-        pa.field(n, pa.large_string()) if n in strings else source_schema.field(n) for n in wanted
-    ]
+    fields = [pa.field(n, pa.large_string()) if n in strings else source_schema.field(n) for n in wanted]
     schema = pa.schema([*fields, pa.field("_invalid_utf8", pa.string())])
     with pq.ParquetWriter(copy, schema, compression="zstd") as writer:
         for batch in parquet.iter_batches(columns=wanted, use_threads=False):
@@ -525,19 +528,17 @@ def _validate_kind(
     # The promise to users: every row read is either kept or quarantined, never lost.
     if kept + sum(quarantined.values()) != read:
         raise RuntimeError(
-            f"{day} {name}: {read} rows read but {kept} kept and "
-            f"{sum(quarantined.values())} quarantined"
+            f"{day} {name}: {read} rows read but {kept} kept and {sum(quarantined.values())} quarantined"
         )
     return read, kept, quarantined, _unknown_enums(con, kind, clean)
 
 
-def _checked_sql(
-    kind: FileKind, sources: list[_Source], day: date, max_string_bytes: int
-) -> str:
+def _checked_sql(kind: FileKind, sources: list[_Source], day: date, max_string_bytes: int) -> str:
     """All parts of a kind as one relation: contract columns at their wide type, each row's
     position (`_pos`, part then row) and first failing rule (`_rule`, `_column`; NULL if none)."""
     wide_cols = ", ".join(
-        f"CAST({quote_identifier(c.name)} AS {_wide_sql_type(c)}) AS {quote_identifier(c.name)}" for c in kind.columns
+        f"CAST({quote_identifier(c.name)} AS {_wide_sql_type(c)}) AS {quote_identifier(c.name)}"
+        for c in kind.columns
     )
     parts = " UNION ALL ".join(
         f"SELECT ({i}::BIGINT << 40) + file_row_number AS _pos, "
@@ -556,18 +557,14 @@ def _checked_sql(
         checks.append((f"{quote_identifier(name)} IS NULL", RULE_NOT_NULL, string_literal(name)))
     for c in kind.columns:
         if not c.nullable and c.name not in kind.keys:
-            checks.append(
-                (f"{quote_identifier(c.name)} IS NULL", RULE_NOT_NULL, string_literal(c.name))
-            )
+            checks.append((f"{quote_identifier(c.name)} IS NULL", RULE_NOT_NULL, string_literal(c.name)))
     for c in kind.columns:
         if pa.types.is_string(c.arrow_type):
             cond = f"strlen({quote_identifier(c.name)}) > {int(max_string_bytes)}"
             checks.append((cond, RULE_MAX_STRING_BYTES, string_literal(c.name)))
     for c in kind.columns:
         if c.non_negative:
-            checks.append(
-                (f"{quote_identifier(c.name)} < 0", RULE_NON_NEGATIVE, string_literal(c.name))
-            )
+            checks.append((f"{quote_identifier(c.name)} < 0", RULE_NON_NEGATIVE, string_literal(c.name)))
     for c in kind.columns:
         if c.arrow_type == pa.int32():
             cond = f"{quote_identifier(c.name)} NOT BETWEEN {INT32_MIN} AND {INT32_MAX}"
@@ -576,21 +573,15 @@ def _checked_sql(
         assert pa.types.is_timestamp(by_name[kind.day_column].arrow_type)
         start, end = day.isoformat(), (day + timedelta(days=1)).isoformat()
         col = quote_identifier(kind.day_column)
-        cond = (
-            f"{col} < TIMESTAMPTZ '{start} 00:00:00+00' OR {col} >= TIMESTAMPTZ '{end} 00:00:00+00'"
-        )
+        cond = f"{col} < TIMESTAMPTZ '{start} 00:00:00+00' OR {col} >= TIMESTAMPTZ '{end} 00:00:00+00'"
         checks.append((cond, RULE_TS_OUTSIDE_DATE, string_literal(kind.day_column)))
 
     rule = " ".join(f"WHEN {cond} THEN '{r}'" for cond, r, _ in checks)
     column = " ".join(f"WHEN {cond} THEN {c}" for cond, _, c in checks)
-    return (
-        f"SELECT *, CASE {rule} END AS _rule, CASE {column} END AS _column FROM ({parts})"
-    )
+    return f"SELECT *, CASE {rule} END AS _rule, CASE {column} END AS _column FROM ({parts})"
 
 
-def _unknown_enums(
-    con: duckdb.DuckDBPyConnection, kind: FileKind, clean: Path
-) -> dict[tuple[str, str], int]:
+def _unknown_enums(con: duckdb.DuckDBPyConnection, kind: FileKind, clean: Path) -> dict[tuple[str, str], int]:
     """Count kept rows per enum column and value outside the contract's list (reads only
     the enum columns of the clean file)."""
     selects = [
@@ -639,4 +630,3 @@ def _wide_sql_type(c: Column) -> str:
     """Type a column is read at before the row rules: any accepted writer type fits losslessly
     (every integer width `type_matches` accepts fits in BIGINT)."""
     return "BIGINT" if pa.types.is_integer(c.arrow_type) else _contract_sql_type(c)
-

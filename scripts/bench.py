@@ -44,7 +44,7 @@ import sys
 import threading
 import time
 import urllib.request
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -237,7 +237,11 @@ def warm_key(requests: int, history: int, detection: bool) -> str:
     # what decides the warmed tables' contents and schemas; not macros/ and tests/, so a
     # performance change there re-uses the warm file (--rewarm forces a new one)
     roots = [REPO / "dbt_project" / p for p in ("models", "seeds")]
-    files = [REPO / "dbt_project" / "dbt_project.yml", REPO / "flows" / "validate.py", REPO / "flows" / "contract.py"]
+    files = [
+        REPO / "dbt_project" / "dbt_project.yml",
+        REPO / "flows" / "validate.py",
+        REPO / "flows" / "contract.py",
+    ]
     for root in roots:
         files += sorted(p for p in root.rglob("*") if p.is_file())
     if not detection:  # the warmed file then holds no detection table: their changes do not matter
@@ -405,8 +409,10 @@ def raw_limit(clean: Path, day: date, scratch_db: Path, warehouse: Path) -> dict
             "where table_name = 'raw_fct_account_daily' order by ordinal_position"
         ).fetchall()
     ]
+
     def expr(c: str) -> str:
         return f"round({c}, 9)" if c in ("capability_entropy_bits", "top_capability_share") else c
+
     select = ", ".join(expr(c) for c in cols)
     diff = con.execute(
         f"select count(*) from ((select {select} from raw_fct_account_daily "
@@ -419,7 +425,9 @@ def raw_limit(clean: Path, day: date, scratch_db: Path, warehouse: Path) -> dict
 
 
 def cmd_rawlimit(args: argparse.Namespace) -> int:
-    result = raw_limit(Path(args.clean), date.fromisoformat(args.date), Path(args.scratch_db), Path(args.warehouse))
+    result = raw_limit(
+        Path(args.clean), date.fromisoformat(args.date), Path(args.scratch_db), Path(args.warehouse)
+    )
     Path(args.out).write_text(json.dumps(result))
     return 0
 
@@ -475,8 +483,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     whole_cpu = cpu_seconds() - cpu_start
     sampler.sample()
     summary = state.result(raise_on_failure=True)
-    print(f"bench worker: nightly took {whole:.1f}s; "
-          + ", ".join(f"{k} {sum(e - s for s, e in v):.1f}s" for k, v in intervals.items()), flush=True)
+    print(
+        f"bench worker: nightly took {whole:.1f}s; "
+        + ", ".join(f"{k} {sum(e - s for s, e in v):.1f}s" for k, v in intervals.items()),
+        flush=True,
+    )
 
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
@@ -511,24 +522,43 @@ def cmd_worker(args: argparse.Namespace) -> int:
     for r in run_results["results"]:
         kind = r["unique_id"].split(".")[0]
         stamps = [t[k] for t in r.get("timing", []) for k in ("started_at", "completed_at") if t.get(k)]
-        nodes.append({
-            "id": r["unique_id"], "type": kind, "seconds": r["execution_time"], "status": r["status"],
-            # wall-clock span of the node (compile + execute), to split the stage into dbt and detection
-            "start": min(stamps) if stamps else None, "end": max(stamps) if stamps else None,
-        })
+        nodes.append(
+            {
+                "id": r["unique_id"],
+                "type": kind,
+                "seconds": r["execution_time"],
+                "status": r["status"],
+                # wall-clock span of the node (compile + execute), to split the stage into dbt and detection
+                "start": min(stamps) if stamps else None,
+                "end": max(stamps) if stamps else None,
+            }
+        )
 
     landing = settings.landing_dir.resolve() / f"date={run_date.isoformat()}"
     sampler.stop()
     vm_hwm_kib = int(
-        next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")).split()[1]
+        next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")).split()[
+            1
+        ]
     )
     # the raw limit in a process of its own: same machine state, none of the worker's memory
     limit_json = Path(args.out).with_name("raw_limit.json")
     subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "rawlimit",
-         "--clean", str(landing / "clean" / "requests.parquet"), "--date", run_date.isoformat(),
-         "--scratch-db", str(Path(args.out).with_name("raw_limit.duckdb")),
-         "--warehouse", str(settings.warehouse.resolve()), "--out", str(limit_json)],
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "rawlimit",
+            "--clean",
+            str(landing / "clean" / "requests.parquet"),
+            "--date",
+            run_date.isoformat(),
+            "--scratch-db",
+            str(Path(args.out).with_name("raw_limit.duckdb")),
+            "--warehouse",
+            str(settings.warehouse.resolve()),
+            "--out",
+            str(limit_json),
+        ],
         check=True,
     )
     limit = json.loads(limit_json.read_text())
@@ -595,8 +625,15 @@ class PrefectServer:
         env.pop("PREFECT_API_URL", None)
         started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [str(Path(sys.executable).with_name("prefect")), "server", "start",
-             "--host", "127.0.0.1", "--port", str(self.port)],
+            [
+                str(Path(sys.executable).with_name("prefect")),
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
             env=env,
             stdout=self.log.open("w"),
             stderr=subprocess.STDOUT,
@@ -632,8 +669,19 @@ def py_spy(out: Path) -> list[str]:
     if not exe.is_file():
         raise SystemExit("bench: --py-spy needs py-spy in the venv: .venv/bin/pip install py-spy")
     print(f"bench: profiling the worker into {out} (open it in https://www.speedscope.app)", flush=True)
-    return [str(exe), "record", "--native", "--subprocesses", "--rate", "25", "--format", "speedscope",
-            "--output", str(out), "--"]
+    return [
+        str(exe),
+        "record",
+        "--native",
+        "--subprocesses",
+        "--rate",
+        "25",
+        "--format",
+        "speedscope",
+        "--output",
+        str(out),
+        "--",
+    ]
 
 
 def prepare(
@@ -648,8 +696,11 @@ def prepare(
         base.mkdir(parents=True)
         print(f"bench: synthesizing {history + 1} days of {human(requests)} requests in {base}", flush=True)
         t = time.perf_counter()
-        run_self(["synth", "--base", str(base), "--requests", str(requests), "--history", str(history)],
-                 worker_env(base), base / "logs" / "synth.log")
+        run_self(
+            ["synth", "--base", str(base), "--requests", str(requests), "--history", str(history)],
+            worker_env(base),
+            base / "logs" / "synth.log",
+        )
         print(f"bench: synthesized in {time.perf_counter() - t:.0f}s", flush=True)
     key = warm_key(requests, history, detection)
     warm = base / f"warm-{key}.duckdb"
@@ -694,10 +745,16 @@ def measure(
     load_before = load_average()
     print(f"bench: nightly {day} at {human(requests)} (load {load_before})", flush=True)
     run_self(
-        ["worker", "--date", day.isoformat(), "--out", str(out),
-         *(["--dbt-exclude", dbt_exclude] if dbt_exclude else []),
-         *(["--dbt-unit-tests"] if unit_tests else []),
-         *(["--dbt-full-parse"] if full_parse else [])],
+        [
+            "worker",
+            "--date",
+            day.isoformat(),
+            "--out",
+            str(out),
+            *(["--dbt-exclude", dbt_exclude] if dbt_exclude else []),
+            *(["--dbt-unit-tests"] if unit_tests else []),
+            *(["--dbt-full-parse"] if full_parse else []),
+        ],
         worker_env(base, {"PREFECT_API_URL": server.url, "PREFECT_HOME": str(server.home)}),
         base / "logs" / "worker.log",
         prefix=py_spy(run / "profile.speedscope.json") if profile else None,
@@ -768,7 +825,7 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
         + ". With other work on the machine (load above ~1.5 on two cores) wall times are "
         "inflated; CPU seconds are the steadier figure.",
         "",
-        f"Data: `generate(..., preset=\"incident\", requests_per_day=N, seed=0)` for {history + 1} days from "
+        f'Data: `generate(..., preset="incident", requests_per_day=N, seed=0)` for {history + 1} days from '
         f"{FIRST_DAY}; the first {history} days were loaded beforehand (untimed: pull, validate, dbt "
         + ("with detection" if machine.get("warm_detection") else "without the detection models")
         + f"), so the {history + 1}-day detection window has its daily aggregates; the last day, a "
@@ -778,8 +835,11 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
         "Command: `make bench` (`.venv/bin/python scripts/bench.py`); method in `docs/benchmark.md`.",
     ]
     if any(r.get("dbt_exclude") for r in results):
-        lines += ["", f"**Profiling run: the dbt stage excluded `{results[0]['dbt_exclude']}`; "
-                  "this is not the real nightly.**"]
+        lines += [
+            "",
+            f"**Profiling run: the dbt stage excluded `{results[0]['dbt_exclude']}`; "
+            "this is not the real nightly.**",
+        ]
     if any(r.get("dbt_unit_tests") for r in results):
         lines += ["", "**Profiling run: the dbt stage also ran the unit tests (`--dbt-unit-tests`).**"]
     if any(r.get("dbt_full_parse") for r in results):
@@ -801,27 +861,63 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
 
     shares = [detection_share(r) for r in results]
     for stage in STAGES:
-        lines.append(row(stage, [
-            (r["stages"][stage]["seconds"], r["stages"][stage].get("cpu_seconds"), r["stages"][stage]["peak_rss"])
-            for r in results
-        ]))
+        lines.append(
+            row(
+                stage,
+                [
+                    (
+                        r["stages"][stage]["seconds"],
+                        r["stages"][stage].get("cpu_seconds"),
+                        r["stages"][stage]["peak_rss"],
+                    )
+                    for r in results
+                ],
+            )
+        )
         if stage == "dbt" and all(x is not None for x in shares):
-            lines.append(row("↳ of which marts, their tests, dbt start-up", [
-                (r["stages"]["dbt"]["seconds"] - x, None, None) for r, x in zip(results, shares)
-            ]))
+            lines.append(
+                row(
+                    "↳ of which marts, their tests, dbt start-up",
+                    [(r["stages"]["dbt"]["seconds"] - x, None, None) for r, x in zip(results, shares)],
+                )
+            )
             lines.append(row("↳ of which detection (by node time)", [(x, None, None) for x in shares]))
-    lines.append(row("flow overhead (whole − stages)", [
-        (r["whole_s"] - sum(r["stages"][s]["seconds"] for s in STAGES),
-         r["whole_cpu_s"] - sum(r["stages"][s].get("cpu_seconds", 0) for s in STAGES), None)
-        for r in results
-    ]))
-    lines.append(row("whole nightly, server up", [(r["whole_s"], r["whole_cpu_s"], r["whole_peak_rss"]) for r in results], bold=True))
-    lines.append(row("flow run (server's timestamps)", [(r["flow_run"]["total_run_time_s"], None, None) for r in results]))
-    lines.append(row("raw limit (one DuckDB query)", [
-        (r["raw_limit"]["seconds"], r["raw_limit"].get("cpu_seconds"), None) for r in results
-    ]))
+    lines.append(
+        row(
+            "flow overhead (whole − stages)",
+            [
+                (
+                    r["whole_s"] - sum(r["stages"][s]["seconds"] for s in STAGES),
+                    r["whole_cpu_s"] - sum(r["stages"][s].get("cpu_seconds", 0) for s in STAGES),
+                    None,
+                )
+                for r in results
+            ],
+        )
+    )
+    lines.append(
+        row(
+            "whole nightly, server up",
+            [(r["whole_s"], r["whole_cpu_s"], r["whole_peak_rss"]) for r in results],
+            bold=True,
+        )
+    )
+    lines.append(
+        row(
+            "flow run (server's timestamps)",
+            [(r["flow_run"]["total_run_time_s"], None, None) for r in results],
+        )
+    )
+    lines.append(
+        row(
+            "raw limit (one DuckDB query)",
+            [(r["raw_limit"]["seconds"], r["raw_limit"].get("cpu_seconds"), None) for r in results],
+        )
+    )
     ratios = [r["stages"]["dbt"]["seconds"] / r["raw_limit"]["seconds"] for r in results]
-    lines.append("| dbt / raw limit (wall) | " + " | ".join(f"{x:.1f}× | | " for x in ratios) + (" |" if two else ""))
+    lines.append(
+        "| dbt / raw limit (wall) | " + " | ".join(f"{x:.1f}× | | " for x in ratios) + (" |" if two else "")
+    )
     lines += [
         "",
         "Worker start-up before the flow (Python + imports; not in the whole-run time): "
@@ -846,19 +942,30 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
     bds = [dbt_breakdown(r) for r in results]
     lines.append("| run_dbt wall s | " + " | ".join(_s(b["wall"]) for b in bds) + " |")
     lines.append("| dbt's own elapsed (run_results) s | " + " | ".join(_s(b["elapsed"]) for b in bds) + " |")
-    lines.append("| before the first node (start-up, parse, graph) s | " + " | ".join(_s(b["overhead"]) for b in bds) + " |")
+    lines.append(
+        "| before the first node (start-up, parse, graph) s | "
+        + " | ".join(_s(b["overhead"]) for b in bds)
+        + " |"
+    )
     groups = sorted({k for b in bds for k in b["by_type"]})
     for group in groups:
         lines.append(
             f"| {group}: nodes, summed s | "
-            + " | ".join(f"{b['by_type'].get(group, (0, 0.0))[0]}, {_s(b['by_type'].get(group, (0, 0.0))[1])}" for b in bds)
+            + " | ".join(
+                f"{b['by_type'].get(group, (0, 0.0))[0]}, {_s(b['by_type'].get(group, (0, 0.0))[1])}"
+                for b in bds
+            )
             + " |"
         )
     for i in range(8):
         cells = []
         for b in bds:
             n = b["top"][i] if i < len(b["top"]) else None
-            cells.append(f"{n['id'].split('.')[2 if n['id'].startswith('test.') else -1]} {_s(n['seconds'])}" if n else "")
+            cells.append(
+                f"{n['id'].split('.')[2 if n['id'].startswith('test.') else -1]} {_s(n['seconds'])}"
+                if n
+                else ""
+            )
         lines.append(f"| slowest node {i + 1} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -870,15 +977,21 @@ def targets(results: list[dict[str, Any]]) -> str:
     for n, (secs, mib) in limits.items():
         if n in by:
             r = by[n]
-            out.append(f"| {human(n)}: whole nightly ≤ {secs} s | {_s(r['whole_s'])} s | {'yes' if r['whole_s'] <= secs else 'no'} |")
+            out.append(
+                f"| {human(n)}: whole nightly ≤ {secs} s | {_s(r['whole_s'])} s | {'yes' if r['whole_s'] <= secs else 'no'} |"
+            )
             peak = r["whole_peak_rss"] / MIB
-            out.append(f"| {human(n)}: peak RSS < {mib // 1024} GiB | {peak:,.0f} MiB | {'yes' if peak < mib else 'no'} |")
+            out.append(
+                f"| {human(n)}: peak RSS < {mib // 1024} GiB | {peak:,.0f} MiB | {'yes' if peak < mib else 'no'} |"
+            )
     if 2_000_000 in by and 10_000_000 in by:
         ratio = by[10_000_000]["whole_s"] / by[2_000_000]["whole_s"]
         out.append(f"| whole 10M / 2M ≤ 5 | {ratio:.1f} | {'yes' if ratio <= 5 else 'no'} |")
     for r in results:
         ratio = r["stages"]["dbt"]["seconds"] / r["raw_limit"]["seconds"]
-        out.append(f"| {human(r['requests_per_day'])}: dbt stage ≤ 2 × raw limit | {ratio:.1f}× | {'yes' if ratio <= 2 else 'no'} |")
+        out.append(
+            f"| {human(r['requests_per_day'])}: dbt stage ≤ 2 × raw limit | {ratio:.1f}× | {'yes' if ratio <= 2 else 'no'} |"
+        )
         share = detection_share(r)
         if share is not None:
             marts = (r["stages"]["dbt"]["seconds"] - share) / r["raw_limit"]["seconds"]
@@ -893,11 +1006,15 @@ def cmd_main(args: argparse.Namespace) -> int:
     scratch = Path(args.scratch)
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     machine = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": sh("nproc"),
         "mem": "`free -g`: " + " ".join(sh("free", "-g").splitlines()[1].split()[1:2]) + " GiB total",
         "cpu": next(
-            (l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")),
+            (
+                l.split(":", 1)[1].strip()
+                for l in Path("/proc/cpuinfo").read_text().splitlines()
+                if l.startswith("model name")
+            ),
             platform.processor(),
         ),
         "commit": (sh("git", "-C", str(REPO), "rev-parse", "--short", "HEAD") or "?")
@@ -912,12 +1029,22 @@ def cmd_main(args: argparse.Namespace) -> int:
         for n, base, warm in prepared:
             for attempt in range(args.repeat):
                 r = measure(
-                    n, args.history, base, warm, server, args.dbt_exclude, args.dbt_unit_tests,
-                    args.py_spy, args.dbt_full_parse,
+                    n,
+                    args.history,
+                    base,
+                    warm,
+                    server,
+                    args.dbt_exclude,
+                    args.dbt_unit_tests,
+                    args.py_spy,
+                    args.dbt_full_parse,
                 )
                 r["attempt"] = attempt
-                print(f"bench: {human(n)} whole {r['whole_s']:.1f}s, dbt {r['stages']['dbt']['seconds']:.1f}s, "
-                      f"raw limit {r['raw_limit']['seconds']:.2f}s", flush=True)
+                print(
+                    f"bench: {human(n)} whole {r['whole_s']:.1f}s, dbt {r['stages']['dbt']['seconds']:.1f}s, "
+                    f"raw limit {r['raw_limit']['seconds']:.2f}s",
+                    flush=True,
+                )
                 if attempt == 0 or r["whole_s"] < results[-1]["whole_s"]:
                     if attempt:
                         results.pop()
@@ -925,7 +1052,7 @@ def cmd_main(args: argparse.Namespace) -> int:
     machine["warm_detection"] = args.warm_detection
     machine["history"] = args.history
     machine["repeat"] = args.repeat
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
     out_dir = REPO / "bench-results"
     out_dir.mkdir(exist_ok=True)
     (out_dir / f"{stamp}.json").write_text(json.dumps({"machine": machine, "results": results}, indent=1))
@@ -981,7 +1108,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scratch", default=os.environ.get("BENCH_SCRATCH", "/tmp/distillwatch-bench"))
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest is reported")
     parser.add_argument(
-        "--py-spy", action="store_true",
+        "--py-spy",
+        action="store_true",
         help="profile the measured run with py-spy (r<N>/run/profile.speedscope.json; slows it a little)",
     )
     parser.add_argument("--prepare-only", action="store_true", help="synthesize and warm, measure nothing")
@@ -1008,7 +1136,9 @@ def main(argv: list[str] | None = None) -> int:
         help="profiling only: make dbt parse the whole project (--no-partial-parse), as every night "
         "did while the run date was a --vars value",
     )
-    parser.add_argument("--no-docs", dest="docs", action="store_false", help="do not update docs/benchmark.md")
+    parser.add_argument(
+        "--no-docs", dest="docs", action="store_false", help="do not update docs/benchmark.md"
+    )
     p = sub.add_parser("synth")
     p.add_argument("--base", required=True)
     p.add_argument("--requests", type=int, required=True)
@@ -1030,10 +1160,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dbt-full-parse", action="store_true")
     args = parser.parse_args(argv)
     command = {
-        "synth": cmd_synth, "warm": cmd_warm, "worker": cmd_worker, "rawlimit": cmd_rawlimit, "render": cmd_render,
-    }.get(
-        args.command, cmd_main
-    )
+        "synth": cmd_synth,
+        "warm": cmd_warm,
+        "worker": cmd_worker,
+        "rawlimit": cmd_rawlimit,
+        "render": cmd_render,
+    }.get(args.command, cmd_main)
     return command(args)
 
 

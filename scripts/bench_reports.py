@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wall             {wall:.1f} s   (target < 30 s)")
     print(f"cpu              {cpu:.1f} s")
     print(f"peak RSS parent  {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / mib:.0f} MiB")
-    print(f"peak RSS child   {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / mib:.0f} MiB (largest renderer)")
+    print(
+        f"peak RSS child   {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / mib:.0f} MiB (largest renderer)"
+    )
     print(f"load average     {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ def make_requests(
     overrides: dict[str, list[Any]] | None = None,
 ) -> pa.Table:
     rng = np.random.default_rng(seed)
-    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     acct = rng.integers(0, accounts, n)
     prefix = id_prefix or f"r{day:%Y%m%d}"
     columns: dict[str, list[Any]] = {
@@ -91,7 +91,7 @@ def make_accounts(
     created: date | None = None,
     overrides: dict[str, list[Any]] | None = None,
 ) -> pa.Table:
-    created_at = datetime(*(created or date(2026, 1, 1)).timetuple()[:3], tzinfo=timezone.utc)
+    created_at = datetime(*(created or date(2026, 1, 1)).timetuple()[:3], tzinfo=UTC)
     columns: dict[str, list[Any]] = {
         "account_id": [f"acct-{a:04d}" for a in range(accounts)],
         "organization_id": [f"org-{a // 2:04d}" for a in range(accounts)],
@@ -110,7 +110,7 @@ def make_accounts(
 # --- campaign evidence ----------------------------------------------------------------------------
 
 CAMPAIGN_RUN_DATE = date(2026, 3, 10)
-HOSTILE_ORG = '<script>alert(1)</script> Acme\u202e"\' Labs'
+HOSTILE_ORG = "<script>alert(1)</script> Acme\u202e\"' Labs"
 HOSTILE_DOMAIN = "evil.example'] OR [ipv4-addr:value = '0.0.0.0/0"
 
 
@@ -158,7 +158,7 @@ def make_campaign_evidence(**overrides: Any) -> CampaignEvidence:
         access_channels=(Count("api", 90_000), Count("cloud_partner", 10_000)),
         verification_levels=(Count("email", 10), Count("phone", 2)),
         daily=tuple(DayRequests(date(2026, 3, d), 10_000 + d) for d in range(4, 11)),
-        model_releases=(ModelRelease("claude-opus-4-5", datetime(2026, 3, 5, 18, tzinfo=timezone.utc)),),
+        model_releases=(ModelRelease("claude-opus-4-5", datetime(2026, 3, 5, 18, tzinfo=UTC)),),
         linking=(
             LinkingIdentifier("payment_fingerprint", "pay-7f3a", 8, 5, 8),
             LinkingIdentifier("prompt_template", "tpl-00042", 11, 6, 12),

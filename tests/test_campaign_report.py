@@ -17,11 +17,14 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from factories import HOSTILE_ORG, make_campaign_evidence, pdf_text, squash
 from pypdf import PdfReader
+from test_evidence import HOSTILE_ORG as WAREHOUSE_HOSTILE_ORG
+from test_evidence import RUN, build_warehouse
 
 from flows.report import atlas, campaign_report
 from flows.report.campaign_report import (
@@ -37,15 +40,10 @@ from flows.report.graph_svg import account_link_graph
 from flows.report.render import SafeURLFetcher
 from flows.report.stix_bundle import stix_id
 from flows.settings import TEMPLATES_DIR
-from factories import HOSTILE_ORG, make_campaign_evidence, pdf_text, squash
-from test_evidence import HOSTILE_ORG as WAREHOUSE_HOSTILE_ORG
-from test_evidence import RUN, build_warehouse
 
 CAMPAIGN = "DW-2026-03-04-1a2b3c4d"
 FANGED = ("203.0.113.0/24", "2001:db8:1::/48", "harvest-labs.example", "university.example", "0.0.0.0/0")
 DEFANGED = ("203.0.113[.]0/24", "2001[:]db8[:]1[:][:]/48", "harvest-labs[.]example")
-
-
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +57,9 @@ def full_pdf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SafeURLFet
 # --- the PDF -------------------------------------------------------------------------------------
 
 
-def test_pdf_carries_the_campaign_and_its_marking_on_every_page(full_pdf: tuple[Path, SafeURLFetcher]) -> None:
+def test_pdf_carries_the_campaign_and_its_marking_on_every_page(
+    full_pdf: tuple[Path, SafeURLFetcher],
+) -> None:
     pdf, _ = full_pdf
     assert pdf.name == f"{CAMPAIGN}.pdf"
     reader = PdfReader(pdf)
@@ -80,7 +80,7 @@ def test_pdf_shows_the_figures_of_the_evidence(full_pdf: tuple[Path, SafeURLFetc
     text = pdf_text(full_pdf[0])
     flat = squash(text)
     # Bottom line first, with the figures as the at-a-glance table formats them.
-    bluf = text[text.index("Bottom line up front"): text.index("1. Campaign at a glance")]
+    bluf = text[text.index("Bottom line up front") : text.index("1. Campaign at a glance")]
     assert squash("12 accounts in 6 organizations sent 100,000 exchanges to 2 models") in squash(bluf)
     assert squash("concentrated on agentic_coding (70.0% of its exchanges") in squash(bluf)
     assert squash("We assess with moderate confidence that these accounts act together") in squash(bluf)
@@ -163,7 +163,7 @@ def test_hostile_names_are_text_and_only_the_stylesheet_is_fetched(
 class _Trap(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         type(self).hits.append(self.path)
         self.send_response(200)
         self.end_headers()
@@ -192,7 +192,7 @@ def test_bare_low_confidence_campaign(tmp_path: Path, http_trap: tuple[int, list
     names = (
         f'<img src="http://127.0.0.1:{port}/org.png">',
         '<link rel="stylesheet" href="file:///etc/passwd">',
-        "=HYPERLINK(\"http://evil.example\")",
+        '=HYPERLINK("http://evil.example")',
     )
     evidence = make_campaign_evidence(
         confidence="low",
@@ -200,7 +200,9 @@ def test_bare_low_confidence_campaign(tmp_path: Path, http_trap: tuple[int, list
         grader_prompt_requests=0,
         proxy_requests=0,
         hosting_requests=0,
-        models=(replace(make_campaign_evidence().models[0], model=f'<img src="http://127.0.0.1:{port}/m.png">'),),
+        models=(
+            replace(make_campaign_evidence().models[0], model=f'<img src="http://127.0.0.1:{port}/m.png">'),
+        ),
         capabilities=(CapabilityUse("general_chat", 100_000, 1.0, 1.0, 1.0),),
         signup_pathways=(Count("standard", 12),),
         verification_levels=(Count("id", 12),),
@@ -253,8 +255,8 @@ def test_unknown_tlp_fails_closed(tmp_path: Path) -> None:
 def test_figures_are_well_formed_escaped_svg() -> None:
     evidence = make_campaign_evidence(
         model_releases=(
-            ModelRelease("<b>model</b>", datetime(2026, 3, 5, 18, tzinfo=timezone.utc)),
-            ModelRelease("other", datetime(2026, 3, 6, 1, tzinfo=timezone.utc)),
+            ModelRelease("<b>model</b>", datetime(2026, 3, 5, 18, tzinfo=UTC)),
+            ModelRelease("other", datetime(2026, 3, 6, 1, tzinfo=UTC)),
         ),
         top_accounts=(TopAccount("a", "o", HOSTILE_ORG, 1, 1.0),),
     )
@@ -281,7 +283,8 @@ def test_file_stems_are_safe_and_distinct() -> None:
 
 def test_csv_cells_cannot_become_formulas() -> None:
     from flows.csv_output import csv_cell as cell  # the one CSV writer, flows/csv_output.py
-    assert cell('=HYPERLINK("x")') == "'=HYPERLINK(\"x\")"
+
+    assert cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
     assert cell("@SUM(A1)") == "'@SUM(A1)" and cell("-1+1") == "'-1+1"
     assert cell(-5) == "-5" and cell(7.0) == "7" and cell(None) == "" and cell(True) == "true"
 
@@ -328,7 +331,9 @@ def test_render_campaign_reports_writes_pdf_stix_and_csv_per_campaign(tmp_path: 
     assert render_campaign_reports(warehouse, date(2026, 1, 1), tmp_path / "none", tlp="TLP:AMBER") == []
 
 
-def test_one_failing_campaign_does_not_stop_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_failing_campaign_does_not_stop_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     warehouse = build_warehouse(tmp_path / "warehouse.duckdb")
     rendered: list[str] = []
 

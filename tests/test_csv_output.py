@@ -58,8 +58,12 @@ def test_mailed_campaign_csvs_neutralise_customer_text(tmp_path: Path) -> None:
         )
         for i, text in enumerate(HOSTILE):
             values = {c: None for c in CAMPAIGN_COLUMNS}
-            values |= {"campaign_id": f"DW-{i}", "score": str(10 - i), "top_signature_template": text,
-                       "confidence_statement": text}
+            values |= {
+                "campaign_id": f"DW-{i}",
+                "score": str(10 - i),
+                "top_signature_template": text,
+                "confidence_statement": text,
+            }
             con.execute(
                 f"insert into fct_campaigns values ({', '.join('?' * (len(CAMPAIGN_COLUMNS) + 1))})",
                 [*values.values(), DAY],
@@ -70,7 +74,9 @@ def test_mailed_campaign_csvs_neutralise_customer_text(tmp_path: Path) -> None:
         )
         for i, text in enumerate(HOSTILE):
             values = {c: None for c in ACCOUNT_COLUMNS} | {
-                "campaign_id": "DW-0", "account_id": f"acct-{i}", "organization_id": text,
+                "campaign_id": "DW-0",
+                "account_id": f"acct-{i}",
+                "organization_id": text,
                 "score": -1.5 * i,
             }
             con.execute(
@@ -84,9 +90,12 @@ def test_mailed_campaign_csvs_neutralise_customer_text(tmp_path: Path) -> None:
     assert all(r["confidence_statement"] == r["top_signature_template"] for r in campaigns)
     accounts = read_csv(out.campaign_accounts_csv)
     assert sorted(r["organization_id"] for r in accounts) == sorted("'" + t for t in HOSTILE)
-    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r"))
-                   for row in campaigns + accounts for cell in row.values()
-                   if not cell.lstrip("-").replace(".", "").isdigit())
+    assert not any(
+        cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+        for row in campaigns + accounts
+        for cell in row.values()
+        if not cell.lstrip("-").replace(".", "").isdigit()
+    )
 
 
 def test_campaign_account_list_neutralises_organization_names(tmp_path: Path) -> None:
@@ -96,8 +105,10 @@ def test_campaign_account_list_neutralises_organization_names(tmp_path: Path) ->
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
             "create table fct_campaign_accounts as select * from (values "
-            + ", ".join(f"(date '{evidence.run_date}', '{evidence.campaign_id}', 'acct-{i}', {5 + i}::double)"
-                        for i in range(len(HOSTILE)))
+            + ", ".join(
+                f"(date '{evidence.run_date}', '{evidence.campaign_id}', 'acct-{i}', {5 + i}::double)"
+                for i in range(len(HOSTILE))
+            )
             + ") t(activity_date, campaign_id, account_id, score)"
         )
         con.execute(

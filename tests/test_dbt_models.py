@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import shutil
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -22,11 +22,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from factories import make_accounts, make_requests
 
 from flows.contract import CAPABILITIES, REQUESTS_SCHEMA
 from flows.settings import DBT_PROJECT_DIR, Settings
 from flows.transform import DbtBuildError, DbtRunSummary, dbt_target_path, run_dbt
-from factories import make_accounts, make_requests
 
 # duckdb's DataFrame export still passes inplace= to pandas 3.1
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.drop")
@@ -102,9 +102,7 @@ def day_accounts(day: date) -> pa.Table:
 def quarantine_requests(day: date) -> pa.Table:
     """What validate writes: contract columns (integers as int64) + _source_file, _rule, _column."""
     bad = make_requests(3, day, id_prefix=f"q{day:%Y%m%d}")
-    fields = [
-        pa.field(f.name, pa.int64()) if pa.types.is_integer(f.type) else f for f in REQUESTS_SCHEMA
-    ]
+    fields = [pa.field(f.name, pa.int64()) if pa.types.is_integer(f.type) else f for f in REQUESTS_SCHEMA]
     bad = bad.cast(pa.schema(fields))
     bad = bad.set_column(
         bad.schema.get_field_index("input_tokens"),
@@ -149,9 +147,7 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("landing")
     (root / "reference").mkdir()
     (root / "reference" / "model_releases.csv").write_text(
-        "model,released_at\n"
-        "claude-opus-4-5,2025-11-24T18:00:00Z\n"
-        "claude-sonnet-4-5,2025-09-29T17:00:00Z\n"
+        "model,released_at\nclaude-opus-4-5,2025-11-24T18:00:00Z\nclaude-sonnet-4-5,2025-09-29T17:00:00Z\n"
     )
     for day in (DAY1, DAY2, DAY3):
         write_day(root, day, day_requests(day), day_accounts(day))
@@ -191,9 +187,7 @@ def snapshot(warehouse: Path) -> dict[str, pd.DataFrame]:
 
 def assert_same_tables(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -> None:
     for name in MARTS:
-        pd.testing.assert_frame_equal(
-            left[name], right[name], check_exact=False, rtol=1e-12, obj=name
-        )
+        pd.testing.assert_frame_equal(left[name], right[name], check_exact=False, rtol=1e-12, obj=name)
 
 
 # --- the runs (module-scoped: each dbt build takes seconds) ---------------------------------
@@ -334,9 +328,7 @@ def test_account_daily_matches_hand_computed_figures(in_order: dict) -> None:
             elif column in ("first_request_at", "last_request_at"):
                 assert list(got[column]) == list(expected[column]), column
             elif expected[column].dtype == float:
-                np.testing.assert_allclose(
-                    got[column], expected[column], rtol=1e-12, err_msg=column
-                )
+                np.testing.assert_allclose(got[column], expected[column], rtol=1e-12, err_msg=column)
             else:
                 assert list(got[column]) == list(expected[column]), column
 
@@ -465,14 +457,12 @@ def test_backfill_order_gives_the_same_marts(in_order: dict, backfilled: dict) -
     assert_same_tables(in_order["final"], backfilled["final"])
 
 
-def test_failing_test_raises_with_the_failing_nodes(
-    landing: Path, backfilled: dict, tmp_path: Path
-) -> None:
+def test_failing_test_raises_with_the_failing_nodes(landing: Path, backfilled: dict, tmp_path: Path) -> None:
     """A clean request off its date (validation missed it) fails the reconciliation test."""
     day = DAY3 + timedelta(days=1)
     requests = make_requests(20, day, seed=4)
     ts = requests.column("ts").to_pylist()
-    ts[0] = datetime(day.year, day.month, day.day, tzinfo=timezone.utc) - timedelta(hours=1)
+    ts[0] = datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=1)
     requests = requests.set_column(
         requests.schema.get_field_index("ts"), "ts", pa.array(ts, REQUESTS_SCHEMA.field("ts").type)
     )

@@ -37,12 +37,13 @@ class Inbox:
     messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
     logins: list[tuple[bytes, bytes]] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted"
 
-    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
-                     auth_data: Any) -> AuthResult:
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
         assert isinstance(auth_data, LoginPassword)
         self.logins.append((auth_data.login, auth_data.password))
         # handled=False: let aiosmtpd answer 535 itself on failure (its default is silence).
@@ -79,8 +80,7 @@ def report_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
     templates = tmp_path_factory.mktemp("templates")
     (templates / "note.html.j2").write_text("<h1>{{ title }}</h1><p>{{ body }}</p>")
     out = tmp_path_factory.mktemp("reports") / "2025-03-14" / "daily-digest.pdf"
-    return render_pdf("note.html.j2", {"title": "Digest", "body": "figures"}, out,
-                      templates_dir=templates)
+    return render_pdf("note.html.j2", {"title": "Digest", "body": "figures"}, out, templates_dir=templates)
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -105,10 +105,7 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 def attachments_of(message: EmailMessage) -> dict[str, bytes]:
-    return {
-        part.get_filename() or "": part.get_payload(decode=True)
-        for part in message.iter_attachments()
-    }
+    return {part.get_filename() or "": part.get_payload(decode=True) for part in message.iter_attachments()}
 
 
 def test_smtp_delivery_on_loopback_carries_the_pdf(
@@ -116,8 +113,9 @@ def test_smtp_delivery_on_loopback_carries_the_pdf(
 ) -> None:
     port, inbox = smtp_server
     settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none")
-    message = build_message(settings, "distillwatch daily digest 2025-03-14",
-                            "Daily digest attached.", [report_pdf])
+    message = build_message(
+        settings, "distillwatch daily digest 2025-03-14", "Daily digest attached.", [report_pdf]
+    )
     receipt = deliver(settings, message, name="2025-03-14-daily-digest")
 
     assert receipt.method == "smtp" and receipt.refused == {}
@@ -134,12 +132,20 @@ def test_smtp_delivery_on_loopback_carries_the_pdf(
 
 
 def test_smtp_login_uses_the_password_and_never_logs_it(
-    tmp_path: Path, report_pdf: Path, smtp_server: tuple[int, Inbox],
+    tmp_path: Path,
+    report_pdf: Path,
+    smtp_server: tuple[int, Inbox],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     port, inbox = smtp_server
-    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
-                             smtp_username="mailer", smtp_password="s3cret-pw")
+    settings = make_settings(
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="none",
+        smtp_username="mailer",
+        smtp_password="s3cret-pw",
+    )
     with caplog.at_level("DEBUG"):
         receipt = deliver(settings, build_message(settings, "s", "b", []), name="x")
     assert inbox.logins == [(b"mailer", b"s3cret-pw")]
@@ -166,8 +172,14 @@ def test_password_from_prefect_secret_block_is_loaded_lazily(
     import prefect.blocks.system
 
     monkeypatch.setattr(prefect.blocks.system, "Secret", FakeSecret)
-    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
-                             smtp_username="mailer", smtp_password_block="smtp-password")
+    settings = make_settings(
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="none",
+        smtp_username="mailer",
+        smtp_password_block="smtp-password",
+    )
     message = build_message(settings, "s", "b", [])
     assert loaded == []  # building a message needs no secret
     deliver(settings, message, name="x")
@@ -179,8 +191,14 @@ def test_wrong_password_is_an_smtp_error_for_the_retry_policy(
     tmp_path: Path, smtp_server: tuple[int, Inbox]
 ) -> None:
     port, inbox = smtp_server
-    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
-                             smtp_username="mailer", smtp_password="wrong")
+    settings = make_settings(
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="none",
+        smtp_username="mailer",
+        smtp_password="wrong",
+    )
     with pytest.raises(smtplib.SMTPAuthenticationError):
         deliver(settings, build_message(settings, "s", "b", []), name="x")
     assert inbox.messages == []
@@ -189,31 +207,36 @@ def test_wrong_password_is_an_smtp_error_for_the_retry_policy(
 def test_starttls_is_never_downgraded(tmp_path: Path, smtp_server: tuple[int, Inbox]) -> None:
     """The loopback server offers no STARTTLS: the send fails instead of going out in clear."""
     port, inbox = smtp_server
-    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port,
-                             smtp_security="starttls")
+    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="starttls")
     with pytest.raises(smtplib.SMTPNotSupportedError):
         deliver(settings, build_message(settings, "s", "b", []), name="x")
     assert inbox.messages == []
 
 
 def test_cleartext_credentials_to_a_remote_host_are_refused(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, smtp_host="mail.trust-safety.example", smtp_port=25,
-                             smtp_security="none", smtp_username="mailer", smtp_password="pw")
+    settings = make_settings(
+        tmp_path,
+        smtp_host="mail.trust-safety.example",
+        smtp_port=25,
+        smtp_security="none",
+        smtp_username="mailer",
+        smtp_password="pw",
+    )
     with pytest.raises(InsecureCredentialsError):  # before any connection is attempted
         deliver(settings, build_message(settings, "s", "b", []), name="x")
 
 
 def test_connection_refused_is_an_oserror_for_the_retry_policy(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=_free_port(),
-                             smtp_security="none")
+    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=_free_port(), smtp_security="none")
     with pytest.raises(OSError):
         deliver(settings, build_message(settings, "s", "b", []), name="x")
 
 
 def test_outbox_eml_parses_back_with_the_attachment(tmp_path: Path, report_pdf: Path) -> None:
     settings = make_settings(tmp_path)
-    message = build_message(settings, "distillwatch daily digest 2025-03-14", "Attached.",
-                            [report_pdf], html="<p>Attached.</p>")
+    message = build_message(
+        settings, "distillwatch daily digest 2025-03-14", "Attached.", [report_pdf], html="<p>Attached.</p>"
+    )
     receipt = deliver(settings, message, name="2025-03-14-daily-digest")
     assert receipt.method == "outbox"
     assert receipt.path == tmp_path / "outbox" / "2025-03-14-daily-digest.eml"
@@ -278,8 +301,9 @@ def test_attachments_over_the_limit_are_listed_instead(tmp_path: Path, report_pd
     small.write_bytes(b"{}")
     limit = report_pdf.stat().st_size + 100
     settings = make_settings(tmp_path, attachment_limit_bytes=limit)
-    message = build_message(settings, "s", "Reports for 2025-03-14.", [report_pdf, big, small],
-                            html="<p>Reports.</p>")
+    message = build_message(
+        settings, "s", "Reports for 2025-03-14.", [report_pdf, big, small], html="<p>Reports.</p>"
+    )
     parsed = parse(deliver(settings, message, name="m").path.read_bytes())  # type: ignore[union-attr]
     assert set(attachments_of(parsed)) == {"daily-digest.pdf", "campaign-C-0002.stix.json"}
     text = parsed.get_body(("plain",)).get_content()
@@ -301,7 +325,7 @@ def test_header_injection_in_subject_is_rejected(tmp_path: Path) -> None:
 class DropAfterData(Inbox):
     """Keeps the message, then drops the connection instead of answering 250."""
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         server.transport.close()
         return "250 Message accepted"  # never reaches the client

@@ -66,18 +66,25 @@ def test_a_new_campaign_gets_a_deterministic_id_from_its_founding_accounts(ident
 
 
 def test_the_id_survives_growth_shrinkage_and_rotation(identity: ModuleType) -> None:
-    day1 = _run(identity, D1, _members([("c1", f"a{i}", None) for i in range(10)]), _templates([("c1", "t1")]))
+    day1 = _run(
+        identity, D1, _members([("c1", f"a{i}", None) for i in range(10)]), _templates([("c1", "t1")])
+    )
     (campaign_id,) = _ids(day1)
     # grows: 10 old accounts + 20 new ones, new cluster id
     day2 = _run(
-        identity, D2,
-        _members([("k9", f"a{i}", None) for i in range(30)]), _templates([("k9", "t1")]), day1,
+        identity,
+        D2,
+        _members([("k9", f"a{i}", None) for i in range(30)]),
+        _templates([("k9", "t1")]),
+        day1,
     )
     assert _ids(day2) == {campaign_id}
     assert set(day2["matched_by"]) == {"accounts"}
     assert _accounts(day2, campaign_id) == {f"a{i}" for i in range(30)}
     # rotates: entirely new accounts, same signature template
-    day3 = _run(identity, D3, _members([("k1", f"z{i}", None) for i in range(5)]), _templates([("k1", "t1")]), day2)
+    day3 = _run(
+        identity, D3, _members([("k1", f"z{i}", None) for i in range(5)]), _templates([("k1", "t1")]), day2
+    )
     assert _ids(day3) == {campaign_id}
     assert set(day3["matched_by"]) == {"templates"}
     assert set(day3["founded_date"]) == {D1}
@@ -94,23 +101,30 @@ def test_clusters_sharing_a_signature_template_are_one_campaign(identity: Module
     members = _members([("c1", "a1", None), ("c1", "a2", None), ("c2", "a3", None), ("c3", "x1", None)])
     frame = _run(identity, D1, members, _templates([("c1", "t1"), ("c2", "t1"), ("c3", "t9")]))
     assert len(_ids(frame)) == 2
-    clusters = frame[frame["identifier_kind"] == "cluster"].groupby("campaign_id")["identifier_value"].apply(set)
+    clusters = (
+        frame[frame["identifier_kind"] == "cluster"].groupby("campaign_id")["identifier_value"].apply(set)
+    )
     assert sorted(clusters.tolist(), key=len) == [{"c3"}, {"c1", "c2"}]
 
 
 def test_when_two_known_campaigns_merge_the_earliest_founded_keeps_its_id(identity: ModuleType) -> None:
     day1 = _run(identity, D1, _members([("c1", "a1", None), ("c1", "a2", None)]), _templates([("c1", "t1")]))
     day2 = _run(
-        identity, D2,
+        identity,
+        D2,
         _members([("c1", "a1", None), ("c1", "a2", None), ("c2", "b1", None), ("c2", "b2", None)]),
-        _templates([("c1", "t1"), ("c2", "t2")]), day1,
+        _templates([("c1", "t1"), ("c2", "t2")]),
+        day1,
     )
     (older,) = _ids(day1)
     assert len(_ids(day2)) == 2
     newer = (_ids(day2) - {older}).pop()
     day3 = _run(
-        identity, D3,
-        _members([("k", a, None) for a in ("a1", "a2", "b1", "b2")]), _templates([("k", "t1"), ("k", "t2")]), day2,
+        identity,
+        D3,
+        _members([("k", a, None) for a in ("a1", "a2", "b1", "b2")]),
+        _templates([("k", "t1"), ("k", "t2")]),
+        day2,
     )
     assert _ids(day3) == {older}
     assert newer not in _ids(day3)

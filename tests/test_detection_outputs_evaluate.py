@@ -51,7 +51,11 @@ def test_outputs_are_one_row_per_campaign_and_account_and_deterministic(tmp_path
     assert rows[0]["window_start"] == "2026-03-04"  # the accounts and requests cover window_start .. DAY
     with open(out.campaign_accounts_csv, newline="", encoding="utf-8") as f:
         accounts = list(csv.DictReader(f))
-    assert [(r["campaign_id"], r["account_id"]) for r in accounts] == [("DW-A", "a1"), ("DW-B", "b1"), ("DW-B", "b2")]
+    assert [(r["campaign_id"], r["account_id"]) for r in accounts] == [
+        ("DW-A", "a1"),
+        ("DW-B", "b1"),
+        ("DW-B", "b2"),
+    ]
     assert set(accounts[0]) >= {"campaign_id", "account_id", "organization_id", "score", "verdict"}
     first = (out.campaigns_csv.read_bytes(), out.campaign_accounts_csv.read_bytes())
     write_campaign_outputs(warehouse, DAY, tmp_path / "reports")
@@ -98,11 +102,20 @@ def labelled(tmp_path: Path) -> tuple[Path, Path]:
     )
     header = ["campaign_id", "account_id", "organization_id", "score"]
     _write(reports / "2026-03-01" / "campaign_accounts.csv", header, [])
-    _write(reports / "2026-03-02" / "campaign_accounts.csv", header, [["DW-1", "c0", "oc0", "9"], ["DW-1", "c1", "oc1", "9"]])
+    _write(
+        reports / "2026-03-02" / "campaign_accounts.csv",
+        header,
+        [["DW-1", "c0", "oc0", "9"], ["DW-1", "c1", "oc1", "9"]],
+    )
     _write(
         reports / "2026-03-03" / "campaign_accounts.csv",
         header,
-        [["DW-1", "c0", "oc0", "9"], ["DW-1", "c2", "oc2", "9"], ["DW-1", "u1", "ou", "3"], ["DW-2", "c3", "oc3", "5"]],
+        [
+            ["DW-1", "c0", "oc0", "9"],
+            ["DW-1", "c2", "oc2", "9"],
+            ["DW-1", "u1", "ou", "3"],
+            ["DW-2", "c3", "oc3", "5"],
+        ],
     )
     (reports / "not-a-date").mkdir()
     return labels, reports

@@ -14,15 +14,15 @@ import json
 import re
 import zlib
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-
 from factories import make_accounts, make_requests, pdf_text, squash
+
 from flows.detection.evaluate import evaluate
 from flows.detection.replay import ReplayResult, replay
 from flows.drop_writer import write_drop
@@ -66,7 +66,10 @@ def _cohort_requests(day: date, accounts: list[str], n: int, seed: int, kind: st
             f"tpl-{a}-{t}" if x < 0.5 else f"tpl-u-{seed}-{i}"
             for i, (a, t, x) in enumerate(zip(who, rng.integers(0, 3, n), rng.random(n)))
         ]
-        capability = [("coding", "general_chat", "summarization", "creative_writing", "translation")[c] for c in rng.integers(0, 5, n)]
+        capability = [
+            ("coding", "general_chat", "summarization", "creative_writing", "translation")[c]
+            for c in rng.integers(0, 5, n)
+        ]
         prefixes = [f"81.2.{int(a.split('-')[1])}.0/24" for a in who]
         asn_type, cot = ["isp"] * n, (rng.random(n) < 0.03).tolist()
         input_tokens, output_tokens = rng.integers(100, 3000, n), rng.integers(50, 1500, n)
@@ -104,9 +107,9 @@ def _accounts() -> pa.Table:
     created = []
     for a in everyone:
         if a.startswith("camp-"):
-            created.append(datetime(2026, 3, 1, int(a.split("-")[1]), tzinfo=timezone.utc))
+            created.append(datetime(2026, 3, 1, int(a.split("-")[1]), tzinfo=UTC))
         else:
-            created.append(datetime(2025, 6, 1, tzinfo=timezone.utc))
+            created.append(datetime(2025, 6, 1, tzinfo=UTC))
     return make_accounts(
         n,
         overrides={
@@ -114,12 +117,21 @@ def _accounts() -> pa.Table:
             "organization_id": [_org(a) for a in everyone],
             "organization_name": [_org(a) for a in everyone],
             "created_at": created,
-            "signup_pathway": ["education" if a.startswith("camp-") else "enterprise" if a.startswith("ent-") else "standard" for a in everyone],
-            "verification": ["email" if a.startswith("camp-") else "id" if a.startswith("ent-") else "phone" for a in everyone],
-            "payment_fingerprint": [
-                f"card-{int(a.split('-')[1]) % 3}" if a.startswith("camp-") else f"pay-{_org(a)}" for a in everyone
+            "signup_pathway": [
+                "education" if a.startswith("camp-") else "enterprise" if a.startswith("ent-") else "standard"
+                for a in everyone
             ],
-            "email_domain": ["gmail.com" if a.startswith("camp-") else f"{_org(a)}.example" for a in everyone],
+            "verification": [
+                "email" if a.startswith("camp-") else "id" if a.startswith("ent-") else "phone"
+                for a in everyone
+            ],
+            "payment_fingerprint": [
+                f"card-{int(a.split('-')[1]) % 3}" if a.startswith("camp-") else f"pay-{_org(a)}"
+                for a in everyone
+            ],
+            "email_domain": [
+                "gmail.com" if a.startswith("camp-") else f"{_org(a)}.example" for a in everyone
+            ],
         },
     )
 
@@ -165,7 +177,9 @@ def _listed(result: ReplayResult, day: date) -> dict[str, str]:
         return {row["account_id"]: row["campaign_id"] for row in csv.DictReader(f)}
 
 
-def test_the_campaign_is_listed_by_the_second_day_and_nothing_else_is(world: tuple[ReplayResult, Path]) -> None:
+def test_the_campaign_is_listed_by_the_second_day_and_nothing_else_is(
+    world: tuple[ReplayResult, Path],
+) -> None:
     result, _ = world
     for offset in range(1, DAYS):
         listed = _listed(result, START + timedelta(days=offset))
@@ -174,7 +188,11 @@ def test_the_campaign_is_listed_by_the_second_day_and_nothing_else_is(world: tup
 
 def test_the_campaign_keeps_its_id_from_day_to_day(world: tuple[ReplayResult, Path]) -> None:
     result, _ = world
-    ids = {campaign for offset in range(DAYS) for campaign in _listed(result, START + timedelta(days=offset)).values()}
+    ids = {
+        campaign
+        for offset in range(DAYS)
+        for campaign in _listed(result, START + timedelta(days=offset)).values()
+    }
     assert len(ids) == 1
     (campaign_id,) = ids
     assert campaign_id.startswith("DW-2026-03-0")
@@ -247,7 +265,7 @@ def test_campaign_reports_show_the_figures_of_the_marts(
         # The appendix lists the listed accounts with detection's organization and score.
         listed = [(a, o, s) for cid, a, o, s in members if cid == campaign_id]
         assert len(listed) == accounts
-        rows = text[text.index("Appendix:"):].splitlines()
+        rows = text[text.index("Appendix:") :].splitlines()
         for account_id, organization_id, account_score in listed[:25]:
             (row,) = [r for r in rows if re.match(rf"\d+ {re.escape(account_id)} ", r)]
             assert f" {organization_id} " in row and row.endswith(f" {account_score:g}"), row

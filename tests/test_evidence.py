@@ -10,7 +10,7 @@ are only in the identity state.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -25,8 +25,8 @@ from flows.report.evidence import (
     LinkingIdentifier,
     ModelUse,
     WindowFigures,
-    load_campaign_evidence,
     list_campaigns,
+    load_campaign_evidence,
 )
 
 RUN = date(2026, 3, 10)
@@ -78,7 +78,7 @@ create table detection_free_email_domains (email_domain varchar);
 
 
 def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def build_warehouse(path: Path, *, channels: bool = False) -> Path:
@@ -248,8 +248,7 @@ def test_accounts_pathways_and_bursts(warehouse: Path) -> None:
     assert e.creation_bursts == (CreationBurst(date(2026, 3, 1), 2),)
     assert e.access_channels == ()  # no channel aggregate in this warehouse
     top = [
-        (a.account_id, a.organization_id, a.organization_name, a.requests, a.score)
-        for a in e.top_accounts
+        (a.account_id, a.organization_id, a.organization_name, a.requests, a.score) for a in e.top_accounts
     ]
     assert top == [("a1", "o1", HOSTILE_ORG, 300, 7.0), ("a2", "o2", "Second Org", 50, 5.0)]
 

@@ -26,12 +26,12 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from factories import make_accounts, make_requests, mart_fingerprint, pdf_text, write_world_exports
 
 from flows.checkpoints import KILL_AT_ENV, STAGES
 from flows.drop_writer import write_drop
 from flows.ledger import DeliveryLedger, ledger_path
 from flows.settings import Settings
-from factories import make_accounts, make_requests, mart_fingerprint, pdf_text, write_world_exports
 
 DAY = date(2026, 11, 10)
 MISSING_DAY = DAY + timedelta(days=1)
@@ -113,8 +113,7 @@ def outputs(world: World) -> Outputs:
 
 def mails(world: World) -> dict[str, str]:
     return {
-        path.name: str(message(path)["Message-ID"])
-        for path in sorted((world.root / "outbox").glob("*.eml"))
+        path.name: str(message(path)["Message-ID"]) for path in sorted((world.root / "outbox").glob("*.eml"))
     }
 
 
@@ -152,9 +151,9 @@ def baseline(world: World) -> Outputs:
     assert summary.gate_passed
     result = outputs(world)
     assert set(result.mail) == {f"{DAY}-daily-digest.eml"}
-    assert {f"{DAY}/{name}" for name in ("daily-digest.pdf", "campaigns.csv", "campaign_accounts.csv")} <= set(
-        result.reports
-    )
+    assert {
+        f"{DAY}/{name}" for name in ("daily-digest.pdf", "campaigns.csv", "campaign_accounts.csv")
+    } <= set(result.reports)
     return result
 
 
@@ -266,7 +265,11 @@ def test_backfill_runs_past_a_missing_date_and_ends_failed(world: World, baselin
     # The missing drop: one late-data alert (no separate failure alert), also after a re-run;
     # the backfill's own failure alert names the range.
     late = message(world.root / "outbox" / f"{MISSING_DAY}-late-data.eml")
-    assert str(late["Subject"]).strip().startswith(f"distillwatch LATE DATA {MISSING_DAY}: the drop has not arrived by")
+    assert (
+        str(late["Subject"])
+        .strip()
+        .startswith(f"distillwatch LATE DATA {MISSING_DAY}: the drop has not arrived by")
+    )
     with pytest.raises(Exception, match="_manifest.json: rule manifest_present"):
         world.nightly(MISSING_DAY)
     assert delivered(world, "late-data", MISSING_DAY) == 1
@@ -282,11 +285,18 @@ def test_reversed_range_is_refused_before_any_work(world: World) -> None:
         return [p for p in sorted(world.root.rglob("*")) if "outbox" not in p.parts]
 
     before = files()
-    with world.applied(), pytest.raises(ValueError, match=f"end_date {DAY} is before start_date {MISSING_DAY}"):
+    with (
+        world.applied(),
+        pytest.raises(ValueError, match=f"end_date {DAY} is before start_date {MISSING_DAY}"),
+    ):
         backfill(start_date=MISSING_DAY, end_date=DAY)
     assert files() == before
     alert = message(world.root / "outbox" / f"backfill-{MISSING_DAY}-to-{DAY}-failed.eml")
-    assert str(alert["Subject"]).strip().startswith(f"distillwatch backfill {MISSING_DAY}..{DAY} failed: ValueError")
+    assert (
+        str(alert["Subject"])
+        .strip()
+        .startswith(f"distillwatch backfill {MISSING_DAY}..{DAY} failed: ValueError")
+    )
 
 
 def test_failing_dbt_data_test_sends_the_quality_alert_and_no_threat_report(

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from factories import mart_fingerprint, write_world_exports
 from pypdf import PdfReader
 
 from flows.settings import Settings
-from factories import mart_fingerprint, write_world_exports
 
 START = date(2026, 11, 10)
 DAYS = 3
@@ -39,8 +39,6 @@ def _use(settings_root: Path, monkeypatch: pytest.MonkeyPatch, exports: Path) ->
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     return Settings()
-
-
 
 
 @pytest.fixture(scope="module")
@@ -161,9 +159,23 @@ def test_cli_run_reports_a_missing_drop_in_one_line(
         "DISTILLWATCH_EXPORT_ROOT": str(exports),
     }
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "run", "--date", "2026-11-20",
-         "--landing-dir", str(tmp_path / "l"), "--warehouse", str(tmp_path / "w.duckdb")],
-        capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "flows.cli",
+            "run",
+            "--date",
+            "2026-11-20",
+            "--landing-dir",
+            str(tmp_path / "l"),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=tmp_path,
     )
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]

@@ -20,9 +20,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from factories import write_world_exports
 
 from flows.settings import REPO_ROOT
-from factories import write_world_exports
 
 DAY = date(2026, 11, 10)
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -98,9 +98,7 @@ def _wait_healthy(api_url: str, server: subprocess.Popen[bytes], timeout_s: floa
     raise TimeoutError("prefect server did not become healthy")
 
 
-def test_nightly_through_a_process_worker_on_a_postgres_backed_server(
-    postgres: str, tmp_path: Path
-) -> None:
+def test_nightly_through_a_process_worker_on_a_postgres_backed_server(postgres: str, tmp_path: Path) -> None:
     exports = tmp_path / "exports"
     write_world_exports(exports, DAY, 1)
     port = _free_port()
@@ -123,7 +121,9 @@ def test_nightly_through_a_process_worker_on_a_postgres_backed_server(
     def prefect(*args: str) -> str:
         result = subprocess.run([*PREFECT, *args], env=env, cwd=REPO_ROOT, capture_output=True,
                                 text=True, timeout=300)  # fmt: skip
-        assert result.returncode == 0, f"prefect {' '.join(args)}:\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+        assert result.returncode == 0, (
+            f"prefect {' '.join(args)}:\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+        )
         return result.stdout
 
     server = subprocess.Popen([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],

@@ -30,9 +30,7 @@ from flows.pull import (
 
 DAY = date(2026, 11, 26)
 RELEASES = (
-    "model,released_at\n"
-    "claude-opus-4-5,2025-11-24T18:00:00Z\n"
-    "claude-sonnet-4-5,2025-09-29T17:00:00+00:00\n"
+    "model,released_at\nclaude-opus-4-5,2025-11-24T18:00:00Z\nclaude-sonnet-4-5,2025-09-29T17:00:00+00:00\n"
 )
 
 
@@ -57,9 +55,7 @@ def publish(
 
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file below `folder` (relative path -> bytes), hidden leftovers included."""
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def pull_error(root: str, landing: Path, **kwargs: str) -> DropError:
@@ -84,9 +80,7 @@ def s3_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def s3_root(
-    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> str:
+def s3_root(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> str:
     """A fresh bucket per test; credentials only through the standard AWS variables."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -100,9 +94,7 @@ def s3_root(
 # --- landing ----------------------------------------------------------------------------------
 
 
-def test_folder_file_url_and_s3_land_identically(
-    tmp_path: Path, s3_root: str, s3_endpoint: str
-) -> None:
+def test_folder_file_url_and_s3_land_identically(tmp_path: Path, s3_root: str, s3_endpoint: str) -> None:
     local_root = tmp_path / "export"
     published = publish(str(local_root))
     assert publish(s3_root, storage_options={"endpoint_url": s3_endpoint}) == published
@@ -132,14 +124,13 @@ def test_folder_file_url_and_s3_land_identically(
         "reference/model_releases.csv",
     ]
     # Files land exactly as published.
-    assert trees["s3"]["date=2026-11-26/raw/requests-00001.parquet"] == (
-        local_root / "usage/date=2026-11-26/requests-00001.parquet"
-    ).read_bytes()
+    assert (
+        trees["s3"]["date=2026-11-26/raw/requests-00001.parquet"]
+        == (local_root / "usage/date=2026-11-26/requests-00001.parquet").read_bytes()
+    )
 
 
-def test_missing_manifest_on_s3_is_an_incomplete_drop(
-    tmp_path: Path, s3_root: str, s3_endpoint: str
-) -> None:
+def test_missing_manifest_on_s3_is_an_incomplete_drop(tmp_path: Path, s3_root: str, s3_endpoint: str) -> None:
     publish(s3_root, storage_options={"endpoint_url": s3_endpoint})
     fs, base = fsspec.core.url_to_fs(s3_root, endpoint_url=s3_endpoint, skip_instance_cache=True)
     fs.rm(f"{base}/usage/date=2026-11-26/{MANIFEST_NAME}")
@@ -155,9 +146,12 @@ def test_missing_manifest_on_s3_is_an_incomplete_drop(
 
 def test_no_drop_for_the_date(tmp_path: Path) -> None:
     publish(str(tmp_path / "export"))
-    with pytest.raises(DropIncompleteError, match=r"^2026-11-27 _manifest.json: rule "
-                       r"manifest_present: drop incomplete at .*date=2026-11-27 "
-                       r"\(no drop for this date\)$"):
+    with pytest.raises(
+        DropIncompleteError,
+        match=r"^2026-11-27 _manifest.json: rule "
+        r"manifest_present: drop incomplete at .*date=2026-11-27 "
+        r"\(no drop for this date\)$",
+    ):
         pull_drop(str(tmp_path / "export"), date(2026, 11, 27), tmp_path / "landing")
 
 
@@ -186,8 +180,7 @@ def test_bad_checksum(tmp_path: Path) -> None:
     assert isinstance(error, DropIntegrityError)
     listed = manifest.files[1].sha256
     assert str(error).startswith(
-        f"2026-11-26 requests-00001.parquet: rule sha256: mismatch (manifest {listed[:12]}…, "
-        "found "
+        f"2026-11-26 requests-00001.parquet: rule sha256: mismatch (manifest {listed[:12]}…, found "
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from factories import make_accounts, make_requests
 
 from flows.contract import CAPABILITIES
 from flows.quality import (
@@ -26,7 +27,6 @@ from flows.quality import (
     referenced_parameters,
     run_quality_gate,
 )
-from factories import make_accounts, make_requests
 
 RUN_DATE = date(2026, 3, 10)
 ACCOUNTS = 8
@@ -199,18 +199,14 @@ def test_an_untagged_expectation_is_refused(tmp_path: Path) -> None:
     suite = {
         "name": "x",
         "meta": {"table": "x"},
-        "expectations": [
-            {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}}
-        ],
+        "expectations": [{"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}}],
     }
     (tmp_path / "x.json").write_text(json.dumps(suite))
     with pytest.raises(SuiteDefinitionError, match="meta.severity"):
         load_suite_files(tmp_path)
 
 
-def test_an_expectation_gx_cannot_build_is_refused_not_dropped(
-    warehouse: Path, tmp_path: Path
-) -> None:
+def test_an_expectation_gx_cannot_build_is_refused_not_dropped(warehouse: Path, tmp_path: Path) -> None:
     suite = {
         "name": "dim_accounts",
         "meta": {"table": "dim_accounts"},
@@ -239,17 +235,18 @@ def test_clean_day_passes_with_every_suite_checked(
     assert result.passed, result.critical_failures
     assert result.critical_failures == [] and result.warnings == []
     rows = result.rows()
-    assert {r["suite"] for r in rows} == {s.name for s in load_suite_files()} | {
-        "stg_usage__requests"
-    }
+    assert {r["suite"] for r in rows} == {s.name for s in load_suite_files()} | {"stg_usage__requests"}
     assert all(r["success"] is True for r in rows), [r for r in rows if r["success"] is not True]
     reconciled = {
-        r["column"]: r
-        for r in rows
-        if r["suite"] == "fct_account_daily" and r["check"] == "reconciliation"
+        r["column"]: r for r in rows if r["suite"] == "fct_account_daily" and r["check"] == "reconciliation"
     }
     assert set(reconciled) >= {
-        "requests", "ok_requests", "input_tokens", "output_tokens", "thinking_tokens", "total_tokens"
+        "requests",
+        "ok_requests",
+        "input_tokens",
+        "output_tokens",
+        "thinking_tokens",
+        "total_tokens",
     }
     assert reconciled["requests"]["observed"] == "300"
     assert reconciled["requests"]["expected"] == "= 300"
@@ -306,16 +303,12 @@ def test_volume_collapse_against_trailing_days_is_a_warning(tmp_path: Path) -> N
     result = run_quality_gate(path, RUN_DATE)
 
     assert result.passed, result.critical_failures
-    [volume] = [
-        r for r in failing(result, "warning") if r["check"] == "volume" and r["column"] == "requests"
-    ]
+    [volume] = [r for r in failing(result, "warning") if r["check"] == "volume" and r["column"] == "requests"]
     assert volume["observed"] == "40" and volume["expected"] == "between 100 and 1600"
 
 
 def test_volume_is_skipped_with_too_few_trailing_days(tmp_path: Path) -> None:
-    path = build_warehouse(
-        tmp_path / "w.duckdb", trailing_days=2, run_day_requests=40, trailing_requests=400
-    )
+    path = build_warehouse(tmp_path / "w.duckdb", trailing_days=2, run_day_requests=40, trailing_requests=400)
     result = run_quality_gate(path, RUN_DATE)
 
     assert result.passed and result.warnings == []

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from factories import pdf_text, squash
 from pypdf import PdfReader
 
 from flows.report import charts
@@ -25,7 +26,6 @@ from flows.report.digest_data import DigestData, load_digest_data
 from flows.report.fmt import display_text
 from flows.report.render import SafeURLFetcher, render_pdf, safe_filename
 from flows.settings import TEMPLATES_DIR
-from factories import pdf_text, squash
 
 RUN_DATE = date(2025, 3, 14)
 PREV_DATE = RUN_DATE - timedelta(days=1)
@@ -146,17 +146,17 @@ def build_warehouse(path: Path, orgs: list[Org], *, campaigns: bool = False) -> 
             _insert_org_day(con, day, o, total)
     total_today = sum(o.requests_today for o in orgs)
     total_prev = sum(o.requests_prev for o in orgs)
-    for day, mix, total in ((RUN_DATE, CAPABILITIES_TODAY, total_today),
-                            (PREV_DATE, CAPABILITIES_PREV, total_prev)):
+    for day, mix, total in (
+        (RUN_DATE, CAPABILITIES_TODAY, total_today),
+        (PREV_DATE, CAPABILITIES_PREV, total_prev),
+    ):
         con.executemany(
             "insert into fct_capability_daily values (?, ?, ?, 1, 1, 0, ?, ?)",
-            [(day, cap, round(share * total), share, cap != "mystery_cap")
-             for cap, share in mix.items()],
+            [(day, cap, round(share * total), share, cap != "mystery_cap") for cap, share in mix.items()],
         )
     con.executemany(
         "insert into fct_quarantine_daily values (?, ?, ?, ?, ?, ?)",
-        [(RUN_DATE, f.split("-")[0].removesuffix(".parquet"), f, r, c, n)
-         for f, r, c, n in QUARANTINE],
+        [(RUN_DATE, f.split("-")[0].removesuffix(".parquet"), f, r, c, n) for f, r, c, n in QUARANTINE],
     )
     if campaigns:
         con.execute(
@@ -171,12 +171,48 @@ def build_warehouse(path: Path, orgs: list[Org], *, campaigns: bool = False) -> 
         con.executemany(
             "insert into fct_campaigns values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (RUN_DATE, "camp-dormant-1", "dormant", 0.41, "low", 2, 1, 10, 1_000,
-                 ["coding"], RUN_DATE - timedelta(days=9), RUN_DATE - timedelta(days=4)),
-                (RUN_DATE, "camp-new-1", "new", 0.93, "high", 12, 3, 45_000, 2_300_000_000,
-                 ["reasoning", "agentic_coding"], RUN_DATE, RUN_DATE),
-                (RUN_DATE, "camp-grow-1", "growing", 0.77, "medium", 5, 2, 9_999, 800_000,
-                 ["tool_use"], RUN_DATE - timedelta(days=3), RUN_DATE),
+                (
+                    RUN_DATE,
+                    "camp-dormant-1",
+                    "dormant",
+                    0.41,
+                    "low",
+                    2,
+                    1,
+                    10,
+                    1_000,
+                    ["coding"],
+                    RUN_DATE - timedelta(days=9),
+                    RUN_DATE - timedelta(days=4),
+                ),
+                (
+                    RUN_DATE,
+                    "camp-new-1",
+                    "new",
+                    0.93,
+                    "high",
+                    12,
+                    3,
+                    45_000,
+                    2_300_000_000,
+                    ["reasoning", "agentic_coding"],
+                    RUN_DATE,
+                    RUN_DATE,
+                ),
+                (
+                    RUN_DATE,
+                    "camp-grow-1",
+                    "growing",
+                    0.77,
+                    "medium",
+                    5,
+                    2,
+                    9_999,
+                    800_000,
+                    ["tool_use"],
+                    RUN_DATE - timedelta(days=3),
+                    RUN_DATE,
+                ),
             ],
         )
     con.close()
@@ -189,19 +225,28 @@ def _insert_org_day(con: duckdb.DuckDBPyConnection, day: date, org: Org, total: 
     shares[0] += total - sum(shares)
     rows = []
     for i, requests in enumerate(shares):
-        rows.append((
-            day, f"acct-{org.organization_id}-{i}", org.organization_id, requests,
-            requests * 100, requests * 40, requests * 10, requests * 150,
-            3 + i, "coding", 0.5, requests // 10, requests // 100,
-        ))
-    con.executemany(
-        "insert into fct_account_daily values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-    )
+        rows.append(
+            (
+                day,
+                f"acct-{org.organization_id}-{i}",
+                org.organization_id,
+                requests,
+                requests * 100,
+                requests * 40,
+                requests * 10,
+                requests * 150,
+                3 + i,
+                "coding",
+                0.5,
+                requests // 10,
+                requests // 100,
+            )
+        )
+    con.executemany("insert into fct_account_daily values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     con.execute(
         "insert into fct_organization_daily values (?, ?, ?, ?, ?)",
         [day, org.organization_id, org.accounts, total, total * 150],
     )
-
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +279,10 @@ def test_digest_data_is_aggregated_from_the_marts(digest: DigestData) -> None:
     assert len(digest.top_accounts) == 10
     assert digest.top_accounts[0].organization_name == "Northwind Research"
     assert [c.capability for c in digest.capabilities] == [
-        "coding", "reasoning", "general_chat", "mystery_cap"
+        "coding",
+        "reasoning",
+        "general_chat",
+        "mystery_cap",
     ]
     mystery = digest.capabilities[-1]
     assert not mystery.is_known and mystery.previous_share is None
@@ -351,7 +399,7 @@ def test_quality_alert_variant_names_the_failures(warehouse: Path, tmp_path: Pat
 class _RecordingHandler(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server API
+    def do_GET(self) -> None:
         type(self).hits.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "image/png")
@@ -426,8 +474,11 @@ def test_fetcher_refuses_everything_outside_templates(
     fetcher = SafeURLFetcher(templates)
     with caplog.at_level("WARNING", logger="distillwatch.report"):
         pdf = render_pdf(
-            "probe.html.j2", {"value": "<b>x</b>"}, tmp_path / "p.pdf",
-            templates_dir=templates, url_fetcher=fetcher,
+            "probe.html.j2",
+            {"value": "<b>x</b>"},
+            tmp_path / "p.pdf",
+            templates_dir=templates,
+            url_fetcher=fetcher,
         )
     assert "<b>x</b>" in pdf_text(pdf)  # autoescaped: the tag is text
     assert fetcher.calls[0] == (templates / "ok.css").resolve().as_uri()
@@ -464,10 +515,10 @@ def test_display_text_and_safe_filename() -> None:
 def test_charts_are_well_formed_escaped_svg() -> None:
     hostile = '<script>alert("x")</script> & "quotes"'
     svgs = [
-        charts.bar_chart([charts.Bar(hostile, 1234.0), charts.Bar("b", None)],
-                         chart_id="t-1", title=hostile),
-        charts.hbar_chart([charts.Bar(hostile, 0.5, 0.25), charts.Bar("b", 0.1, None)],
-                          chart_id="t-2", title="h"),
+        charts.bar_chart([charts.Bar(hostile, 1234.0), charts.Bar("b", None)], chart_id="t-1", title=hostile),
+        charts.hbar_chart(
+            [charts.Bar(hostile, 0.5, 0.25), charts.Bar("b", 0.1, None)], chart_id="t-2", title="h"
+        ),
         charts.line_chart([("d1", 10.0), ("d2", None), ("d3", 30.0)], chart_id="t-3", title="l"),
         charts.line_chart([], chart_id="t-4", title="empty"),
     ]

@@ -20,8 +20,13 @@ DAY = date(2026, 11, 26)
 def test_settings_never_show_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISTILLWATCH_SMTP_PASSWORD", PASSWORD)
     settings = Settings()
-    shown = [repr(settings), str(settings), str(settings.model_dump()),
-             settings.model_dump_json(), json.dumps(settings.model_dump(mode="json"))]
+    shown = [
+        repr(settings),
+        str(settings),
+        str(settings.model_dump()),
+        settings.model_dump_json(),
+        json.dumps(settings.model_dump(mode="json")),
+    ]
     assert all(PASSWORD not in text for text in shown)
     assert settings.smtp_password is not None
     assert settings.smtp_password.get_secret_value() == PASSWORD  # still there for deliver.py
@@ -73,16 +78,22 @@ def test_the_run_in_prefect_never_shows_the_password(
     async def everything() -> str:
         async with get_client() as client:
             flow_run = await client.read_flow_run(flow_run_id)
-            tasks = await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-            logs = await client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+            tasks = await client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+            )
+            logs = await client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
+            )
             artifacts = await client.read_artifacts(
                 artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
             )
         assert any("settings:" in log.message for log in logs)  # the careless log line arrived
         assert artifacts  # and the run summary
         return json.dumps(
-            [flow_run.model_dump(mode="json")] + [t.model_dump(mode="json") for t in tasks]
-            + [x.model_dump(mode="json") for x in logs] + [a.model_dump(mode="json") for a in artifacts]
+            [flow_run.model_dump(mode="json")]
+            + [t.model_dump(mode="json") for t in tasks]
+            + [x.model_dump(mode="json") for x in logs]
+            + [a.model_dump(mode="json") for a in artifacts]
         )
 
     text = asyncio.run(everything())

@@ -24,7 +24,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from factories import make_accounts, make_requests
 
 from flows.contract import CAPABILITIES, REQUESTS_SCHEMA
 from flows.quality import run_quality_gate
@@ -40,7 +41,6 @@ from flows.settings import Settings
 from flows.spark_handoff import attach_spark_tables, build_on_duckdb_after_spark, duckdb_twin
 from flows.targets import SPARK_EXCLUDE, allows_concurrent_writers, dbt_target
 from flows.transform import dbt_target_path, run_dbt
-from factories import make_accounts, make_requests
 
 
 def _java() -> str | None:
@@ -110,7 +110,7 @@ def day_requests(day: date) -> pa.Table:
     seed = day.toordinal()
     n = REQUESTS_PER_DAY
     rng = np.random.default_rng(seed)
-    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     ts = sorted(start + timedelta(seconds=int(s)) for s in rng.integers(0, 86_400, n))
     ts[0], ts[-1] = start, start + timedelta(days=1) - timedelta(microseconds=1)
     capabilities = [CAPABILITIES[i] for i in rng.integers(0, len(CAPABILITIES), n)]
@@ -138,13 +138,9 @@ def day_accounts(day: date) -> pa.Table:
 def quarantine_requests(day: date) -> pa.Table:
     """What validate writes: contract columns (integers as int64) + _source_file, _rule, _column."""
     bad = make_requests(3, day, id_prefix=f"q{day:%Y%m%d}")
-    fields = [
-        pa.field(f.name, pa.int64()) if pa.types.is_integer(f.type) else f for f in REQUESTS_SCHEMA
-    ]
+    fields = [pa.field(f.name, pa.int64()) if pa.types.is_integer(f.type) else f for f in REQUESTS_SCHEMA]
     bad = bad.cast(pa.schema(fields))
-    bad = bad.set_column(
-        bad.schema.get_field_index("input_tokens"), "input_tokens", pa.array([-5, 10, 10])
-    )
+    bad = bad.set_column(bad.schema.get_field_index("input_tokens"), "input_tokens", pa.array([-5, 10, 10]))
     return (
         bad.append_column("_source_file", pa.array(["requests-00000.parquet"] * 3))
         .append_column("_rule", pa.array(["non_negative", "duplicate_key", "duplicate_key"]))
@@ -164,9 +160,7 @@ def quarantine_accounts() -> pa.Table:
 def write_landing(root: Path) -> None:
     (root / "reference").mkdir(parents=True)
     (root / "reference" / "model_releases.csv").write_text(
-        "model,released_at\n"
-        "claude-opus-4-5,2025-11-24T18:00:00Z\n"
-        "claude-sonnet-4-5,2025-09-29T17:00:00Z\n"
+        "model,released_at\nclaude-opus-4-5,2025-11-24T18:00:00Z\nclaude-sonnet-4-5,2025-09-29T17:00:00Z\n"
     )
     for day in (DAY1, DAY2):
         clean = root / f"date={day.isoformat()}" / "clean"
@@ -195,8 +189,7 @@ def read_duckdb(warehouse: Path) -> dict[str, tuple[dict[str, str], list[dict[st
                 ).fetchall()
             )
             select = ", ".join(
-                f"epoch_us({c}) as {c}" if t.startswith("TIMESTAMP") else c
-                for c, t in types.items()
+                f"epoch_us({c}) as {c}" if t.startswith("TIMESTAMP") else c for c, t in types.items()
             )
             cursor = con.execute(f"select {select} from main.{name}")
             columns = [d[0] for d in cursor.description]
@@ -210,9 +203,7 @@ def read_spark(spark: Any) -> dict[str, tuple[dict[str, str], list[dict[str, Any
     for name in TABLES:
         schema = spark.table(f"{SPARK_SCHEMA}.{name}").schema
         types = {f.name: f.dataType.simpleString() for f in schema.fields}
-        select = ", ".join(
-            f"unix_micros({c}) as {c}" if t == "timestamp" else c for c, t in types.items()
-        )
+        select = ", ".join(f"unix_micros({c}) as {c}" if t == "timestamp" else c for c, t in types.items())
         rows = spark.sql(f"select {select} from {SPARK_SCHEMA}.{name}").collect()
         tables[name] = (types, [row.asDict() for row in rows])
     return tables
@@ -232,8 +223,7 @@ def read_spark_files(spark_dir: Path) -> dict[str, tuple[dict[str, str], list[di
             relation = con.read_parquet([str(f) for f in files], hive_partitioning=partitioned)
             types = {c: str(t) for c, t in zip(relation.columns, relation.types)}
             select = ", ".join(
-                f"epoch_us({c}) as {c}" if t.startswith("TIMESTAMP") else c
-                for c, t in types.items()
+                f"epoch_us({c}) as {c}" if t.startswith("TIMESTAMP") else c for c, t in types.items()
             )
             cursor = relation.query("t", f"select {select} from t")
             tables[name] = (types, [dict(zip(cursor.columns, row)) for row in cursor.fetchall()])
@@ -256,9 +246,7 @@ def assert_same_tables(duck: dict, spark: dict, same_type: dict[str, str] = SAME
             continue
         for column, duck_type in duck_types.items():
             if same_type.get(duck_type) != spark_types[column]:
-                problems.append(
-                    f"{name}.{column}: {duck_type} on DuckDB, {spark_types[column]} on Spark"
-                )
+                problems.append(f"{name}.{column}: {duck_type} on DuckDB, {spark_types[column]} on Spark")
         if len(duck_rows) != len(spark_rows):
             problems.append(f"{name}: {len(duck_rows)} rows on DuckDB, {len(spark_rows)} on Spark")
             continue

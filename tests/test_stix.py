@@ -19,6 +19,12 @@ from typing import Any
 
 import pytest
 import stix2
+from factories import (
+    HOSTILE_DOMAIN,
+    HOSTILE_ORG,
+    campaign_signal,
+    make_campaign_evidence,
+)
 
 from flows.report import atlas
 from flows.report.evidence import (
@@ -43,16 +49,8 @@ from flows.report.stix_bundle import (
     stix_id,
     write_stix_bundle,
 )
-from factories import (
-    HOSTILE_DOMAIN,
-    HOSTILE_ORG,
-    campaign_signal,
-    make_campaign_evidence,
-)
 
-TLP_1_IDS = {
-    m.id for m in (stix2.TLP_WHITE, stix2.TLP_GREEN, stix2.TLP_AMBER, stix2.TLP_RED)
-}
+TLP_1_IDS = {m.id for m in (stix2.TLP_WHITE, stix2.TLP_GREEN, stix2.TLP_AMBER, stix2.TLP_RED)}
 # The evidence factory is shared with the campaign-report tests.
 make_evidence = make_campaign_evidence
 _signal = campaign_signal
@@ -174,12 +172,14 @@ def test_attack_patterns_carry_the_atlas_ids_of_observed_techniques() -> None:
 def test_indicator_patterns_use_standard_observables_only() -> None:
     text, parsed = roundtrip(build_stix_bundle(make_evidence(), tlp="TLP:AMBER"))
     patterns = sorted(o["pattern"] for o in objects_of(text, "indicator"))
-    assert patterns == sorted([
-        "[ipv4-addr:value ISSUBSET '203.0.113.0/24']",
-        "[ipv6-addr:value ISSUBSET '2001:db8:1::/48']",
-        "[autonomous-system:number = 64500]",
-        "[email-addr:value LIKE '%@harvest-labs.example']",
-    ])
+    assert patterns == sorted(
+        [
+            "[ipv4-addr:value ISSUBSET '203.0.113.0/24']",
+            "[ipv6-addr:value ISSUBSET '2001:db8:1::/48']",
+            "[autonomous-system:number = 64500]",
+            "[email-addr:value LIKE '%@harvest-labs.example']",
+        ]
+    )
     # stix2 validated each pattern on creation; validate them again from the parsed JSON.
     for obj in parsed.objects:
         if obj.type == "indicator":
@@ -199,8 +199,7 @@ def test_indicators_indicate_the_campaign_and_their_network() -> None:
     assert infra["AS64500"]["infrastructure_types"] == ["anonymization"]
     indicators = {o["pattern"]: o["id"] for o in objects_of(text, "indicator")}
     edges = {
-        (r["source_ref"], r["relationship_type"], r["target_ref"])
-        for r in objects_of(text, "relationship")
+        (r["source_ref"], r["relationship_type"], r["target_ref"]) for r in objects_of(text, "relationship")
     }
     for indicator_id in indicators.values():
         assert (indicator_id, "indicates", campaign["id"]) in edges

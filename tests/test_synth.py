@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from flows.synth.worlds import RANDOM_WORLD, SMALL_TEAM_KIND, plan_world
 
 START = date(2026, 3, 5)  # a Thursday: the 4-day run has two weekdays and a weekend
 DAYS = 4
-RELEASE = datetime.combine(START + timedelta(days=DAYS // 2), time(18), tzinfo=timezone.utc)
+RELEASE = datetime.combine(START + timedelta(days=DAYS // 2), time(18), tzinfo=UTC)
 DAY_AFTER = RELEASE + timedelta(hours=24)
 NEW_MODEL = "claude-opus-4-5"
 CAMPAIGN_KINDS = {"campaign_reasoning", "campaign_agentic", "campaign_coding", "campaign_proxy_network"}
@@ -182,7 +182,7 @@ def assert_model_releases(run: Run) -> None:
     assert releases[NEW_MODEL] == RELEASE.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert (run.summary.new_model, run.summary.new_model_released_at) == (NEW_MODEL, RELEASE)
     others = [datetime.fromisoformat(v.replace("Z", "+00:00")) for k, v in releases.items() if k != NEW_MODEL]
-    assert len(others) >= 3 and max(others) < datetime.combine(START, time(), tzinfo=timezone.utc)
+    assert len(others) >= 3 and max(others) < datetime.combine(START, time(), tzinfo=UTC)
     assert set(run.one("select list(distinct model) from r")) == set(releases)
     assert run.one(f"select count(*) from r where model = '{NEW_MODEL}' and ts < '{RELEASE}'") == 0
 
@@ -582,8 +582,10 @@ def test_a_paraphrasing_campaign_shares_no_template_widely(tmp_path: Path) -> No
     widely sent exact template reaches few of its accounts (an exact-template campaign's reaches
     most of them)."""
     for seed in (1, 2):
-        run = Run.load(tmp_path / str(seed), _run(tmp_path / str(seed), seed=seed, scenario=RANDOM_WORLD,
-                                                    scale=0.05, days=3))
+        run = Run.load(
+            tmp_path / str(seed),
+            _run(tmp_path / str(seed), seed=seed, scenario=RANDOM_WORLD, scale=0.05, days=3),
+        )
         paraphrasing = next(c for c in plan_world(seed, 0.05).cases if c.paraphrase)
         campaign_id = f"cmp-{paraphrasing.name}"
         widest = run.one(f"""select max(n) / (select count(distinct account_id) from rl

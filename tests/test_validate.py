@@ -5,7 +5,7 @@ values are kept and counted; clean output has the contract schema whatever the w
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from flows.pull import LandedDrop, open_landed, pull_drop
 from flows.validate import ContractError, ValidationResult, validate_drop
 
 DAY = date(2026, 11, 26)
-MIDNIGHT = datetime(2026, 11, 26, tzinfo=timezone.utc)
+MIDNIGHT = datetime(2026, 11, 26, tzinfo=UTC)
 EXTRAS = ["_source_file", "_rule", "_column"]
 
 
@@ -130,7 +130,8 @@ def test_other_physical_types_are_accepted_and_cleaned_to_contract_types(tmp_pat
         other_part = other_part.set_column(i, f, other_part.column(i).cast(f.type))
     accounts = make_accounts()
     accounts = accounts.set_column(
-        3, pa.field("created_at", pa.timestamp("ms", tz="+00:00")),
+        3,
+        pa.field("created_at", pa.timestamp("ms", tz="+00:00")),
         accounts.column(3).cast(pa.timestamp("ms", tz="+00:00")),
     )
 
@@ -166,22 +167,28 @@ def test_missing_column_fails_the_drop(tmp_path: Path) -> None:
     ("kind", "column", "values", "message"),
     [
         (
-            "requests", "input_tokens", pa.array(["12"] * 10),
-            "2026-11-26 requests-00000.parquet column input_tokens: rule type: "
-            "expected int64, found string",
+            "requests",
+            "input_tokens",
+            pa.array(["12"] * 10),
+            "2026-11-26 requests-00000.parquet column input_tokens: rule type: expected int64, found string",
         ),
         (
-            "requests", "ts", pa.array([datetime(2026, 11, 26, 1)] * 10, pa.timestamp("us")),
+            "requests",
+            "ts",
+            pa.array([datetime(2026, 11, 26, 1)] * 10, pa.timestamp("us")),
             "2026-11-26 requests-00000.parquet column ts: rule type: "
             "expected timestamp[us, tz=UTC], found timestamp[us]",
         ),
         (
-            "requests", "tool_count", pa.array([1.0] * 10),
-            "2026-11-26 requests-00000.parquet column tool_count: rule type: "
-            "expected int32, found double",
+            "requests",
+            "tool_count",
+            pa.array([1.0] * 10),
+            "2026-11-26 requests-00000.parquet column tool_count: rule type: expected int32, found double",
         ),
         (
-            "accounts", "created_at", pa.array(["2026-01-01T00:00:00Z"] * 6),
+            "accounts",
+            "created_at",
+            pa.array(["2026-01-01T00:00:00Z"] * 6),
             "2026-11-26 accounts.parquet column created_at: rule type: "
             "expected timestamp[us, tz=UTC], found string",
         ),
@@ -207,8 +214,7 @@ def test_every_schema_problem_is_counted_in_the_one_line(tmp_path: Path) -> None
     with pytest.raises(ContractError) as caught:
         validate_drop(land(tmp_path, [broken]), tmp_path / "landing")
     assert str(caught.value) == (
-        "2026-11-26 requests-00000.parquet column input_tokens: rule present: column missing "
-        "(and 1 more)"
+        "2026-11-26 requests-00000.parquet column input_tokens: rule present: column missing (and 1 more)"
     )
     assert caught.value.problems == (
         "2026-11-26 requests-00000.parquet column input_tokens: rule present: column missing",
@@ -225,9 +231,7 @@ def test_bad_rows_are_quarantined_and_every_valid_row_kept(tmp_path: Path) -> No
     part0 = with_values(part0, "account_id", {2: None})
     part0 = with_values(part0, "input_tokens", {2: -5, 3: -3})  # row 2 fails on its null key first
     part0 = with_values(part0, "output_tokens", {4: -1})
-    part0 = with_values(
-        part0, "ts", {5: MIDNIGHT - timedelta(seconds=1), 6: MIDNIGHT + timedelta(days=1)}
-    )
+    part0 = with_values(part0, "ts", {5: MIDNIGHT - timedelta(seconds=1), 6: MIDNIGHT + timedelta(days=1)})
     part0 = with_values(part0, "model", {7: None})
     part0 = with_values(part0, "sdk", {8: None})  # nullable: fine
     part1 = make_requests(10, DAY, seed=1, id_prefix="b")
@@ -253,8 +257,10 @@ def test_bad_rows_are_quarantined_and_every_valid_row_kept(tmp_path: Path) -> No
     # Kept: exactly the valid rows, values as published; the first valid copy of a duplicate.
     bad0, bad1 = {1, 2, 3, 4, 5, 6, 7, 10}, {0, 2}
     expected = pa.concat_tables(
-        [part0.take([i for i in range(20) if i not in bad0]),
-         part1.take([i for i in range(10) if i not in bad1])],
+        [
+            part0.take([i for i in range(20) if i not in bad0]),
+            part1.take([i for i in range(10) if i not in bad1]),
+        ],
         promote_options="permissive",
     )
     clean = output(tmp_path, "clean/requests.parquet")
@@ -266,8 +272,9 @@ def test_bad_rows_are_quarantined_and_every_valid_row_kept(tmp_path: Path) -> No
     assert quarantine.schema.names == REQUESTS_SCHEMA.names + EXTRAS
     # In source order, values as written, each with its first failing rule.
     tokens0, tokens1 = part0["input_tokens"].to_pylist(), part1["input_tokens"].to_pylist()
-    assert list(zip(*(quarantine[c].to_pylist() for c in EXTRAS + ["request_id", "input_tokens"]),
-                    strict=True)) == [
+    assert list(
+        zip(*(quarantine[c].to_pylist() for c in EXTRAS + ["request_id", "input_tokens"]), strict=True)
+    ) == [
         (p0, "not_null", "request_id", None, tokens0[1]),
         (p0, "not_null", "account_id", "a-0000002", -5),
         (p0, "non_negative", "input_tokens", "a-0000003", -3),
@@ -337,9 +344,7 @@ def test_unknown_enum_values_are_kept_and_counted(tmp_path: Path) -> None:
     clean = output(tmp_path, "clean/requests.parquet")
     assert clean.column("capability").to_pylist().count("distillation_probe") == 3
     messages = result.messages()
-    assert (
-        "2026-11-26 column capability: unknown value 'distillation_probe' kept in 3 rows"
-    ) in messages
+    assert ("2026-11-26 column capability: unknown value 'distillation_probe' kept in 3 rows") in messages
     assert (  # untrusted text: escaped, so the message stays one line
         "2026-11-26 column verification: unknown value 'biometric\\nsee attachment' kept in 1 row"
     ) in messages

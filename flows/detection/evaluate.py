@@ -156,9 +156,7 @@ def evaluate(
             first_flagged.setdefault(account, day)
             detected[row["campaign_id"]].add(account)
 
-    false_positives = Counter(
-        kind_of.get(a, "unlabelled") for a in flagged if a not in campaign_of
-    )
+    false_positives = Counter(kind_of.get(a, "unlabelled") for a in flagged if a not in campaign_of)
     campaign_rows = {row["campaign_id"]: row for row in read_rows(labels_dir / "campaigns.csv")}
     members: dict[str, set[str]] = defaultdict(set)
     for account in truth:

@@ -81,9 +81,9 @@ def _write_atomic(path: Path, text: str) -> None:
 
 def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_name = ?", [name]
-        ).fetchone()[0]
+        con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[
+            0
+        ]
     )
 
 

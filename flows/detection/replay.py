@@ -70,7 +70,9 @@ def replay(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flows.detection.replay", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m flows.detection.replay", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--exports", help="export root to replay (default: synthesize one into WORK/exports)")
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--start", type=date.fromisoformat, required=True)
@@ -89,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
 
         exports = str(args.work.resolve() / "exports")
         labels = labels or args.work.resolve() / "labels"
-        generate(exports, labels, args.start, args.days, scale=args.scale, seed=args.seed, scenario=args.scenario)
+        generate(
+            exports, labels, args.start, args.days, scale=args.scale, seed=args.seed, scenario=args.scenario
+        )
         say(f"synthesized {args.scenario} (scale {args.scale}, seed {args.seed}) into {exports}")
     started = time.monotonic()
     result = replay(exports, args.work, args.start, args.days, window_days=args.window_days, progress=say)

@@ -102,8 +102,7 @@ def _ai_service_proxies(e: CampaignEvidence) -> str | None:
     churn = e.signal("ip_churn")
     if churn is not None and churn.fired and churn.value is not None:
         sentence += (
-            f", and its accounts rotated through a median of {churn.value:.1f} IP prefixes per "
-            "active day"
+            f", and its accounts rotated through a median of {churn.value:.1f} IP prefixes per active day"
         )
     return (
         sentence + ". This is consistent with access through proxy services that relay or resell "
@@ -152,13 +151,10 @@ def _prompt_crafting(e: CampaignEvidence) -> str | None:
         )
     if e.requests and e.cot_elicitation_requests:
         parts.append(
-            f"{fmt.pct(e.cot_elicitation_requests / e.requests)} of requests asked for "
-            "step-by-step reasoning"
+            f"{fmt.pct(e.cot_elicitation_requests / e.requests)} of requests asked for step-by-step reasoning"
         )
     if e.requests and e.grader_prompt_requests:
-        parts.append(
-            f"{fmt.pct(e.grader_prompt_requests / e.requests)} were rubric-grading prompts"
-        )
+        parts.append(f"{fmt.pct(e.grader_prompt_requests / e.requests)} were rubric-grading prompts")
     if not parts:
         return None
     body = "; ".join(parts)
@@ -172,8 +168,7 @@ def _inference_api_access(e: CampaignEvidence) -> str | None:
     if e.requests <= 0:
         return None
     sentence = (
-        f"The campaign's accounts sent {counted(e.requests, 'request')} to "
-        f"{counted(len(e.models), 'model')}"
+        f"The campaign's accounts sent {counted(e.requests, 'request')} to {counted(len(e.models), 'model')}"
     )
     if e.models:
         sentence += f" (mostly {fmt.display_text(e.models[0].model, 60)})"
@@ -222,8 +217,7 @@ def _extract_model(e: CampaignEvidence) -> str | None:
             "model's capabilities in that area."
         )
     return (
-        sentence + ". This output volume is consistent with systematic extraction of the "
-        "model's responses."
+        sentence + ". This output volume is consistent with systematic extraction of the model's responses."
     )
 
 

@@ -31,11 +31,10 @@ import shutil
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from markupsafe import Markup
 
 from flows.csv_output import csv_text
@@ -334,9 +333,8 @@ def bottom_line(e: CampaignEvidence, actions: Sequence[Action]) -> list[str]:
     families = sorted({s.family for s in fired if s.family})
     how_sure = f"{assessment(e.confidence)} that these accounts act together to harvest the model's outputs"
     if e.signals:
-        how_sure += (
-            f": {fmt.num(len(fired))} of {counted(len(e.signals), 'detection signal')} fired"
-            + (f" ({_join(families)})" if families else "")
+        how_sure += f": {fmt.num(len(fired))} of {counted(len(e.signals), 'detection signal')} fired" + (
+            f" ({_join(families)})" if families else ""
         )
     if e.score is not None:
         how_sure += f", campaign score {e.score:g}"
@@ -351,9 +349,7 @@ def bottom_line(e: CampaignEvidence, actions: Sequence[Action]) -> list[str]:
     if e.verdict is not None and e.verdict.verdict == "false_positive":
         bullets.append("No action: an analyst marked this campaign a false positive.")
     elif actions:
-        bullets.append(
-            "We recommend: " + "; ".join(_lower_first(a.title) for a in actions[:4]) + "."
-        )
+        bullets.append("We recommend: " + "; ".join(_lower_first(a.title) for a in actions[:4]) + ".")
     return bullets[:5]
 
 
@@ -369,15 +365,19 @@ def at_a_glance(e: CampaignEvidence, csv_name: str) -> list[KeyValue]:
             shown.append(f"{len(items) - limit} more")
         return "; ".join(shown)
 
-    models = "; ".join(
-        f"{fmt.display_text(m.model, 40)} {fmt.num(m.requests)} ({fmt.pct(_share(m.requests, e.requests))})"
-        for m in e.models[:4]
-    ) or fmt.MISSING
+    models = (
+        "; ".join(
+            f"{fmt.display_text(m.model, 40)} {fmt.num(m.requests)} ({fmt.pct(_share(m.requests, e.requests))})"
+            for m in e.models[:4]
+        )
+        or fmt.MISSING
+    )
     if len(e.models) > 4:
         models += f"; {len(e.models) - 4} more"
-    capabilities = "; ".join(
-        f"{fmt.display_text(c.capability, 30)} {fmt.pct(c.share)}" for c in e.capabilities[:5]
-    ) or fmt.MISSING
+    capabilities = (
+        "; ".join(f"{fmt.display_text(c.capability, 30)} {fmt.pct(c.share)}" for c in e.capabilities[:5])
+        or fmt.MISSING
+    )
     networks = {n.asn for n in e.networks}
     w = e.window
     window_days = (e.run_date - w.window_start).days + 1
@@ -544,7 +544,7 @@ def _indicator_label(i: CampaignIndicator) -> str:
 
 def _charts(e: CampaignEvidence) -> dict[str, Markup]:
     start = e.daily[0].day if e.daily else e.first_seen
-    midnight = datetime.combine(start, time(0), timezone.utc)
+    midnight = datetime.combine(start, time(0), UTC)
     # A release at 18:00 UTC sits three quarters of the way to the next day's point.
     markers = [
         charts.Marker((r.released_at - midnight).total_seconds() / 86_400, f"{r.model} released")
@@ -560,7 +560,9 @@ def _charts(e: CampaignEvidence) -> dict[str, Markup]:
         [
             charts.Bar(
                 # Cut the name, not the lift: the chart shows 24 characters of a label.
-                f"{fmt.display_text(c.capability, 16)} · {c.lift:.1f}×" if c.lift is not None else c.capability,
+                f"{fmt.display_text(c.capability, 16)} · {c.lift:.1f}×"
+                if c.lift is not None
+                else c.capability,
                 c.share,
                 c.platform_share,
                 highlight=i == 0,
@@ -609,9 +611,7 @@ def _charts(e: CampaignEvidence) -> dict[str, Markup]:
     return {"timeline": timeline, "capabilities": capability, "signals": signals, "graph": graph}
 
 
-def campaign_context(
-    evidence: CampaignEvidence, *, tlp: str, report_version: str = "1"
-) -> dict[str, Any]:
+def campaign_context(evidence: CampaignEvidence, *, tlp: str, report_version: str = "1") -> dict[str, Any]:
     """Everything `campaign_report.html.j2` reads (numbers stay numbers for the filters)."""
     e = evidence
     marking = normalize_tlp(tlp)  # fail closed on an unknown marking, as the STIX bundle does
@@ -636,7 +636,9 @@ def campaign_context(
         "attribution": attribution(e),
         "bursts": sorted(e.creation_bursts, key=lambda b: (-b.accounts, b.day))[:5],
         "techniques": techniques,
-        "prefixes": [(shown_identifier("ip_prefix", p.ip_prefix)[0], p) for p in e.infrastructure[:PREFIXES_SHOWN]],
+        "prefixes": [
+            (shown_identifier("ip_prefix", p.ip_prefix)[0], p) for p in e.infrastructure[:PREFIXES_SHOWN]
+        ],
         "networks": e.networks[:NETWORKS_SHOWN],
         "capabilities": e.capabilities[:CAPABILITIES_SHOWN],
         "more_capabilities": max(len(e.capabilities) - CAPABILITIES_SHOWN, 0),
@@ -685,7 +687,9 @@ def render_campaign_report(
     )
 
 
-def _render_outputs(evidence: CampaignEvidence, out_dir: Path, tlp: str, report_version: str) -> tuple[Path, Path]:
+def _render_outputs(
+    evidence: CampaignEvidence, out_dir: Path, tlp: str, report_version: str
+) -> tuple[Path, Path]:
     """PDF + STIX of one campaign."""
     pdf = render_campaign_report(evidence, out_dir, tlp=tlp, report_version=report_version)
     stix = write_stix_bundle(evidence, out_dir / report_file_names(evidence.campaign_id)["stix"], tlp)
@@ -765,8 +769,10 @@ def _render_all(
     if workers <= 0:
         for campaign_id in campaign_ids:
             try:
-                results.append(_report_one(warehouse, run_date, campaign_id, out_dir, marking, report_version))
-            except Exception as exc:  # noqa: BLE001 - one campaign must not stop the rest
+                results.append(
+                    _report_one(warehouse, run_date, campaign_id, out_dir, marking, report_version)
+                )
+            except Exception as exc:
                 log.exception("campaign %.80s: report failed", campaign_id)
                 failures[campaign_id] = f"{type(exc).__name__}: {exc}"[:300]
         return results, failures
@@ -782,13 +788,14 @@ def _render_all(
         for campaign_id, future in futures:
             try:
                 results.append(future.result())
-            except Exception as exc:  # noqa: BLE001 - collected and raised by the caller
+            except Exception as exc:
                 log.error("campaign %.80s: report failed: %s", campaign_id, exc)
                 failures[campaign_id] = f"{type(exc).__name__}: {exc}"[:300]
     return results, failures
 
 
 # --- the full account list -----------------------------------------------------------------------
+
 
 def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any, ...]]:
     """Every account of the campaign on the run date, in the appendix's order (requests over the
@@ -820,7 +827,7 @@ def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any,
             f"""
             with listed as (
                 select account_id, max(score) as score, true as listed
-                from {t['fct_campaign_accounts']}
+                from {t["fct_campaign_accounts"]}
                 where activity_date = ? and campaign_id = ?
                 group by account_id
             ),
@@ -830,7 +837,7 @@ def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any,
             ),
             volume as (
                 select d.account_id, sum(d.requests) as requests, sum(d.total_tokens) as tokens
-                from {t['fct_account_daily']} d join members m using (account_id)
+                from {t["fct_account_daily"]} d join members m using (account_id)
                 where d.activity_date between ? and ?
                 group by d.account_id
             )
@@ -840,7 +847,7 @@ def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any,
                    m.score, m.listed, a.signup_pathway, a.verification,
                    cast(a.created_at as date)
             from members m
-            left join {t['dim_accounts']} a using (account_id)
+            left join {t["dim_accounts"]} a using (account_id)
             {name_join}
             left join volume using (account_id)
             order by 1

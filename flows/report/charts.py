@@ -69,9 +69,7 @@ def _svg(chart_id: str, width: float, height: float, title: str, body: list[str]
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{_id(chart_id)}" '
         f'width="{_n(width)}" height="{_n(height)}" viewBox="0 0 {_n(width)} {_n(height)}" '
-        f'role="img" font-family="{FONT}"><title>{escape(title)}</title>'
-        + "".join(body)
-        + "</svg>"
+        f'role="img" font-family="{FONT}"><title>{escape(title)}</title>' + "".join(body) + "</svg>"
     )
 
 
@@ -142,8 +140,14 @@ def bar_chart(
             )
             if bar.highlight or (len(bars) - 1 - i) % value_every == 0:
                 body.append(
-                    _text(cx, base_y - h - 3, value_fmt(bar.value), size=7.5, anchor="middle",
-                          weight="bold" if bar.highlight else "normal")
+                    _text(
+                        cx,
+                        base_y - h - 3,
+                        value_fmt(bar.value),
+                        size=7.5,
+                        anchor="middle",
+                        weight="bold" if bar.highlight else "normal",
+                    )
                 )
         # Count label positions back from the last bar (the run date) so it always has one.
         if (len(bars) - 1 - i) % label_every == 0:
@@ -207,8 +211,14 @@ def hbar_chart(
         y = top + i * row_height
         main_h = row_height * (0.5 if has_compare else 0.7)
         body.append(
-            _text(label_width - 4, y + main_h + 1, fmt.display_text(bar.label, 24), size=8.5,
-                  anchor="end", weight="bold" if bar.highlight else "normal")
+            _text(
+                label_width - 4,
+                y + main_h + 1,
+                fmt.display_text(bar.label, 24),
+                size=8.5,
+                anchor="end",
+                weight="bold" if bar.highlight else "normal",
+            )
         )
         if bar.value is not None:
             w = plot_w * bar.value / vmax
@@ -226,9 +236,7 @@ def hbar_chart(
                     f'<rect x="{_n(x0)}" y="{_n(cy)}" width="{_n(max(cw, 0.5))}" height="{_n(ch)}" '
                     f'fill="url(#{hatch})" stroke="{INK}" stroke-width="0.4"/>'
                 )
-                body.append(
-                    _text(x0 + cw + 3, cy + ch + 0.5, value_fmt(bar.compare), size=7.5, fill=SOLID)
-                )
+                body.append(_text(x0 + cw + 3, cy + ch + 0.5, value_fmt(bar.compare), size=7.5, fill=SOLID))
             else:
                 body.append(_text(x0 + 3, cy + ch + 0.5, "none", size=7.5, fill=SOLID))
     return _svg(chart_id, width, height, title, body)
@@ -281,8 +289,7 @@ def line_chart(
         if c is None:
             if len(segment) > 1:
                 body.append(
-                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="{INK}" '
-                    f'stroke-width="1.4"/>'
+                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="{INK}" stroke-width="1.4"/>'
                 )
             segment = []
         else:
@@ -298,8 +305,7 @@ def line_chart(
         if c is not None:
             if is_last:
                 body.append(
-                    f'<rect x="{_n(c[0] - 3.5)}" y="{_n(c[1] - 3.5)}" width="7" height="7" '
-                    f'fill="{INK}"/>'
+                    f'<rect x="{_n(c[0] - 3.5)}" y="{_n(c[1] - 3.5)}" width="7" height="7" fill="{INK}"/>'
                 )
             else:
                 body.append(
@@ -308,8 +314,14 @@ def line_chart(
                 )
             if (last - i) % value_every == 0:
                 body.append(
-                    _text(c[0], c[1] - 6, value_fmt(value), size=8.5 if is_last else 7.5,
-                          anchor="middle", weight="bold" if is_last else "normal")
+                    _text(
+                        c[0],
+                        c[1] - 6,
+                        value_fmt(value),
+                        size=8.5 if is_last else 7.5,
+                        anchor="middle",
+                        weight="bold" if is_last else "normal",
+                    )
                 )
         else:
             body.append(_text(x, base_y - 3, "n/a", size=7.5, anchor="middle", fill=SOLID))
@@ -378,8 +390,7 @@ def timeline_chart(
         if c is None:
             if len(segment) > 1:
                 body.append(
-                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="{INK}" '
-                    f'stroke-width="1.4"/>'
+                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="{INK}" stroke-width="1.4"/>'
                 )
             segment = []
         else:
@@ -443,8 +454,7 @@ def timeline_chart(
         anchor = "end" if x > width - right - 90 else "start"
         offset = -3 if anchor == "end" else 3
         body.append(
-            _text(x + offset, label_y, fmt.display_text(marker.label, 36), size=7,
-                  anchor=anchor, fill=INK)
+            _text(x + offset, label_y, fmt.display_text(marker.label, 36), size=7, anchor=anchor, fill=INK)
         )
     if markers:
         body.append(

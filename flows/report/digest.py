@@ -55,6 +55,7 @@ def tlp_context(tlp: str) -> dict[str, str]:
 
 def digest_context(data: DigestData, tlp: str, *, alert: bool = False) -> dict[str, Any]:
     """Everything `daily_digest.html.j2` reads; formatting of numbers stays in the template filters."""
+
     def line(label: str, attr: str) -> Headline:
         return Headline(
             label,
@@ -75,9 +76,7 @@ def digest_context(data: DigestData, tlp: str, *, alert: bool = False) -> dict[s
     ]
     status_counts = Counter(c.status for c in data.campaigns)
     campaign_counts = [(s, status_counts[s]) for s in CAMPAIGN_STATUS_ORDER if status_counts[s]]
-    campaign_counts += sorted(
-        (s, n) for s, n in status_counts.items() if s not in CAMPAIGN_STATUS_ORDER
-    )
+    campaign_counts += sorted((s, n) for s, n in status_counts.items() if s not in CAMPAIGN_STATUS_ORDER)
     title = "Data-quality alert" if alert else "Daily usage digest"
     return {
         **tlp_context(tlp),

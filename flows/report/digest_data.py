@@ -181,9 +181,7 @@ def load_digest_data(
             capabilities=_capabilities(con, tables, run_date, previous_date),
             # The mart is the record; the validator's own counts stand in before dbt built it.
             quarantine=(
-                _quarantine(con, tables, run_date)
-                if quarantine_table
-                else validation_summary.quarantine
+                _quarantine(con, tables, run_date) if quarantine_table else validation_summary.quarantine
             ),
             validation=validation_summary,
             gate=summarize_gate(gate),
@@ -295,8 +293,7 @@ def _series(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple
         [start, run_date, start, run_date],
     ).fetchall()
     return tuple(
-        DayPoint(d, None if r is None else int(r), None if tok is None else int(tok))
-        for d, r, tok in rows
+        DayPoint(d, None if r is None else int(r), None if tok is None else int(tok)) for d, r, tok in rows
     )
 
 
@@ -304,9 +301,7 @@ def _top_organizations(
     con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, previous_date: date
 ) -> tuple[OrganizationRow, ...]:
     names = t.get("dim_organizations")
-    name_join = (
-        f"left join {names} n on n.organization_id = o.organization_id" if names else ""
-    )
+    name_join = f"left join {names} n on n.organization_id = o.organization_id" if names else ""
     name_col = "n.organization_name" if names else "cast(null as varchar)"
     rows = con.execute(
         f"""
@@ -341,15 +336,11 @@ def _top_organizations(
     )
 
 
-def _top_accounts(
-    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date
-) -> tuple[AccountRow, ...]:
+def _top_accounts(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[AccountRow, ...]:
     names = t.get("dim_organizations")
     name_join = f"left join {names} n on n.organization_id = a.organization_id" if names else ""
     name_col = "n.organization_name" if names else "cast(null as varchar)"
-    templates = t.column(
-        "fct_account_daily", "distinct_prompt_templates", "distinct_templates", alias="a"
-    )
+    templates = t.column("fct_account_daily", "distinct_prompt_templates", "distinct_templates", alias="a")
     rows = con.execute(
         f"""
         select a.account_id, a.organization_id, {name_col}, a.requests, a.total_tokens,
@@ -418,9 +409,7 @@ def _capabilities(
     )
 
 
-def _quarantine(
-    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date
-) -> tuple[QuarantineRow, ...]:
+def _quarantine(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[QuarantineRow, ...]:
     counted = t.column("fct_quarantine_daily", "quarantined_rows", "rows")
     rows = con.execute(
         f"""
@@ -436,9 +425,7 @@ def _quarantine(
     return tuple(QuarantineRow(str(f), str(r), c, int(n)) for f, r, c, n in rows)
 
 
-def _campaigns(
-    con: duckdb.DuckDBPyConnection, table: str, run_date: date
-) -> tuple[CampaignRow, ...]:
+def _campaigns(con: duckdb.DuckDBPyConnection, table: str, run_date: date) -> tuple[CampaignRow, ...]:
     order = ", ".join(f"'{s}'" for s in CAMPAIGN_STATUS_ORDER)  # constants, not data
     rows = con.execute(
         f"""

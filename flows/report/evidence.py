@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -414,9 +414,7 @@ def _campaign_row(
         "requests", "total_tokens", "requests_on_run_date", "accounts_active_on_run_date",
     )  # fmt: skip
     # Optional columns read as NULL when absent, so an older mart still loads.
-    select = ", ".join(
-        f'"{c}"' if t.has("fct_campaigns", c) else f'null as "{c}"' for c in wanted
-    )
+    select = ", ".join(f'"{c}"' if t.has("fct_campaigns", c) else f'null as "{c}"' for c in wanted)
     cursor = con.execute(
         f"select {select} from {t['fct_campaigns']} where activity_date = ? and campaign_id = ?",
         [run_date, campaign_id],
@@ -442,12 +440,10 @@ def _window_figures(head: dict[str, Any], run_date: date) -> WindowFigures:
     )
 
 
-def _members(
-    con: duckdb.DuckDBPyConnection, t: _Catalog, run_date: date, campaign_id: str
-) -> list[str]:
+def _members(con: duckdb.DuckDBPyConnection, t: _Catalog, run_date: date, campaign_id: str) -> list[str]:
     rows = con.execute(
         f"""
-        select distinct account_id from {t['fct_campaign_accounts']}
+        select distinct account_id from {t["fct_campaign_accounts"]}
         where activity_date = ? and campaign_id = ?
         order by account_id
         """,
@@ -480,7 +476,7 @@ def _totals(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> 
     row = con.execute(
         f"""
         select {sums}
-        from {t['fct_account_daily']} d
+        from {t["fct_account_daily"]} d
         join campaign_members m using (account_id)
         where d.activity_date between ? and ?
         """,
@@ -494,7 +490,7 @@ def _organizations(con: duckdb.DuckDBPyConnection, t: _Catalog) -> int:
     row = con.execute(
         f"""
         select count(distinct a.organization_id)
-        from campaign_members m join {t['dim_accounts']} a using (account_id)
+        from campaign_members m join {t["dim_accounts"]} a using (account_id)
         """
     ).fetchone()
     return int(row[0]) if row else 0
@@ -504,7 +500,7 @@ def _distinct_prefixes(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list
     row = con.execute(
         f"""
         select count(distinct p.ip_prefix)
-        from {t['int_account_ip_prefix_daily']} p join campaign_members m using (account_id)
+        from {t["int_account_ip_prefix_daily"]} p join campaign_members m using (account_id)
         where p.activity_date between ? and ?
         """,
         period,
@@ -512,13 +508,11 @@ def _distinct_prefixes(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list
     return int(row[0]) if row else 0
 
 
-def _models(
-    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
-) -> tuple[ModelUse, ...]:
+def _models(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> tuple[ModelUse, ...]:
     rows = con.execute(
         f"""
         select d.model, sum(d.requests) as requests, coalesce(sum(d.output_tokens), 0)
-        from {t['int_account_model_daily']} d join campaign_members m using (account_id)
+        from {t["int_account_model_daily"]} d join campaign_members m using (account_id)
         where d.activity_date between ? and ?
         group by d.model
         order by requests desc, d.model
@@ -535,13 +529,13 @@ def _capabilities(
         f"""
         with campaign as (
             select d.capability, sum(d.requests) as requests
-            from {t['int_account_capability_daily']} d join campaign_members m using (account_id)
+            from {t["int_account_capability_daily"]} d join campaign_members m using (account_id)
             where d.activity_date between ? and ?
             group by d.capability
         ),
         platform as (
             select capability, sum(requests) as requests
-            from {t['int_capability_daily']}
+            from {t["int_capability_daily"]}
             where activity_date between ? and ?
             group by capability
         )
@@ -568,15 +562,13 @@ def _capabilities(
     return tuple(out)
 
 
-def _account_counts(
-    con: duckdb.DuckDBPyConnection, t: _Catalog, column: str
-) -> tuple[Count, ...]:
+def _account_counts(con: duckdb.DuckDBPyConnection, t: _Catalog, column: str) -> tuple[Count, ...]:
     if column not in ("signup_pathway", "verification"):  # the column name is formatted in
         raise ValueError(f"not an account attribute: {column}")
     rows = con.execute(
         f"""
         select coalesce(a.{column}, 'unknown') as value, count(*) as n
-        from campaign_members m join {t['dim_accounts']} a using (account_id)
+        from campaign_members m join {t["dim_accounts"]} a using (account_id)
         group by value
         order by n desc, value
         """
@@ -584,9 +576,7 @@ def _account_counts(
     return tuple(Count(str(v), int(n)) for v, n in rows)
 
 
-def _access_channels(
-    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
-) -> tuple[Count, ...]:
+def _access_channels(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> tuple[Count, ...]:
     # No daily aggregate by access channel exists yet; read it when it lands (account x
     # access_channel x day with `requests`), otherwise the report shows "not available".
     table = t.get("int_account_access_channel_daily")
@@ -605,9 +595,7 @@ def _access_channels(
     return tuple(Count(str(c), int(n)) for c, n in rows)
 
 
-def _daily(
-    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
-) -> tuple[DayRequests, ...]:
+def _daily(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> tuple[DayRequests, ...]:
     rows = con.execute(
         f"""
         with days as (
@@ -616,7 +604,7 @@ def _daily(
         ),
         totals as (
             select d.activity_date, sum(d.requests) as requests
-            from {t['fct_account_daily']} d join campaign_members m using (account_id)
+            from {t["fct_account_daily"]} d join campaign_members m using (account_id)
             where d.activity_date between ? and ?
             group by d.activity_date
         )
@@ -714,7 +702,7 @@ def _linking(
                    count(distinct a.organization_id) as organizations,
                    sum(p.requests) as requests
             from per_account p
-            left join {t['dim_accounts']} a using (account_id)
+            left join {t["dim_accounts"]} a using (account_id)
             group by p.value
             having count(*) >= 2
             order by accounts desc, requests desc, p.value
@@ -798,14 +786,12 @@ def _prefixes(
     )
 
 
-def _networks(
-    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
-) -> tuple[NetworkUse, ...]:
+def _networks(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> tuple[NetworkUse, ...]:
     rows = con.execute(
         f"""
         select d.asn, max(d.asn_type), count(distinct d.ip_prefix), sum(d.requests) as requests,
                count(distinct d.account_id)
-        from {t['int_account_ip_prefix_daily']} d join campaign_members m using (account_id)
+        from {t["int_account_ip_prefix_daily"]} d join campaign_members m using (account_id)
         where d.activity_date between ? and ? and d.asn is not null
         group by d.asn
         order by requests desc, d.asn
@@ -823,7 +809,7 @@ def _creation_bursts(con: duckdb.DuckDBPyConnection, t: _Catalog) -> tuple[Creat
     rows = con.execute(
         f"""
         select cast(a.created_at as date) as created_day, count(*) as n
-        from campaign_members m join {t['dim_accounts']} a using (account_id)
+        from campaign_members m join {t["dim_accounts"]} a using (account_id)
         where a.created_at is not null
         group by created_day
         having count(*) >= ?
@@ -882,13 +868,13 @@ def _top_accounts(
         f"""
         with volume as (
             select d.account_id, sum(d.requests) as requests
-            from {t['fct_account_daily']} d join campaign_members m using (account_id)
+            from {t["fct_account_daily"]} d join campaign_members m using (account_id)
             where d.activity_date between ? and ?
             group by d.account_id
         ),
         scores as (
             select account_id, max(organization_id) as organization_id, max(score) as score
-            from {t['fct_campaign_accounts']}
+            from {t["fct_campaign_accounts"]}
             where activity_date = ? and campaign_id = ?
             group by account_id
         )
@@ -897,7 +883,7 @@ def _top_accounts(
         select m.account_id, coalesce(scores.organization_id, a.organization_id) as organization_id,
                {name_col}, coalesce(volume.requests, 0) as requests, scores.score
         from campaign_members m
-        left join {t['dim_accounts']} a using (account_id)
+        left join {t["dim_accounts"]} a using (account_id)
         left join scores using (account_id)
         {name_join}
         left join volume using (account_id)
@@ -949,8 +935,7 @@ def _as_date(value: Any) -> date | None:
 
 def _as_utc(value: Any) -> datetime:
     if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
     return _as_utc(datetime.fromisoformat(str(value)))
-

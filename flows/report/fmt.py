@@ -15,9 +15,7 @@ MISSING = "–"  # en dash: a value we do not have, distinct from zero
 
 # Bidirectional controls are category Cf, but are listed here because they are the ones that
 # visibly reorder a line ("Trojan Source"-style spoofing) and must never reach the layout engine.
-_BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def num(value: int | float | None) -> str:

@@ -61,8 +61,12 @@ def account_link_graph(
     if not shown:
         height = 60.0
         body.append(
-            _text(width / 2, 30, "No identifier is shared by two or more of the campaign's accounts.",
-                  anchor="middle")
+            _text(
+                width / 2,
+                30,
+                "No identifier is shared by two or more of the campaign's accounts.",
+                anchor="middle",
+            )
         )
         return _svg(chart_id, width, height, title, body)
     # Vertical layout first: group headers and node rows.
@@ -87,11 +91,25 @@ def account_link_graph(
         f'rx="4" fill="#eeeeee" stroke="{INK}" stroke-width="1"/>'
     )
     mid = hub_top + hub_h / 2
-    body.append(_text(hub_x + hub_w / 2, mid - 4, f"{fmt.num(accounts)} accounts", size=11,
-                      anchor="middle", weight="bold"))
-    body.append(_text(hub_x + hub_w / 2, mid + 9,
-                      f"in {fmt.num(organizations)} organization{'s' if organizations != 1 else ''}",
-                      size=9, anchor="middle"))
+    body.append(
+        _text(
+            hub_x + hub_w / 2,
+            mid - 4,
+            f"{fmt.num(accounts)} accounts",
+            size=11,
+            anchor="middle",
+            weight="bold",
+        )
+    )
+    body.append(
+        _text(
+            hub_x + hub_w / 2,
+            mid + 9,
+            f"in {fmt.num(organizations)} organization{'s' if organizations != 1 else ''}",
+            size=9,
+            anchor="middle",
+        )
+    )
     most = max((node.accounts for _, node in placed), default=1) or 1
     start_x = hub_x + hub_w
     for i, (cy, node) in enumerate(placed):
@@ -125,9 +143,14 @@ def account_link_graph(
         f'stroke="{SOLID}" stroke-width="2.5"/>'
         f'<circle cx="{_n(hub_x + 30)}" cy="{_n(ly)}" r="4" fill="{SOLID}" stroke="{INK}"/>'
     )
-    body.append(_text(hub_x + 40, ly + 3,
-                      "dedicated: the campaign's accounts are at least half of all accounts using it",
-                      size=8))
+    body.append(
+        _text(
+            hub_x + 40,
+            ly + 3,
+            "dedicated: the campaign's accounts are at least half of all accounts using it",
+            size=8,
+        )
+    )
     ly += 14
     body.append(
         f'<line x1="{_n(hub_x)}" y1="{_n(ly)}" x2="{_n(hub_x + 22)}" y2="{_n(ly)}" '
@@ -135,9 +158,19 @@ def account_link_graph(
         f'<circle cx="{_n(hub_x + 30)}" cy="{_n(ly)}" r="4" fill="#ffffff" stroke="{INK}" '
         f'stroke-dasharray="3 2"/>'
     )
-    body.append(_text(hub_x + 40, ly + 3,
-                      "shared with many unrelated accounts: weak evidence of common control",
-                      size=8))
-    body.append(_text(width - 4, ly + 3, "circle size and line width grow with campaign accounts",
-                      size=8, anchor="end", fill=SOLID))
+    body.append(
+        _text(
+            hub_x + 40, ly + 3, "shared with many unrelated accounts: weak evidence of common control", size=8
+        )
+    )
+    body.append(
+        _text(
+            width - 4,
+            ly + 3,
+            "circle size and line width grow with campaign accounts",
+            size=8,
+            anchor="end",
+            fill=SOLID,
+        )
+    )
     return _svg(chart_id, width, height, title, body)

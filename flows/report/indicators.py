@@ -278,9 +278,7 @@ def _reverify_pathway(e: CampaignEvidence) -> Action | None:
     )
 
 
-def _share_indicators(
-    e: CampaignEvidence, indicators: list[CampaignIndicator]
-) -> Action | None:
+def _share_indicators(e: CampaignEvidence, indicators: list[CampaignIndicator]) -> Action | None:
     shareable = [i for i in indicators if i.shareable]
     if not shareable:
         return None
@@ -314,4 +312,3 @@ def _score(score: float | None) -> str:
 
 def _day(value: date | None) -> str:
     return fmt.MISSING if value is None else value.isoformat()
-

@@ -25,7 +25,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -144,7 +144,7 @@ def _source_date_epoch(day: date | None) -> Iterator[None]:
     if day is None:
         yield
         return
-    epoch = str(int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()))
+    epoch = str(int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()))
     with _EPOCH_LOCK:
         before = os.environ.get("SOURCE_DATE_EPOCH")
         os.environ["SOURCE_DATE_EPOCH"] = epoch

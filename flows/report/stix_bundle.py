@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ STIX_NAMESPACE = uuid.UUID("5be51920-e99b-5033-8d6f-5fa7f4fcd71e")
 REPORTING_TEAM = "distillwatch Trust & Safety"
 # created/modified of the objects shared by every bundle (identity, attack patterns): a change
 # of their content must come with a new date here, so consumers take it as a new version.
-SHARED_OBJECTS_DATE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+SHARED_OBJECTS_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 # STIX 2.1 confidence scale "None/Low/Med/High" (spec appendix A).
 CONFIDENCE = {"low": 15, "moderate": 50, "high": 85}
 MAX_TEXT = 200  # bound for customer-typed strings in the bundle
@@ -152,7 +152,11 @@ def build_stix_bundle(
     per_run = {**scoped, "created": run, "modified": run}
     note = _note(evidence, indicators, label, campaign.id, per_run)
     authored: list[Any] = [
-        campaign, *patterns, *infrastructure.values(), *stix_indicators, *relationships,
+        campaign,
+        *patterns,
+        *infrastructure.values(),
+        *stix_indicators,
+        *relationships,
     ]
     if note is not None:
         authored.append(note)
@@ -278,9 +282,7 @@ def _literal(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _indicator(
-    e: CampaignEvidence, i: CampaignIndicator, scoped: dict[str, Any]
-) -> stix2.Indicator:
+def _indicator(e: CampaignEvidence, i: CampaignIndicator, scoped: dict[str, Any]) -> stix2.Indicator:
     pattern = _pattern(i)
     assert pattern is not None  # callers filter on _pattern
     if i.kind == "ip_prefix":
@@ -392,5 +394,4 @@ def _bounded(value: str) -> str:
 
 
 def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=timezone.utc)
-
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)

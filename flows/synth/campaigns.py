@@ -272,9 +272,7 @@ def _schedule(
     # every wave gets one account, the rest are spread at random (overwriting the first sorted
     # draws instead would take them all from the first wave, leaving it a single account)
     guaranteed = min(waves.shape[0], n)
-    wave = np.sort(
-        np.concatenate([np.arange(guaranteed), rng.integers(0, waves.shape[0], n - guaranteed)])
-    )
+    wave = np.sort(np.concatenate([np.arange(guaranteed), rng.integers(0, waves.shape[0], n - guaranteed)]))
     first_day = waves[wave]
     last_day = first_day + life - 1 + rng.integers(0, 2, n)
     # each wave is created in one burst: minutes apart, at a wave-specific hour

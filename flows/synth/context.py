@@ -9,7 +9,7 @@ independent of each other and of their order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 
@@ -49,7 +49,7 @@ class BuildContext:
     @property
     def start_us(self) -> int:
         return int(
-            datetime.combine(self.start, datetime.min.time(), tzinfo=timezone.utc).timestamp() * 1_000_000
+            datetime.combine(self.start, datetime.min.time(), tzinfo=UTC).timestamp() * 1_000_000
         )
 
     def day_us(self, day_index: np.ndarray | int) -> np.ndarray | int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pyarrow as pa
@@ -79,7 +79,7 @@ class World:
 
     def day_start_us(self, day_index: int) -> int:
         day = self.start.toordinal() + day_index
-        return int(datetime.fromordinal(day).replace(tzinfo=timezone.utc).timestamp() * 1_000_000)
+        return int(datetime.fromordinal(day).replace(tzinfo=UTC).timestamp() * 1_000_000)
 
     def is_weekend(self, day_index: int) -> bool:
         return date.fromordinal(self.start.toordinal() + day_index).weekday() >= 5

@@ -11,7 +11,7 @@ campaigns pivot most of their volume within a day.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import fsspec
 
@@ -63,7 +63,7 @@ def release_day_index(days: int) -> int:
 
 def lineup(start: date, days: int) -> ModelLineup:
     def at(day: date) -> datetime:
-        return datetime.combine(day, time(RELEASE_HOUR_UTC), tzinfo=timezone.utc)
+        return datetime.combine(day, time(RELEASE_HOUR_UTC), tzinfo=UTC)
 
     existing = tuple(ModelRelease(name, at(start - timedelta(days=ago))) for name, ago, _ in EXISTING_MODELS)
     index = release_day_index(days)

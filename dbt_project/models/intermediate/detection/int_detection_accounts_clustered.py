@@ -127,7 +127,9 @@ def cluster_accounts(
     # step 3: join communities of one component that share an identifier held by most of each
     cluster = _rejoin(edge_account, edge_identifier, community, merge_share) if n_accounts else community
 
-    linked = pd.DataFrame({"account_id": np.asarray(accounts, dtype=object), "cluster": cluster, "component": component})
+    linked = pd.DataFrame(
+        {"account_id": np.asarray(accounts, dtype=object), "cluster": cluster, "component": component}
+    )
     linked["cluster_id"] = linked.groupby("cluster")["account_id"].transform("min")
     linked["component_id"] = linked.groupby("component")["account_id"].transform("min")
     linked["cluster_accounts"] = linked.groupby("cluster")["account_id"].transform("size")
@@ -135,24 +137,35 @@ def cluster_accounts(
 
     alone = sorted(set(account_ids) - set(accounts))
     single = pd.DataFrame(
-        {"account_id": alone, "cluster_id": alone, "component_id": alone, "cluster_accounts": 1, "component_accounts": 1}
+        {
+            "account_id": alone,
+            "cluster_id": alone,
+            "component_id": alone,
+            "cluster_accounts": 1,
+            "component_accounts": 1,
+        }
     )
     frame = pd.concat([linked[COLUMNS], single[COLUMNS]], ignore_index=True)
     frame = frame.sort_values(["component_id", "cluster_id", "account_id"], kind="stable", ignore_index=True)
     return frame.astype(
-        {"account_id": object, "cluster_id": object, "component_id": object,
-         "cluster_accounts": "int64", "component_accounts": "int64"}
+        {
+            "account_id": object,
+            "cluster_id": object,
+            "component_id": object,
+            "cluster_accounts": "int64",
+            "component_accounts": "int64",
+        }
     )
 
 
-def _pandas(relation, *columns: str):  # noqa: ANN001, ANN202 - a DuckDB relation or a Spark DataFrame
+def _pandas(relation, *columns: str):
     """The relation as a pandas frame; only `columns` when given (the rest is never converted)."""
     if hasattr(relation, "df"):  # DuckDB
         return (relation.project(", ".join(columns)) if columns else relation).df()
     return (relation.select(*columns) if columns else relation).toPandas()
 
 
-def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry point
+def model(dbt, session):
     dbt.config(materialized="table")
     params = _pandas(dbt.ref("int_detection_parameters")).iloc[0]
     edges = _pandas(dbt.ref("int_detection_account_identifiers"), "account_id", "identifier")

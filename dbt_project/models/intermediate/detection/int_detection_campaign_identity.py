@@ -89,9 +89,7 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def group_clusters(
-    members: pd.DataFrame, templates: pd.DataFrame
-) -> list[Group]:
+def group_clusters(members: pd.DataFrame, templates: pd.DataFrame) -> list[Group]:
     """Join flagged clusters sharing a signature template or a payment instrument.
 
     members: cluster_id, account_id, payment_fingerprint, first_active_date (listed accounts);
@@ -134,7 +132,9 @@ def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
-def matches(group: Group, known: Known, *, account_overlap_min: float, template_overlap_min: float) -> str | None:
+def matches(
+    group: Group, known: Known, *, account_overlap_min: float, template_overlap_min: float
+) -> str | None:
     """Why `group` continues `known` ('accounts', 'templates', 'payment'), or None."""
     if _overlap(group.accounts, known.accounts) >= account_overlap_min:
         return "accounts"
@@ -148,7 +148,9 @@ def matches(group: Group, known: Known, *, account_overlap_min: float, template_
 def known_from_state(state: pd.DataFrame) -> list[Known]:
     """Campaigns from one earlier date's rows of this model."""
     known: dict[str, Known] = {}
-    for row in state.sort_values(["campaign_id", "identifier_kind", "identifier_value"]).itertuples(index=False):
+    for row in state.sort_values(["campaign_id", "identifier_kind", "identifier_value"]).itertuples(
+        index=False
+    ):
         item = known.get(row.campaign_id)
         if item is None:
             item = known[row.campaign_id] = Known(
@@ -239,8 +241,20 @@ def assign_identities(
     for item in known:
         if item.campaign_id in continued or item.last_flagged < horizon:
             continue
-        head = (run_date, item.campaign_id, item.founded, item.first_seen, item.last_flagged, False, "carried")
-        for kind, values in (("account", item.accounts), ("template", item.templates), ("payment", item.payments)):
+        head = (
+            run_date,
+            item.campaign_id,
+            item.founded,
+            item.first_seen,
+            item.last_flagged,
+            False,
+            "carried",
+        )
+        for kind, values in (
+            ("account", item.accounts),
+            ("template", item.templates),
+            ("payment", item.payments),
+        ):
             rows.extend((*head, kind, value) for value in sorted(values))
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -252,11 +266,11 @@ SPARK_SCHEMA = (
 )
 
 
-def _pandas(relation):  # noqa: ANN001, ANN202 - a DuckDB relation or a Spark DataFrame
+def _pandas(relation):
     return relation.df() if hasattr(relation, "df") else relation.toPandas()
 
 
-def model(dbt, session):  # noqa: ANN001, ANN201 - dbt's Python model entry point
+def model(dbt, session):
     dbt.config(materialized="incremental")
     params = _pandas(dbt.ref("int_detection_parameters")).iloc[0]
     run_date = pd.Timestamp(params["run_date"]).date()
