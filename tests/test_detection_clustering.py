@@ -90,3 +90,82 @@ def test_clusters_do_not_depend_on_edge_order(clustering: ModuleType) -> None:
     first = clustering.cluster_accounts([], edges).sort_values("account_id").reset_index(drop=True)
     second = clustering.cluster_accounts([], shuffled).sort_values("account_id").reset_index(drop=True)
     assert first.equals(second)
+
+
+def _paraphrasing_campaign(n: int = 40, seed: int = 3) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """n accounts of one operator that paraphrase: each sends its own narrow window of the
+    variants of one template family (no variant sent often enough to be a graph edge) and
+    rotates through a shared pool of proxy prefixes; one organization and one card each.
+
+    Returns (graph edges, link evidence). Accounts p00 and p20 send disjoint variants.
+    """
+    rng = random.Random(seed)
+    edges, evidence = [], []
+    for a in range(n):
+        account = f"p{a:02d}"
+        edges += [(account, f"ip_prefix:pool{p}") for p in rng.sample(range(60), 4)]
+        start = (a * 3) % 120  # a window of 6 of the family's 120 variants
+        evidence += [(account, f"template:family1-v{(start + v) % 120}") for v in range(6)]
+    return edges, evidence
+
+
+def test_accounts_with_disjoint_variants_of_one_family_and_a_shared_prefix_pool_are_linked(
+    clustering: ModuleType,
+) -> None:
+    edges, evidence = _paraphrasing_campaign()
+    variants = {a: {i for acc, i in evidence if acc == a} for a in ("p00", "p20")}
+    assert variants["p00"].isdisjoint(variants["p20"])  # no exact template in common
+    # the prefix pool alone: modularity cuts the loosely knit group into parts
+    split = clustering.cluster_accounts([], edges)
+    assert len(_clusters_of(split, "p")) > 1
+    frame = clustering.cluster_accounts([], edges, evidence=evidence).set_index("account_id")
+    assert frame.loc["p00", "cluster_id"] == frame.loc["p20", "cluster_id"]
+    assert frame.loc["p00", "cluster_accounts"] == 40
+    # and each of them is tied to the group strongly enough to be listed (membership defaults)
+    for account in ("p00", "p20"):
+        assert frame.loc[account, "strong_links"] >= 2
+        assert frame.loc[account, "linked_identifiers"] >= 2
+        assert frame.loc[account, "link_strength"] >= 1.5
+
+
+def test_unrelated_accounts_sharing_one_popular_template_are_not_linked(clustering: ModuleType) -> None:
+    edges = _campaign()
+    # 40 unrelated users of a public template (few enough that it weighs their pairs), 10 of
+    # the campaign's accounts use it too, and a public system prompt half of them send now and then
+    edges += [(f"b{b:03d}", "template:public") for b in range(40)]
+    edges += [(f"c{a:03d}", "template:public") for a in range(10)]
+    evidence = [(f"b{b:03d}", "system_prompt:public") for b in range(0, 40, 2)]
+    frame = clustering.cluster_accounts([], edges, evidence=evidence).set_index("account_id")
+    # b000 and b002 share both: 1 / ln(50) + 1 / ln(20) = 0.59, not a strong link
+    for account in ("b000", "b002"):
+        assert frame.loc[account, "strong_links"] == 0
+        assert frame.loc[account, "link_strength"] < 1.0
+    assert frame.loc["b000", "cluster_id"] not in _clusters_of(frame.reset_index(), "c")
+    assert len(_clusters_of(frame.reset_index(), "c")) == 1
+    # while two accounts that share a card and a rare template are
+    pairs = clustering.cluster_accounts(
+        [],
+        [("x1", "payment:card"), ("x2", "payment:card")],
+        evidence=[("x1", "template:rare"), ("x2", "template:rare")],
+    )
+    assert pairs.set_index("account_id").loc["x1", "strong_links"] == 1
+
+
+def test_accounts_whose_behaviour_differs_are_not_strongly_linked(clustering: ModuleType) -> None:
+    # two pairs, each sharing a card and a rare template; one pair asks for the same things,
+    # the other pair's accounts have nothing in common in what they ask for
+    edges = [("s1", "payment:c1"), ("s2", "payment:c1"), ("d1", "payment:c2"), ("d2", "payment:c2")]
+    evidence = [("s1", "template:t1"), ("s2", "template:t1"), ("d1", "template:t2"), ("d2", "template:t2")]
+    behaviour = __import__("pandas").DataFrame(
+        [
+            ("s1", "capability:reasoning", 0.9), ("s1", "capability:coding", 0.1),
+            ("s2", "capability:reasoning", 0.8), ("s2", "capability:coding", 0.2),
+            ("d1", "capability:reasoning", 1.0),
+            ("d2", "capability:translation", 0.7), ("d2", "capability:general_chat", 0.3),
+        ],
+        columns=["account_id", "feature", "share"],
+    )  # fmt: skip
+    frame = clustering.cluster_accounts([], edges, evidence=evidence, behaviour=behaviour)
+    strong = frame.set_index("account_id")["strong_links"]
+    assert strong["s1"] == strong["s2"] == 1
+    assert strong["d1"] == strong["d2"] == 0

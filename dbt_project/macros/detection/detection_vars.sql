@@ -31,6 +31,19 @@
   {#- two communities of one component are one cluster again when an identifier is shared -#}
   {#- by at least this share of the accounts of each of them -#}
   {%- do d.update({'detection_community_merge_share': 0.5}) -%}
+  {#- rarity-weighted account links (int_detection_account_link_evidence + the graph): an -#}
+  {#- identifier held by 2..this many accounts links each pair of its holders by 1 / ln(reach); -#}
+  {#- more popular identifiers make no pairs (cost <= this x edges, near-linear in accounts) -#}
+  {%- do d.update({'detection_link_pair_max_reach': 100}) -%}
+  {#- a pair of accounts is strongly linked at this summed weight (one identifier only two -#}
+  {#- accounts share: 1.44; one of three 0.91 + anything else; one popular template: ~0.2) -#}
+  {%- do d.update({'detection_link_strong_min': 1.0}) -%}
+  {#- two clusters are one when this share of the smaller one's accounts has a strong link -#}
+  {#- into the other (and there are at least two such links) -#}
+  {%- do d.update({'detection_link_join_share': 0.5}) -%}
+  {#- ... and only when their behaviour matches: cosine of their capability and model mix -#}
+  {#- (int_detection_account_behaviour) at least this -#}
+  {%- do d.update({'detection_link_behaviour_min': 0.3}) -%}
   {#- --- identifiers owned by a cluster ----------------------------------------------------- -#}
   {#- a template / prefix / payment instrument "belongs" to a cluster when at least this share -#}
   {#- of all platform accounts using it are in the cluster -#}
@@ -132,6 +145,11 @@
   {#- an account of a flagged cluster is listed when at least this share of its traffic is on -#}
   {#- the cluster's signature templates ... -#}
   {%- do d.update({'detection_member_signature_share_min': 0.2}) -%}
+  {#- ... or is tied to its cluster's core: strongly linked to this many cluster accounts, -#}
+  {#- through this many distinct identifiers, of this summed rarity weight (1 / ln reach) -#}
+  {%- do d.update({'detection_member_strong_links_min': 2}) -%}
+  {%- do d.update({'detection_member_linked_identifiers_min': 2}) -%}
+  {%- do d.update({'detection_member_link_strength_min': 1.5}) -%}
   {#- --- identity ------------------------------------------------------------------------- -#}
   {#- a flagged cluster continues a known campaign when it holds this share of the smaller -#}
   {#- account set, or shares signature templates / payment instruments with it -#}

@@ -31,7 +31,16 @@ import igraph
 import numpy as np
 import pandas as pd
 
-COLUMNS = ["account_id", "cluster_id", "component_id", "cluster_accounts", "component_accounts"]
+COLUMNS = [
+    "account_id",
+    "cluster_id",
+    "component_id",
+    "cluster_accounts",
+    "component_accounts",
+    "link_strength",
+    "linked_identifiers",
+    "strong_links",
+]
 
 
 def _louvain(graph: igraph.Graph, vertices: np.ndarray, seed: int) -> np.ndarray:
@@ -69,38 +78,167 @@ def _rejoin(
     held = held[held["holders"] >= merge_share * sizes[held["community"].to_numpy()]]
     first = held.groupby("identifier")["community"].transform("min")
     links = held[held["community"] != first]
-    joined = igraph.Graph(n=len(sizes), edges=list(zip(first[links.index], links["community"])))
+    joined = igraph.Graph(n=len(sizes), edges=list(zip(first[links.index], links["community"], strict=True)))
     component = np.asarray(joined.connected_components().membership)
     # smallest community id of each joined group
     smallest = pd.Series(np.arange(len(sizes))).groupby(component).transform("min").to_numpy()
     return smallest[community]
 
 
+def link_pairs(
+    pairs: pd.DataFrame,
+    *,
+    max_reach: int = 50,
+) -> pd.DataFrame:
+    """Rarity-weighted account pairs: account_a < account_b, strength, shared.
+
+    `pairs` are (account, identifier) codes (columns `account`, `identifier`, `reach`). Each
+    identifier held by 2..`max_reach` accounts links every pair of its holders with weight
+    1 / ln(reach) (Adamic-Adar): an identifier two accounts share alone weighs 1.44, one shared
+    by ten 0.43, a popular one next to nothing. A pair's strength is the sum over the
+    identifiers it shares. Identifiers reaching more than `max_reach` accounts make no pairs,
+    so the cost is at most `max_reach` x edges (near-linear in accounts); such identifiers link
+    a group through the graph and the share rule (`_rejoin`), not pair by pair.
+    """
+    small = pairs[(pairs["reach"] >= 2) & (pairs["reach"] <= max_reach)][["account", "identifier", "reach"]]
+    if small.empty:
+        return pd.DataFrame({"account_a": [], "account_b": [], "strength": [], "shared": []})
+    joined = small.merge(small[["account", "identifier"]], on="identifier", suffixes=("_a", "_b"))
+    joined = joined[joined["account_a"] < joined["account_b"]]
+    joined = joined.assign(weight=1.0 / np.log(joined["reach"].to_numpy(dtype=float)))
+    return (
+        joined.groupby(["account_a", "account_b"], sort=True)
+        .agg(strength=("weight", "sum"), shared=("identifier", "size"))
+        .reset_index()
+    )
+
+
+def _join_by_links(
+    cluster: np.ndarray,
+    strong: pd.DataFrame,
+    join_share: float,
+) -> np.ndarray:
+    """Cluster labels after joining clusters tied by many strong account links.
+
+    Two clusters are joined when at least `join_share` of the accounts of the smaller one have
+    a strong link into the other, and there are at least two such links: community detection
+    cuts a loosely knit campaign (paraphrased prompts, private exit slices) into parts that
+    are each densely tied to the next; an account alone is joined when it is strongly tied to
+    two accounts of the group; one strong pair ties nothing.
+    """
+    if strong.empty:
+        return cluster
+    a, b = strong["account_a"].to_numpy(), strong["account_b"].to_numpy()
+    ca, cb = cluster[a], cluster[b]
+    cross = ca != cb
+    a, b, ca, cb = a[cross], b[cross], ca[cross], cb[cross]
+    if len(a) == 0:
+        return cluster
+    # accounts of each cluster with a strong link into each other cluster (both directions)
+    touches = pd.DataFrame(
+        {
+            "account": np.concatenate([a, b]),
+            "own": np.concatenate([ca, cb]),
+            "other": np.concatenate([cb, ca]),
+        }
+    )
+    linked = (
+        touches.groupby(["own", "other"])
+        .agg(links=("account", "size"), linked=("account", "nunique"))
+        .reset_index()
+    )
+    sizes = np.bincount(cluster)
+    own_size, other_size = sizes[linked["own"].to_numpy()], sizes[linked["other"].to_numpy()]
+    # judged from the smaller side (ties: the smaller label)
+    smaller = (own_size < other_size) | ((own_size == other_size) & (linked["own"] < linked["other"]))
+    enough = (linked["linked"].to_numpy() >= join_share * own_size) & (linked["links"].to_numpy() >= 2)
+    joins = linked[smaller.to_numpy() & enough]
+    if joins.empty:
+        return cluster
+    graph = igraph.Graph(n=len(sizes), edges=list(zip(joins["own"], joins["other"], strict=True)))
+    component = np.asarray(graph.connected_components().membership)
+    smallest = pd.Series(np.arange(len(sizes))).groupby(component).transform("min").to_numpy()
+    _, relabelled = np.unique(smallest[cluster], return_inverse=True)
+    return relabelled
+
+
+def behaviour_similarity(
+    links: pd.DataFrame, accounts: pd.Index, behaviour: pd.DataFrame | None
+) -> np.ndarray:
+    """Cosine of the two accounts' behaviour shares (capability and model mix) for each link.
+
+    `behaviour` has account_id, feature, share; an account without a row compares as 1 (no
+    evidence against the link).
+    """
+    if behaviour is None or links.empty:
+        return np.ones(len(links))
+    involved = np.unique(np.concatenate([links["account_a"].to_numpy(), links["account_b"].to_numpy()]))
+    rows = behaviour[behaviour["account_id"].isin(accounts[involved])]
+    feature_code, _ = pd.factorize(rows["feature"], sort=True)
+    position = np.searchsorted(involved, accounts.get_indexer(rows["account_id"]))
+    matrix = np.zeros((len(involved), int(feature_code.max()) + 1 if len(rows) else 1), dtype=np.float32)
+    matrix[position, feature_code] = rows["share"].to_numpy(dtype=np.float32)
+    norm = np.linalg.norm(matrix, axis=1)
+    known = norm > 0
+    matrix[known] /= norm[known, None]
+    a = np.searchsorted(involved, links["account_a"].to_numpy())
+    b = np.searchsorted(involved, links["account_b"].to_numpy())
+    cosine = np.einsum("ij,ij->i", matrix[a], matrix[b]).astype(float)
+    return np.where(known[a] & known[b], cosine, 1.0)
+
+
+def _cluster_strength(pairs: pd.DataFrame, cluster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per account: rarity-weighted strength of the identifiers it shares with the rest of its
+    cluster (each identifier once, weight 1 / ln(reach)) and how many distinct ones they are."""
+    frame = pairs.assign(cluster=cluster[pairs["account"].to_numpy()])
+    holders = frame.groupby(["identifier", "cluster"])["account"].transform("size")
+    shared = frame[holders >= 2]
+    weight = 1.0 / np.log(shared["reach"].to_numpy(dtype=float))
+    n = len(cluster)
+    strength = np.bincount(shared["account"].to_numpy(), weights=weight, minlength=n)
+    count = np.bincount(shared["account"].to_numpy(), minlength=n)
+    return strength, count
+
+
 def cluster_accounts(
     account_ids: Iterable[str],
     edges: pd.DataFrame | Iterable[tuple[str, str]],
     *,
+    evidence: pd.DataFrame | Iterable[tuple[str, str]] | None = None,
+    behaviour: pd.DataFrame | None = None,
     community_min_accounts: int = 8,
     seed: int = 0,
     merge_share: float = 0.5,
+    pair_max_reach: int = 50,
+    strong_link_min: float = 1.0,
+    join_share: float = 0.5,
+    behaviour_min: float = 0.3,
 ) -> pd.DataFrame:
-    """One row per account: account_id, cluster_id, component_id, cluster_accounts, component_accounts.
+    """One row per account: account_id, cluster_id, component_id, cluster_accounts,
+    component_accounts, link_strength, linked_identifiers, strong_links.
 
-    `edges` are (account_id, identifier) pairs, or a frame with those two columns.
-    cluster_id / component_id are the smallest account id of the group (stable, readable).
+    `edges` are (account_id, identifier) pairs, or a frame with those two columns: the graph.
+    `evidence` are more (account_id, identifier) pairs that only weigh links between accounts
+    (templates sent a few times, not enough to be part of what an account is for) and never
+    make the graph on their own. `behaviour` (account_id, feature, share: capability and model
+    mix) gates strong links: a pair whose mixes have a cosine below `behaviour_min` is not
+    strongly linked, however much it shares. cluster_id / component_id are the smallest
+    account id of the group (stable, readable).
     """
-    if isinstance(edges, pd.DataFrame):
-        pairs = edges[["account_id", "identifier"]].astype(str)
-    else:
-        pairs = pd.DataFrame(list(edges), columns=["account_id", "identifier"], dtype=str)
-    pairs = pairs.drop_duplicates()
+    pairs = _frame(edges)
+    extra = _frame(evidence) if evidence is not None else pairs.iloc[:0]
     # codes in sorted order of the names: the graph does not depend on the order of the edges
-    edge_account, accounts = pd.factorize(pairs["account_id"], sort=True)
-    edge_identifier, identifiers = pd.factorize(pairs["identifier"], sort=True)
+    everything = pd.concat([pairs.assign(graph=True), extra.assign(graph=False)], ignore_index=True)
+    everything = everything.sort_values(["account_id", "identifier", "graph"], ascending=[True, True, False])
+    everything = everything.drop_duplicates(["account_id", "identifier"], ignore_index=True)
+    all_account, accounts = pd.factorize(everything["account_id"], sort=True)
+    all_identifier, identifiers = pd.factorize(everything["identifier"], sort=True)
     n_accounts = len(accounts)
+    is_graph = everything["graph"].to_numpy(dtype=bool)
+    edge_account, edge_identifier = all_account[is_graph], all_identifier[is_graph]
     order = np.lexsort((edge_identifier, edge_account))
     edge_account, edge_identifier = edge_account[order], edge_identifier[order]
-    # vertices: accounts 0..n_accounts-1, then identifiers
+    # vertices: accounts 0..n_accounts-1, then identifiers (accounts with evidence only are alone)
     graph = igraph.Graph(
         n=n_accounts + len(identifiers),
         edges=np.column_stack([edge_account, n_accounts + edge_identifier]).tolist(),
@@ -126,9 +264,35 @@ def cluster_accounts(
 
     # step 3: join communities of one component that share an identifier held by most of each
     cluster = _rejoin(edge_account, edge_identifier, community, merge_share) if n_accounts else community
+    _, cluster = np.unique(cluster, return_inverse=True)
+
+    # step 4: join clusters tied by many strong rarity-weighted account links (graph + evidence)
+    coded = pd.DataFrame({"account": all_account, "identifier": all_identifier})
+    coded["reach"] = coded.groupby("identifier")["account"].transform("size")
+    links = link_pairs(coded, max_reach=pair_max_reach)
+    links = links.assign(behaviour=behaviour_similarity(links, accounts, behaviour))
+    strong = links[(links["strength"] >= strong_link_min) & (links["behaviour"] >= behaviour_min)]
+    if n_accounts:
+        cluster = _join_by_links(cluster, strong, join_share)
+        # a join may tie two components: the component is the union of what it joins
+        component = _union_labels(component, cluster)
+    strength, count = _cluster_strength(coded, cluster) if n_accounts else (np.zeros(0), np.zeros(0))
+    same = cluster[strong["account_a"].to_numpy()] == cluster[strong["account_b"].to_numpy()]
+    inside = strong[same]
+    strong_links = np.bincount(
+        np.concatenate([inside["account_a"].to_numpy(), inside["account_b"].to_numpy()]).astype(np.int64),
+        minlength=n_accounts,
+    )
 
     linked = pd.DataFrame(
-        {"account_id": np.asarray(accounts, dtype=object), "cluster": cluster, "component": component}
+        {
+            "account_id": np.asarray(accounts, dtype=object),
+            "cluster": cluster,
+            "component": component,
+            "link_strength": strength,
+            "linked_identifiers": count,
+            "strong_links": strong_links,
+        }
     )
     linked["cluster_id"] = linked.groupby("cluster")["account_id"].transform("min")
     linked["component_id"] = linked.groupby("component")["account_id"].transform("min")
@@ -143,6 +307,9 @@ def cluster_accounts(
             "component_id": alone,
             "cluster_accounts": 1,
             "component_accounts": 1,
+            "link_strength": 0.0,
+            "linked_identifiers": 0,
+            "strong_links": 0,
         }
     )
     frame = pd.concat([linked[COLUMNS], single[COLUMNS]], ignore_index=True)
@@ -154,8 +321,26 @@ def cluster_accounts(
             "component_id": object,
             "cluster_accounts": "int64",
             "component_accounts": "int64",
+            "link_strength": "float64",
+            "linked_identifiers": "int64",
+            "strong_links": "int64",
         }
     )
+
+
+def _union_labels(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Labels of the connected groups of two labellings of the same items (a tie in either joins)."""
+    n_first = int(first.max()) + 1
+    tie = igraph.Graph(
+        n=n_first + int(second.max()) + 1, edges=list(zip(first, n_first + second, strict=True))
+    )
+    return np.asarray(tie.connected_components().membership)[first]
+
+
+def _frame(edges: pd.DataFrame | Iterable[tuple[str, str]]) -> pd.DataFrame:
+    if isinstance(edges, pd.DataFrame):
+        return edges[["account_id", "identifier"]].astype(str)
+    return pd.DataFrame(list(edges), columns=["account_id", "identifier"], dtype=str)
 
 
 def _pandas(relation, *columns: str):
@@ -169,13 +354,21 @@ def model(dbt, session):
     dbt.config(materialized="table")
     params = _pandas(dbt.ref("int_detection_parameters")).iloc[0]
     edges = _pandas(dbt.ref("int_detection_account_identifiers"), "account_id", "identifier")
+    evidence = _pandas(dbt.ref("int_detection_account_link_evidence"), "account_id", "identifier")
+    behaviour = _pandas(dbt.ref("int_detection_account_behaviour"), "account_id", "feature", "share")
     accounts = _pandas(dbt.ref("int_detection_accounts_windowed"), "account_id")
     result = cluster_accounts(
         accounts["account_id"].astype(str),
         edges,
+        evidence=evidence,
+        behaviour=behaviour.astype({"account_id": str, "feature": str}),
         community_min_accounts=int(params["community_min_accounts"]),
         seed=int(params["community_seed"]),
         merge_share=float(params["community_merge_share"]),
+        pair_max_reach=int(params["link_pair_max_reach"]),
+        strong_link_min=float(params["link_strong_min"]),
+        join_share=float(params["link_join_share"]),
+        behaviour_min=float(params["link_behaviour_min"]),
     )
     result.insert(0, "run_date", params["run_date"])
     if hasattr(session, "createDataFrame"):  # Spark

@@ -8,9 +8,16 @@
   An account is listed (is_listed) when
     signature  at least detection_member_signature_share_min of its requests use the
                cluster's signature templates, or
-    payment    it pays with the instrument of a `signature` account of the cluster.
-  Sharing hosting/proxy prefixes, an e-mail domain or an organization with the campaign is not
-  enough: those link the cluster, they do not make an account part of the campaign.
+    payment    it pays with the instrument of a `signature` account of the cluster, or
+    linked     it is in the cluster itself and tied to its core by link strength
+               (int_detection_accounts_clustered): strongly linked to at least
+               detection_member_strong_links_min accounts of the cluster, through at least
+               detection_member_linked_identifiers_min distinct identifiers whose rarity
+               weights sum to detection_member_link_strength_min. A paraphrasing campaign has
+               no signature template; its accounts are tied by many rare variants, prefixes
+               and cards at once.
+  One shared hosting/proxy prefix, an e-mail domain or a popular template is not enough:
+  those link the cluster, they do not make an account part of the campaign.
   account_score: the points the account earns alone on the per-account signals (same specs
   as the clusters; group-only signals are not measurable for one account).
 -#}
@@ -51,7 +58,10 @@ cluster_accounts as (
     select
         flagged_components.cluster_id,
         candidates.account_id,
-        candidates.cluster_id = flagged_components.cluster_id as is_in_cluster
+        candidates.cluster_id = flagged_components.cluster_id as is_in_cluster,
+        candidates.link_strength,
+        candidates.linked_identifiers,
+        candidates.strong_links
 
     from flagged_components
     inner join clustered as candidates
@@ -101,6 +111,9 @@ accounts as (
     select
         cluster_accounts.cluster_id,
         cluster_accounts.is_in_cluster,
+        cluster_accounts.link_strength,
+        cluster_accounts.linked_identifiers,
+        cluster_accounts.strong_links,
         account_signals.*,
         coalesce({{ detection_ratio('signature_use.signature_requests', 'account_signals.requests') }}, 0) as signature_template_share,
         {{ detection_signature_rate('signature_use.signature_cot_requests', 'signature_use.signature_requests') }} as signature_cot_rate,
@@ -141,6 +154,10 @@ qualified as (
         case
             when accounts.signature_template_share >= {{ detection_var('detection_member_signature_share_min') }} then 'signature'
             when payment_linked.account_id is not null then 'payment'
+            when accounts.is_in_cluster
+                and accounts.strong_links >= {{ detection_var('detection_member_strong_links_min') }}
+                and accounts.linked_identifiers >= {{ detection_var('detection_member_linked_identifiers_min') }}
+                and accounts.link_strength >= {{ detection_var('detection_member_link_strength_min') }} then 'linked'
         end as membership_reason
 
     from accounts
@@ -240,6 +257,8 @@ final as (
         membership.last_active_date,
         membership.is_active_on_run_date,
         membership.signature_template_share,
+        membership.link_strength,
+        membership.strong_links,
         membership.membership_reason,
         membership.membership_reason is not null as is_listed,
         account_totals.extraction_points + account_totals.targeting_points as account_harvesting_points,
