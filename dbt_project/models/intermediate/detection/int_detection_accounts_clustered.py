@@ -88,7 +88,7 @@ def _rejoin(
 def link_pairs(
     pairs: pd.DataFrame,
     *,
-    max_reach: int = 50,
+    max_reach: int = 100,
 ) -> pd.DataFrame:
     """Rarity-weighted account pairs: account_a < account_b, strength, shared.
 
@@ -97,19 +97,39 @@ def link_pairs(
     1 / ln(reach) (Adamic-Adar): an identifier two accounts share alone weighs 1.44, one shared
     by ten 0.43, a popular one next to nothing. A pair's strength is the sum over the
     identifiers it shares. Identifiers reaching more than `max_reach` accounts make no pairs,
-    so the cost is at most `max_reach` x edges (near-linear in accounts); such identifiers link
-    a group through the graph and the share rule (`_rejoin`), not pair by pair.
+    so the cost is at most `max_reach` / 2 pairs per edge (near-linear in accounts); such
+    identifiers link a group through the graph and the share rule (`_rejoin`), not pair by
+    pair. Pairs are built per identifier size with numpy (k(k-1)/2 rows for an identifier of
+    k holders, two int64 and a float each), never as a k x k join.
     """
-    small = pairs[(pairs["reach"] >= 2) & (pairs["reach"] <= max_reach)][["account", "identifier", "reach"]]
+    small = pairs[(pairs["reach"] >= 2) & (pairs["reach"] <= max_reach)]
+    empty = pd.DataFrame(
+        {"account_a": np.zeros(0, np.int64), "account_b": np.zeros(0, np.int64), "strength": [], "shared": []}
+    )
     if small.empty:
-        return pd.DataFrame({"account_a": [], "account_b": [], "strength": [], "shared": []})
-    joined = small.merge(small[["account", "identifier"]], on="identifier", suffixes=("_a", "_b"))
-    joined = joined[joined["account_a"] < joined["account_b"]]
-    joined = joined.assign(weight=1.0 / np.log(joined["reach"].to_numpy(dtype=float)))
-    return (
-        joined.groupby(["account_a", "account_b"], sort=True)
-        .agg(strength=("weight", "sum"), shared=("identifier", "size"))
-        .reset_index()
+        return empty
+    order = np.lexsort((small["account"].to_numpy(), small["identifier"].to_numpy()))
+    account = small["account"].to_numpy(dtype=np.int64)[order]
+    reach = small["reach"].to_numpy(dtype=np.int64)[order]
+    starts = np.flatnonzero(np.r_[True, np.diff(small["identifier"].to_numpy()[order]) != 0])
+    sizes = reach[starts]
+    first, second, weight = [], [], []
+    for k in np.unique(sizes):
+        rows = starts[sizes == k][:, None] + np.arange(k)[None, :]  # holders, one row per identifier
+        upper_a, upper_b = np.triu_indices(int(k), 1)
+        first.append(account[rows[:, upper_a]].ravel())
+        second.append(account[rows[:, upper_b]].ravel())
+        weight.append(np.full(first[-1].shape[0], 1.0 / np.log(float(k))))
+    a, b, w = np.concatenate(first), np.concatenate(second), np.concatenate(weight)
+    span = int(account.max()) + 1
+    key, inverse = np.unique(a * span + b, return_inverse=True)
+    return pd.DataFrame(
+        {
+            "account_a": key // span,
+            "account_b": key % span,
+            "strength": np.bincount(inverse, weights=w),
+            "shared": np.bincount(inverse).astype(np.int64),
+        }
     )
 
 
@@ -209,7 +229,7 @@ def cluster_accounts(
     community_min_accounts: int = 8,
     seed: int = 0,
     merge_share: float = 0.5,
-    pair_max_reach: int = 50,
+    pair_max_reach: int = 100,
     strong_link_min: float = 1.0,
     join_share: float = 0.5,
     behaviour_min: float = 0.3,
@@ -270,8 +290,8 @@ def cluster_accounts(
     coded = pd.DataFrame({"account": all_account, "identifier": all_identifier})
     coded["reach"] = coded.groupby("identifier")["account"].transform("size")
     links = link_pairs(coded, max_reach=pair_max_reach)
-    links = links.assign(behaviour=behaviour_similarity(links, accounts, behaviour))
-    strong = links[(links["strength"] >= strong_link_min) & (links["behaviour"] >= behaviour_min)]
+    strong = links[links["strength"] >= strong_link_min]
+    strong = strong[behaviour_similarity(strong, accounts, behaviour) >= behaviour_min]
     if n_accounts:
         cluster = _join_by_links(cluster, strong, join_share)
         # a join may tie two components: the component is the union of what it joins
