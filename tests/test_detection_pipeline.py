@@ -226,11 +226,14 @@ def test_the_campaign_keeps_its_id_from_day_to_day(world: tuple[ReplayResult, Pa
     assert campaign_id.startswith("DW-2026-03-0")
     with duckdb.connect(str(result.warehouse), read_only=True) as con:
         statuses = con.execute(
-            "select activity_date, status, confidence, accounts from fct_campaigns order by activity_date"
+            "select activity_date, status, confidence, accounts from fct_campaigns "
+            "where campaign_id = ? order by activity_date",
+            [campaign_id],
         ).fetchall()
         signals = con.execute(
-            "select count(*), count(distinct signal) from fct_campaign_signals where activity_date = ?",
-            [START + timedelta(days=DAYS - 1)],
+            "select count(*), count(distinct signal) from fct_campaign_signals "
+            "where activity_date = ? and campaign_id = ?",
+            [START + timedelta(days=DAYS - 1), campaign_id],
         ).fetchone()
     assert [s[1] for s in statuses][0] == "new"
     assert {s[1] for s in statuses[1:]} <= {"active", "growing"}
