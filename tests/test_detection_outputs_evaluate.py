@@ -180,3 +180,29 @@ def test_evaluation_can_restrict_dates_and_truth_to_active_accounts(labelled: tu
     report = evaluate(labels, reports, dates=[date(2026, 3, 2)], active_accounts={"c0", "c1", "r0"})
     assert (report.flagged, report.truth, report.true_positives) == (2, 3, 2)
     assert report.recall == pytest.approx(2 / 3)
+
+
+def test_grid_counts_review_only_candidate_accounts(tmp_path: Path) -> None:
+    """evaluate-grid's candidate column: accounts in some date's candidates.csv and in no date's
+    campaign_accounts.csv (a promoted candidate counts as published); a carried candidate's row
+    without account lists nobody; no candidates.csv at all means the tier is absent (None)."""
+    from flows.detection.grid import _candidate_accounts
+
+    reports = tmp_path / "reports"
+    days = [date(2026, 3, 1), date(2026, 3, 2)]
+    header = list(CANDIDATE_COLUMNS)
+    account = header.index("account_id")
+
+    def candidate(campaign_id: str, account_id: str) -> list[str]:
+        row = [""] * len(header)
+        row[0], row[account] = campaign_id, account_id
+        return row
+
+    _write(
+        reports / "2026-03-01" / CANDIDATES_FILE, header, [candidate("DW-C", "t1"), candidate("DW-C", "t2")]
+    )
+    _write(reports / "2026-03-01" / "campaign_accounts.csv", ["campaign_id", "account_id"], [])
+    _write(reports / "2026-03-02" / CANDIDATES_FILE, header, [candidate("DW-D", "")])
+    _write(reports / "2026-03-02" / "campaign_accounts.csv", ["campaign_id", "account_id"], [["DW-C", "t2"]])
+    assert _candidate_accounts(reports, days) == {"t1"}
+    assert _candidate_accounts(tmp_path / "elsewhere", days) is None
