@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import smtplib
 import time
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -30,7 +31,7 @@ from flows.pull import DropIncompleteError, LandedDrop, pull_drop
 from flows.quality import CheckResult, GateResult, run_quality_gate
 from flows.report.campaign_report import render_campaign_reports
 from flows.report.digest import ALERT_FILE, DIGEST_FILE, render_digest, render_quality_alert
-from flows.report.digest_data import DigestData, digest_without_figures, load_digest_data
+from flows.report.digest_data import CandidateRow, DigestData, digest_without_figures, load_digest_data
 from flows.settings import Settings
 from flows.spark_handoff import build_on_duckdb_after_spark
 from flows.targets import SHARED_ACROSS_DATES, allows_concurrent_writers, dbt_target
@@ -71,6 +72,7 @@ class RunSummary:
     gate_passed: bool = False
     gate_failures: list[str] = field(default_factory=list)
     campaigns: int = 0
+    candidates: int = 0
     reports: list[str] = field(default_factory=list)
     delivered: list[str] = field(default_factory=list)
 
@@ -195,15 +197,33 @@ def send(
     )  # fmt: skip
 
 
-def digest_mail_body(run_date: date, campaigns: int) -> str:
+def digest_mail_body(run_date: date, campaigns: int, candidates: Sequence[CandidateRow] = ()) -> str:
+    """The digest mail's text: the campaigns sent, then a For review section naming each
+    candidate (never a ban recommendation: candidates get no report)."""
     day = run_date.isoformat()
     if campaigns == 0:
-        return f"Daily digest for {day} attached. No distillation campaign was detected."
-    return (
-        f"Daily digest for {day} attached, with {campaigns} campaign report(s): a PDF, a STIX 2.1 "
-        "bundle and the full account list (CSV) per campaign, plus campaigns.csv and "
-        "campaign_accounts.csv for the day."
-    )
+        lines = [f"Daily digest for {day} attached. No distillation campaign was detected."]
+    else:
+        lines = [
+            f"Daily digest for {day} attached, with {campaigns} campaign report(s): a PDF, a STIX 2.1 "
+            "bundle and the full account list (CSV) per campaign, plus campaigns.csv and "
+            "campaign_accounts.csv for the day."
+        ]
+    if candidates:
+        lines += [
+            "",
+            f"For review: {len(candidates)} candidate(s), flagged but under the publication bar. "
+            "They are not campaigns: no threat report, no STIX bundle, no ban recommendation, "
+            "and their accounts are not in campaign_accounts.csv (they are in candidates.csv). "
+            "A verdict in campaign_verdicts.csv promotes (confirmed) or dismisses (false_positive) one.",
+            *(
+                f"- {c.campaign_id} ({c.status}, {c.confidence or 'no'} confidence, "
+                f"{c.accounts or 0} account(s) of {c.organizations or 0} organization(s)): "
+                f"{c.tier_reason}"
+                for c in candidates
+            ),
+        ]
+    return "\n".join(lines)
 
 
 def _publish_artifacts(summary: RunSummary, gate: GateResult | None) -> None:
@@ -216,7 +236,7 @@ def _publish_artifacts(summary: RunSummary, gate: GateResult | None) -> None:
         f"{summary.rows_quarantined:,} quarantined |",
         f"| dbt | {summary.dbt_nodes} nodes built and tested |",
         f"| quality gate | {'passed' if summary.gate_passed else 'FAILED'} |",
-        f"| campaigns | {summary.campaigns} |",
+        f"| campaigns | {summary.campaigns} (and {summary.candidates} candidate(s) for review) |",
         f"| reports | {', '.join(summary.reports) or 'none'} |",
         f"| delivered | {', '.join(summary.delivered) or 'nothing'} |",
     ]
@@ -382,7 +402,7 @@ def _run_one_day_locked(settings: Settings, run_date: date, *, built: bool, rese
         # run of the same date.
         _enter(run_date, "deliver")
         checkpoint("deliver")
-        kind, subject, body = _mail_for(run_date, gate, summary.campaigns)
+        kind, subject, body = _mail_for(run_date, gate, summary.campaigns, data.candidates)
         summary.delivered.append(
             _timed(send, settings)(settings, run_date, kind, subject, body, files, resend=resend)
         )
@@ -439,21 +459,27 @@ def _render_day(
         return [_timed(render_alert_pdf, settings)(settings, data, staged)]
     campaigns = _timed(export_campaigns, settings)(settings, run_date, staged)
     summary.campaigns = campaigns.campaigns
+    summary.candidates = campaigns.candidates
     campaign_files = [
         campaigns.campaigns_csv,
         campaigns.campaign_accounts_csv,
+        campaigns.candidates_csv,
         *_timed(render_campaigns, settings)(settings, run_date, staged),
     ]
     digest = _timed(render_digest_pdf, settings)(settings, data, staged)
     return [digest, *campaign_files]
 
 
-def _mail_for(run_date: date, gate: GateResult, campaigns: int) -> tuple[str, str, str]:
+def _mail_for(
+    run_date: date, gate: GateResult, campaigns: int, candidates: Sequence[CandidateRow] = ()
+) -> tuple[str, str, str]:
     """(kind, subject, body) of the day's message: the digest, or the data-quality alert."""
     day = run_date.isoformat()
     if gate.passed:
         subject = f"distillwatch daily digest {day}: {campaigns} campaign(s)"
-        return "daily-digest", subject, digest_mail_body(run_date, campaigns)
+        if candidates:
+            subject += f", {len(candidates)} for review"
+        return "daily-digest", subject, digest_mail_body(run_date, campaigns, candidates)
     body = "\n".join(
         [
             f"The quality gate failed for {day}; no threat report was sent.",

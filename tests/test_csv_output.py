@@ -49,12 +49,13 @@ def test_plain_text_and_numbers_are_untouched() -> None:
 
 
 def test_mailed_campaign_csvs_neutralise_customer_text(tmp_path: Path) -> None:
-    """campaigns.csv and campaign_accounts.csv from real marts holding hostile text."""
+    """campaigns.csv, campaign_accounts.csv and candidates.csv from real marts holding hostile
+    text (DW-0 is a campaign, DW-1 a candidate: each gets every hostile organization name)."""
     warehouse = tmp_path / "w.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
             f"create table fct_campaigns ({', '.join(f'{c} varchar' for c in CAMPAIGN_COLUMNS)}, "
-            "activity_date date)"
+            "activity_date date, tier varchar default 'campaign')"
         )
         for i, text in enumerate(HOSTILE):
             values = {c: None for c in CAMPAIGN_COLUMNS}
@@ -65,34 +66,40 @@ def test_mailed_campaign_csvs_neutralise_customer_text(tmp_path: Path) -> None:
                 "confidence_statement": text,
             }
             con.execute(
-                f"insert into fct_campaigns values ({', '.join('?' * (len(CAMPAIGN_COLUMNS) + 1))})",
-                [*values.values(), DAY],
+                f"insert into fct_campaigns values ({', '.join('?' * (len(CAMPAIGN_COLUMNS) + 2))})",
+                [*values.values(), DAY, "candidate" if i == 1 else "campaign"],
             )
         con.execute(
             f"create table fct_campaign_accounts ({', '.join(f'{c} varchar' for c in ACCOUNT_COLUMNS)}, "
-            "activity_date date)"
+            "activity_date date, tier varchar)"
         )
-        for i, text in enumerate(HOSTILE):
-            values = {c: None for c in ACCOUNT_COLUMNS} | {
-                "campaign_id": "DW-0",
-                "account_id": f"acct-{i}",
-                "organization_id": text,
-                "score": -1.5 * i,
-            }
-            con.execute(
-                f"insert into fct_campaign_accounts values ({', '.join('?' * (len(ACCOUNT_COLUMNS) + 1))})",
-                [*values.values(), DAY],
-            )
+        for campaign, tier in (("DW-0", "campaign"), ("DW-1", "candidate")):
+            for i, text in enumerate(HOSTILE):
+                values = {c: None for c in ACCOUNT_COLUMNS} | {
+                    "campaign_id": campaign,
+                    "account_id": f"acct-{campaign}-{i}",
+                    "organization_id": text,
+                    "score": -1.5 * i,
+                }
+                con.execute(
+                    "insert into fct_campaign_accounts values "
+                    f"({', '.join('?' * (len(ACCOUNT_COLUMNS) + 2))})",
+                    [*values.values(), DAY, tier],
+                )
 
     out = write_campaign_outputs(warehouse, DAY, tmp_path / "reports")
     campaigns = read_csv(out.campaigns_csv)
-    assert sorted(r["top_signature_template"] for r in campaigns) == sorted("'" + t for t in HOSTILE)
+    published = [t for i, t in enumerate(HOSTILE) if i != 1]
+    assert sorted(r["top_signature_template"] for r in campaigns) == sorted("'" + t for t in published)
     assert all(r["confidence_statement"] == r["top_signature_template"] for r in campaigns)
     accounts = read_csv(out.campaign_accounts_csv)
     assert sorted(r["organization_id"] for r in accounts) == sorted("'" + t for t in HOSTILE)
+    candidates = read_csv(out.candidates_csv)
+    assert {r["campaign_id"] for r in candidates} == {"DW-1"}
+    assert sorted(r["organization_id"] for r in candidates) == sorted("'" + t for t in HOSTILE)
     assert not any(
         cell.startswith(("=", "+", "-", "@", "\t", "\r"))
-        for row in campaigns + accounts
+        for row in campaigns + accounts + candidates
         for cell in row.values()
         if not cell.lstrip("-").replace(".", "").isdigit()
     )

@@ -10,30 +10,43 @@ import duckdb
 import pytest
 
 from flows.detection.evaluate import evaluate, format_report
-from flows.detection.outputs import ACCOUNT_COLUMNS, CAMPAIGN_COLUMNS, write_campaign_outputs
+from flows.detection.outputs import (
+    ACCOUNT_COLUMNS,
+    CAMPAIGN_COLUMNS,
+    CANDIDATE_COLUMNS,
+    CANDIDATES_FILE,
+    write_campaign_outputs,
+)
 
 DAY = date(2026, 3, 10)
 
 
 def _warehouse(path: Path) -> Path:
-    """A warehouse holding only the two detection marts, with one day of two campaigns."""
+    """A warehouse holding only the two detection marts: one day of two campaigns and one
+    candidate (DW-C: flagged, under the publication bar), and a day before."""
     with duckdb.connect(str(path)) as con:
         con.execute(
             "create table fct_campaigns as select * from (values "
             "(date '2026-03-10', 'DW-B', 'active', null, 'high', 15, 8, 7, date '2026-03-04', 3, 3, 300, 9000, 'reasoning 80% (9.0x platform)', "
-            " 'm (100%)', date '2026-03-01', date '2026-03-10', date '2026-03-02', 't1', 'High confidence: …'),"
+            " 'm (100%)', date '2026-03-01', date '2026-03-10', date '2026-03-02', 't1', 'High confidence: …', 3, 'over the bar', 'campaign'),"
             "(date '2026-03-10', 'DW-A', 'new', 'confirmed', 'low', 8, 4, 4, date '2026-03-04', 2, 1, 20, 100, null, 'm (100%)',"
-            " date '2026-03-09', date '2026-03-10', date '2026-03-10', null, 'Low confidence: …'),"
+            " date '2026-03-09', date '2026-03-10', date '2026-03-10', null, 'Low confidence: …', 1, 'confirmed by the analyst verdict of 2026-03-10', 'campaign'),"
+            "(date '2026-03-10', 'DW-C', 'new', null, 'high', 20, 10, 10, date '2026-03-04', 2, 1, 50, 500, null, 'm (100%)',"
+            " date '2026-03-09', date '2026-03-10', date '2026-03-10', 't9', 'High confidence: …', 1, 'too small for a coordinated operation', 'candidate'),"
+            "(date '2026-03-10', 'DW-E', 'dormant', null, 'low', 9, 5, 4, date '2026-03-04', 3, 3, 30, 300, null, null,"
+            " date '2026-03-01', date '2026-03-08', date '2026-03-02', null, 'Low confidence: …', 3, 'not flagged on the run date', 'candidate'),"
             "(date '2026-03-09', 'DW-B', 'new', null, 'high', 15, 8, 7, date '2026-03-03', 2, 2, 200, 6000, null, null,"
-            " date '2026-03-01', date '2026-03-09', date '2026-03-09', 't1', '…')"
-            f") as t(activity_date, {', '.join(CAMPAIGN_COLUMNS)})"
+            " date '2026-03-01', date '2026-03-09', date '2026-03-09', 't1', '…', 2, 'over the bar', 'campaign')"
+            f") as t(activity_date, {', '.join(CAMPAIGN_COLUMNS)}, tier)"
         )
         con.execute(
             "create table fct_campaign_accounts as select * from (values "
-            "(date '2026-03-10', 'DW-B', 'b2', 'o2', 5, 'signature', 0.9, 100, 3000, date '2026-03-01', date '2026-03-10', null),"
-            "(date '2026-03-10', 'DW-B', 'b1', 'o1', 6, 'payment', 0.1, 100, 3000, date '2026-03-01', date '2026-03-10', null),"
-            "(date '2026-03-10', 'DW-A', 'a1', 'o9', 4, 'signature', 1.0, 20, 100, date '2026-03-09', date '2026-03-10', 'confirmed')"
-            f") as t(activity_date, {', '.join(ACCOUNT_COLUMNS)})"
+            "(date '2026-03-10', 'DW-B', 'b2', 'o2', 5, 'signature', 0.9, 100, 3000, date '2026-03-01', date '2026-03-10', null, 'campaign'),"
+            "(date '2026-03-10', 'DW-B', 'b1', 'o1', 6, 'payment', 0.1, 100, 3000, date '2026-03-01', date '2026-03-10', null, 'campaign'),"
+            "(date '2026-03-10', 'DW-A', 'a1', 'o9', 4, 'signature', 1.0, 20, 100, date '2026-03-09', date '2026-03-10', 'confirmed', 'campaign'),"
+            "(date '2026-03-10', 'DW-C', 'c2', 'o7', 4, 'signature', 1.0, 25, 250, date '2026-03-09', date '2026-03-10', null, 'candidate'),"
+            "(date '2026-03-10', 'DW-C', 'c1', 'o7', 4, 'signature', 0.8, 25, 250, date '2026-03-09', date '2026-03-10', null, 'candidate')"
+            f") as t(activity_date, {', '.join(ACCOUNT_COLUMNS)}, tier)"
         )
     return path
 
@@ -47,6 +60,7 @@ def test_outputs_are_one_row_per_campaign_and_account_and_deterministic(tmp_path
         rows = list(csv.DictReader(f))
     assert [r["campaign_id"] for r in rows] == ["DW-B", "DW-A"]
     assert rows[1]["verdict"] == "confirmed" and rows[0]["verdict"] == ""
+    assert rows[1]["tier_reason"] == "confirmed by the analyst verdict of 2026-03-10"
     assert rows[0]["target_capabilities"] == "reasoning 80% (9.0x platform)"
     assert rows[0]["window_start"] == "2026-03-04"  # the accounts and requests cover window_start .. DAY
     with open(out.campaign_accounts_csv, newline="", encoding="utf-8") as f:
@@ -57,9 +71,30 @@ def test_outputs_are_one_row_per_campaign_and_account_and_deterministic(tmp_path
         ("DW-B", "b2"),
     ]
     assert set(accounts[0]) >= {"campaign_id", "account_id", "organization_id", "score", "verdict"}
-    first = (out.campaigns_csv.read_bytes(), out.campaign_accounts_csv.read_bytes())
+    first = [p.read_bytes() for p in out.files]
     write_campaign_outputs(warehouse, DAY, tmp_path / "reports")
-    assert (out.campaigns_csv.read_bytes(), out.campaign_accounts_csv.read_bytes()) == first
+    assert [p.read_bytes() for p in out.files] == first
+
+
+def test_candidates_are_listed_for_review_and_never_in_the_ban_list(tmp_path: Path) -> None:
+    """candidates.csv: a row per listed account of each candidate (a carried candidate that lists
+    nobody today still has its row); none of them is in campaigns.csv or campaign_accounts.csv."""
+    out = write_campaign_outputs(_warehouse(tmp_path / "w.duckdb"), DAY, tmp_path / "reports")
+    assert out.candidate_ids == ("DW-C", "DW-E") and out.candidate_accounts == 2
+    assert out.candidates_csv == tmp_path / "reports" / DAY.isoformat() / CANDIDATES_FILE
+    with open(out.candidates_csv, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == list(CANDIDATE_COLUMNS)
+    assert [(r["campaign_id"], r["account_id"]) for r in rows] == [
+        ("DW-C", "c1"),
+        ("DW-C", "c2"),
+        ("DW-E", ""),
+    ]
+    assert rows[0]["tier_reason"] == "too small for a coordinated operation" and rows[0]["accounts"] == "2"
+    assert rows[0]["organization_id"] == "o7" and rows[0]["signature_template_share"] == "0.8"
+    assert rows[2]["tier_reason"] == "not flagged on the run date"
+    published = out.campaigns_csv.read_text() + out.campaign_accounts_csv.read_text()
+    assert "DW-C" not in published and "DW-E" not in published and "c1" not in published
 
 
 def test_a_day_without_campaigns_or_marts_writes_header_only_files(tmp_path: Path) -> None:
@@ -69,6 +104,7 @@ def test_a_day_without_campaigns_or_marts_writes_header_only_files(tmp_path: Pat
     assert out.campaigns == 0
     assert out.campaigns_csv.read_text().splitlines() == [",".join(CAMPAIGN_COLUMNS)]
     assert out.campaign_accounts_csv.read_text().splitlines() == [",".join(ACCOUNT_COLUMNS)]
+    assert out.candidates_csv.read_text().splitlines() == [",".join(CANDIDATE_COLUMNS)]
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
@@ -144,3 +180,29 @@ def test_evaluation_can_restrict_dates_and_truth_to_active_accounts(labelled: tu
     report = evaluate(labels, reports, dates=[date(2026, 3, 2)], active_accounts={"c0", "c1", "r0"})
     assert (report.flagged, report.truth, report.true_positives) == (2, 3, 2)
     assert report.recall == pytest.approx(2 / 3)
+
+
+def test_grid_counts_review_only_candidate_accounts(tmp_path: Path) -> None:
+    """evaluate-grid's candidate column: accounts in some date's candidates.csv and in no date's
+    campaign_accounts.csv (a promoted candidate counts as published); a carried candidate's row
+    without account lists nobody; no candidates.csv at all means the tier is absent (None)."""
+    from flows.detection.grid import _candidate_accounts
+
+    reports = tmp_path / "reports"
+    days = [date(2026, 3, 1), date(2026, 3, 2)]
+    header = list(CANDIDATE_COLUMNS)
+    account = header.index("account_id")
+
+    def candidate(campaign_id: str, account_id: str) -> list[str]:
+        row = [""] * len(header)
+        row[0], row[account] = campaign_id, account_id
+        return row
+
+    _write(
+        reports / "2026-03-01" / CANDIDATES_FILE, header, [candidate("DW-C", "t1"), candidate("DW-C", "t2")]
+    )
+    _write(reports / "2026-03-01" / "campaign_accounts.csv", ["campaign_id", "account_id"], [])
+    _write(reports / "2026-03-02" / CANDIDATES_FILE, header, [candidate("DW-D", "")])
+    _write(reports / "2026-03-02" / "campaign_accounts.csv", ["campaign_id", "account_id"], [["DW-C", "t2"]])
+    assert _candidate_accounts(reports, days) == {"t1"}
+    assert _candidate_accounts(tmp_path / "elsewhere", days) is None

@@ -5,6 +5,9 @@ campaign (nine one-account organizations sharing three cards, a pool of harvest 
 CoT prompts, rotating proxy prefixes, education sign-ups) and a look-alike (a verified
 enterprise running its own templated coding product from its own hosting prefixes, round the
 clock). One ordinary account also sends some traffic through a proxy prefix the campaign uses.
+A small team (four accounts of two organizations on one card, shared templates, CoT prompts,
+its own rotating proxy prefixes) harvests like a campaign but is too small to be a coordinated
+operation: it is flagged and must stay a *candidate* (publication tiers).
 """
 
 from __future__ import annotations
@@ -23,12 +26,17 @@ import pyarrow as pa
 import pytest
 from factories import make_accounts, make_requests, pdf_text, squash
 
+from flows import transform
 from flows.detection.evaluate import evaluate
+from flows.detection.outputs import write_campaign_outputs
 from flows.detection.replay import ReplayResult, replay
 from flows.drop_writer import write_drop
+from flows.pipeline import digest_mail_body
 from flows.report import fmt
 from flows.report.campaign_report import render_campaign_reports
-from flows.settings import Settings
+from flows.report.digest import render_digest
+from flows.report.digest_data import load_digest_data
+from flows.settings import DBT_PROJECT_DIR, Settings
 from flows.transform import run_dbt
 
 START = date(2026, 3, 2)
@@ -36,6 +44,7 @@ DAYS = 3
 CAMPAIGN = [f"camp-{i}" for i in range(9)]
 ENTERPRISE = [f"ent-{i}" for i in range(8)]
 BENIGN = [f"acct-{i:02d}" for i in range(24)]
+TEAM = [f"team-{i}" for i in range(4)]
 
 
 def _org(account: str) -> str:
@@ -43,6 +52,8 @@ def _org(account: str) -> str:
         return "corg-" + account.split("-")[1]
     if account.startswith("ent-"):
         return "org-enterprise"
+    if account.startswith("team-"):
+        return f"torg-{int(account.split('-')[1]) // 2}"
     return f"org-{int(account.split('-')[1]) // 2:02d}"
 
 
@@ -53,6 +64,12 @@ def _cohort_requests(day: date, accounts: list[str], n: int, seed: int, kind: st
         templates = [f"tpl-harvest-{t}" for t in rng.integers(0, 6, n)]
         capability = ["reasoning" if x < 0.85 else "data_analysis" for x in rng.random(n)]
         prefixes = [f"45.9.{p}.0/24" for p in rng.integers(0, 15, n)]
+        asn_type, cot = ["proxy"] * n, (rng.random(n) < 0.7).tolist()
+        input_tokens, output_tokens = rng.integers(200, 600, n), rng.integers(1500, 3000, n)
+    elif kind == "team":
+        templates = [f"tpl-team-{t}" for t in rng.integers(0, 3, n)]
+        capability = ["coding" if x < 0.8 else "tool_use" for x in rng.random(n)]
+        prefixes = [f"77.1.{p}.0/24" for p in rng.integers(0, 12, n)]
         asn_type, cot = ["proxy"] * n, (rng.random(n) < 0.7).tolist()
         input_tokens, output_tokens = rng.integers(200, 600, n), rng.integers(1500, 3000, n)
     elif kind == "enterprise":
@@ -102,11 +119,11 @@ def _cohort_requests(day: date, accounts: list[str], n: int, seed: int, kind: st
 
 
 def _accounts() -> pa.Table:
-    everyone = BENIGN + CAMPAIGN + ENTERPRISE
+    everyone = BENIGN + CAMPAIGN + ENTERPRISE + TEAM
     n = len(everyone)
     created = []
     for a in everyone:
-        if a.startswith("camp-"):
+        if a.startswith(("camp-", "team-")):
             created.append(datetime(2026, 3, 1, int(a.split("-")[1]), tzinfo=UTC))
         else:
             created.append(datetime(2025, 6, 1, tzinfo=UTC))
@@ -118,19 +135,27 @@ def _accounts() -> pa.Table:
             "organization_name": [_org(a) for a in everyone],
             "created_at": created,
             "signup_pathway": [
-                "education" if a.startswith("camp-") else "enterprise" if a.startswith("ent-") else "standard"
+                "education"
+                if a.startswith(("camp-", "team-"))
+                else "enterprise"
+                if a.startswith("ent-")
+                else "standard"
                 for a in everyone
             ],
             "verification": [
-                "email" if a.startswith("camp-") else "id" if a.startswith("ent-") else "phone"
+                "email" if a.startswith(("camp-", "team-")) else "id" if a.startswith("ent-") else "phone"
                 for a in everyone
             ],
             "payment_fingerprint": [
-                f"card-{int(a.split('-')[1]) % 3}" if a.startswith("camp-") else f"pay-{_org(a)}"
+                f"card-{int(a.split('-')[1]) % 3}"
+                if a.startswith("camp-")
+                else "card-team"
+                if a.startswith("team-")
+                else f"pay-{_org(a)}"
                 for a in everyone
             ],
             "email_domain": [
-                "gmail.com" if a.startswith("camp-") else f"{_org(a)}.example" for a in everyone
+                "gmail.com" if a.startswith(("camp-", "team-")) else f"{_org(a)}.example" for a in everyone
             ],
         },
     )
@@ -151,6 +176,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReplayResu
             _cohort_requests(day, BENIGN, 1200, 10 + offset, "benign"),
             _cohort_requests(day, CAMPAIGN, 600, 20 + offset, "campaign"),
             _cohort_requests(day, ENTERPRISE, 800, 30 + offset, "enterprise"),
+            _cohort_requests(day, TEAM, 240, 40 + offset, "team"),
         ]
         write_drop(str(exports), day, parts, accounts)
     labels = root / "labels"
@@ -164,6 +190,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReplayResu
             writer.writerow([a, _org(a), "benign_enterprise", "", "enterprise"])
         for a in CAMPAIGN:
             writer.writerow([a, _org(a), "campaign_reasoning", "cmp-test", "reasoning"])
+        for a in TEAM:
+            writer.writerow([a, _org(a), "benign_small_team", "", "small_teams"])
     (labels / "campaigns.csv").write_text(
         "campaign_id,kind,target_capabilities,first_date,last_date,accounts\n"
         f"cmp-test,campaign_reasoning,reasoning,{START},{START + timedelta(days=DAYS - 1)},9\n"
@@ -198,11 +226,14 @@ def test_the_campaign_keeps_its_id_from_day_to_day(world: tuple[ReplayResult, Pa
     assert campaign_id.startswith("DW-2026-03-0")
     with duckdb.connect(str(result.warehouse), read_only=True) as con:
         statuses = con.execute(
-            "select activity_date, status, confidence, accounts from fct_campaigns order by activity_date"
+            "select activity_date, status, confidence, accounts from fct_campaigns "
+            "where campaign_id = ? order by activity_date",
+            [campaign_id],
         ).fetchall()
         signals = con.execute(
-            "select count(*), count(distinct signal) from fct_campaign_signals where activity_date = ?",
-            [START + timedelta(days=DAYS - 1)],
+            "select count(*), count(distinct signal) from fct_campaign_signals "
+            "where activity_date = ? and campaign_id = ?",
+            [START + timedelta(days=DAYS - 1), campaign_id],
         ).fetchone()
     assert [s[1] for s in statuses][0] == "new"
     assert {s[1] for s in statuses[1:]} <= {"active", "growing"}
@@ -232,7 +263,7 @@ def test_campaign_reports_show_the_figures_of_the_marts(
             select campaign_id, status, confidence, score, window_start, accounts, organizations,
                    accounts_active_on_run_date, requests, requests_on_run_date, total_tokens,
                    first_seen, last_seen
-            from fct_campaigns where activity_date = ? order by campaign_id
+            from fct_campaigns where activity_date = ? and tier = 'campaign' order by campaign_id
             """,
             [day],
         ).fetchall()
@@ -281,3 +312,133 @@ def test_detection_unit_tests_pass(world: tuple[ReplayResult, Path]) -> None:
     )
     summary = run_dbt(settings, START + timedelta(days=DAYS - 1), select="fqn:*.detection.* test_type:unit")
     assert summary.unit_tests_passed >= 12
+
+
+# --- publication tiers: the small team is a candidate, never published -------------------------
+
+LAST = START + timedelta(days=DAYS - 1)
+
+
+def _rows(reports_dir: Path, day: date, name: str) -> list[dict[str, str]]:
+    with open(reports_dir / day.isoformat() / name, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _candidate_id(reports_dir: Path, day: date) -> str:
+    """The one candidate of the day, which lists exactly the small team."""
+    rows = _rows(reports_dir, day, "candidates.csv")
+    assert {r["account_id"] for r in rows} == set(TEAM)
+    (candidate_id,) = {r["campaign_id"] for r in rows}
+    return candidate_id
+
+
+def test_the_small_team_is_a_candidate_and_never_published(
+    world: tuple[ReplayResult, Path], tmp_path: Path
+) -> None:
+    """Flagged (it harvests and hides like a campaign) but too small for a coordinated operation:
+    candidates.csv lists it; campaign_accounts.csv, campaigns.csv, the PDFs and STIX bundles never
+    name it."""
+    result, _ = world
+    candidate_id = _candidate_id(result.reports_dir, LAST)
+    (row, *_) = _rows(result.reports_dir, LAST, "candidates.csv")
+    assert row["tier_reason"].startswith("too small for a coordinated operation: 4 listed accounts of 2")
+    assert row["accounts"] == "4" and row["organizations"] == "2"
+    for offset in range(DAYS):
+        day = START + timedelta(days=offset)
+        assert not set(_listed(result, day)) & set(TEAM)
+        assert candidate_id not in {r["campaign_id"] for r in _rows(result.reports_dir, day, "campaigns.csv")}
+    files = render_campaign_reports(
+        result.warehouse, LAST, tmp_path / "campaigns", tlp="TLP:AMBER", workers=0
+    )
+    assert files and candidate_id not in {f.campaign_id for f in files}
+    written = sorted(p.name for p in (tmp_path / "campaigns").iterdir())
+    assert written and not [name for name in written if candidate_id in name]
+    bundles = " ".join(f.stix.read_text() for f in files)
+    assert not [a for a in TEAM if a in bundles] and candidate_id not in bundles
+
+
+def test_the_digest_lists_the_candidate_for_review(world: tuple[ReplayResult, Path], tmp_path: Path) -> None:
+    """The digest PDF (read back as text) and the mail name the candidate in For review only."""
+    result, _ = world
+    candidate_id = _candidate_id(result.reports_dir, LAST)
+    (published_id,) = {r["campaign_id"] for r in _rows(result.reports_dir, LAST, "campaigns.csv")}
+    data = load_digest_data(result.warehouse, LAST, validation=None, gate=None)
+    assert [c.campaign_id for c in data.campaigns] == [published_id]
+    assert [c.campaign_id for c in data.candidates] == [candidate_id]
+    flat = squash(pdf_text(render_digest(data, tmp_path, "TLP:AMBER")))
+    published, review = flat.split(squash("For review Candidates: linked groups"), 1)
+    assert squash(published_id) in published and squash(candidate_id) not in published
+    review = review[: review.index(squash("Requests per day"))]
+    assert squash(candidate_id) in review and squash(published_id) not in review
+    assert squash("too small for a coordinated operation") in review
+    body = digest_mail_body(LAST, len(data.campaigns), data.candidates)
+    head, review_text = body.split("For review:", 1)
+    assert published_id not in review_text and candidate_id not in head
+    assert f"- {candidate_id} (" in review_text and "not in campaign_accounts.csv" in review_text
+
+
+def _copy_run(result: ReplayResult, into: Path) -> Settings:
+    """The replayed world's landing zone and warehouse, copied (the module's world stays as it is)."""
+    import shutil
+
+    shutil.copytree(result.warehouse.parent / "landing", into / "landing")
+    shutil.copy(result.warehouse, into / "warehouse.duckdb")
+    return Settings(
+        landing_dir=into / "landing", warehouse=into / "warehouse.duckdb", reports_dir=into / "reports"
+    )
+
+
+def test_a_confirmed_verdict_promotes_the_candidate_with_its_id(
+    world: tuple[ReplayResult, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An analyst confirms the candidate (a row in seeds/detection/campaign_verdicts.csv of a
+    project copy); re-running the day publishes it under the same DW-... id."""
+    import shutil
+
+    result, _ = world
+    candidate_id = _candidate_id(result.reports_dir, LAST)
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    verdicts = project / "seeds" / "detection" / "campaign_verdicts.csv"
+    verdicts.write_text(verdicts.read_text() + f"{candidate_id},confirmed,ana,{LAST.isoformat()},reviewed\n")
+    monkeypatch.setattr(transform, "DBT_PROJECT_DIR", project)
+    settings = _copy_run(result, tmp_path / "run")
+    run_dbt(settings, LAST)
+    out = write_campaign_outputs(settings.warehouse, LAST, settings.reports_dir)
+    assert candidate_id in out.campaign_ids and candidate_id not in out.candidate_ids
+    listed = {
+        r["account_id"]: r["campaign_id"] for r in _rows(settings.reports_dir, LAST, "campaign_accounts.csv")
+    }
+    assert {a: listed.get(a) for a in TEAM} == dict.fromkeys(TEAM, candidate_id)
+    campaigns = {r["campaign_id"]: r for r in _rows(settings.reports_dir, LAST, "campaigns.csv")}
+    assert campaigns[candidate_id]["verdict"] == "confirmed"
+    assert campaigns[candidate_id]["tier_reason"] == f"confirmed by the analyst verdict of {LAST.isoformat()}"
+    assert not [r for r in _rows(settings.reports_dir, LAST, "candidates.csv") if r["account_id"] in TEAM]
+
+
+def test_a_warehouse_built_before_publication_tiers_still_builds(
+    world: tuple[ReplayResult, Path], tmp_path: Path
+) -> None:
+    """A warehouse from before the tiers (no tier columns in the detection marts, no tier model):
+    the next run adds the columns (on_schema_change append_new_columns), earlier dates keep null
+    there, and the run date is tiered as on a new warehouse."""
+    result, _ = world
+    settings = _copy_run(result, tmp_path / "run")
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("drop table int_detection_campaign_tiers")
+        for column in ("tier", "tier_reason", "independent_organizations"):
+            con.execute(f"alter table fct_campaigns drop column {column}")
+        con.execute("alter table fct_campaign_accounts drop column tier")
+    run_dbt(settings, LAST)
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        tiers = con.execute(
+            "select activity_date, tier, count(*) from fct_campaigns group by all order by all"
+        ).fetchall()
+    assert [(d, t) for d, t, _ in tiers] == [
+        *((START + timedelta(days=i), None) for i in range(DAYS - 1)),
+        (LAST, "campaign"),
+        (LAST, "candidate"),
+    ]
+    out = write_campaign_outputs(settings.warehouse, LAST, settings.reports_dir)
+    before = write_campaign_outputs(result.warehouse, LAST, tmp_path / "reports-before")
+    assert [p.read_bytes() for p in out.files] == [p.read_bytes() for p in before.files]

@@ -96,8 +96,12 @@ def build_warehouse(path: Path, *, channels: bool = False) -> Path:
             (RUN, "DW-N", "new", 9.0, "high", None, RUN, RUN, None, None, None, W0, 0, 0, 0, 0, 0, 0),
             (RUN, "DW-G", "growing", 20.0, "high", None, D8, RUN, None, None, None, W0, 1, 1, 10, 80, 10, 1),
             (D9, "DW-OLD", "active", 99.0, "high", None, D8, D9, None, None, None, W0, 1, 1, 5, 5, 5, 1),
+            (RUN, "DW-C", "new", 30.0, "high", None, RUN, RUN, None, None, None, W0, 2, 1, 9, 9, 9, 2),
         ],
     )  # fmt: skip
+    # publication tier: DW-C is a candidate (for review only: no report, no STIX)
+    con.execute("alter table fct_campaigns add column tier varchar default 'campaign'")
+    con.execute("update fct_campaigns set tier = 'candidate' where campaign_id = 'DW-C'")
     con.executemany(
         "insert into fct_campaign_accounts values (?, ?, ?, ?, ?)",
         [(RUN, "DW-A", "a1", "o1", 7.0), (RUN, "DW-A", "a2", "o2", 5.0),
@@ -315,6 +319,7 @@ def test_access_channels_when_the_aggregate_exists(tmp_path: Path) -> None:
 
 
 def test_list_campaigns_orders_by_status_then_score(warehouse: Path, tmp_path: Path) -> None:
+    # the candidate DW-C (new, highest score) is not a campaign: it gets no report
     assert list_campaigns(warehouse, RUN) == ["DW-N", "DW-G", "DW-A", "DW-D"]
     assert list_campaigns(warehouse, date(2026, 1, 1)) == []
     empty = tmp_path / "empty.duckdb"

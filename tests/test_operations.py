@@ -152,7 +152,8 @@ def baseline(world: World) -> Outputs:
     result = outputs(world)
     assert set(result.mail) == {f"{DAY}-daily-digest.eml"}
     assert {
-        f"{DAY}/{name}" for name in ("daily-digest.pdf", "campaigns.csv", "campaign_accounts.csv")
+        f"{DAY}/{name}"
+        for name in ("daily-digest.pdf", "campaigns.csv", "campaign_accounts.csv", "candidates.csv")
     } <= set(result.reports)
     return result
 

@@ -213,7 +213,32 @@ def build_warehouse(path: Path, orgs: list[Org], *, campaigns: bool = False) -> 
                     RUN_DATE - timedelta(days=3),
                     RUN_DATE,
                 ),
+                (
+                    RUN_DATE,
+                    "camp-review-1",
+                    "new",
+                    0.99,
+                    "high",
+                    4,
+                    2,
+                    500,
+                    90_000,
+                    ["reasoning"],
+                    RUN_DATE - timedelta(days=1),
+                    RUN_DATE,
+                ),
             ],
+        )
+        # publication tier: camp-review-1 is a candidate (flagged, under the publication bar)
+        con.execute(
+            "alter table fct_campaigns add column tier varchar default 'campaign'; "
+            "alter table fct_campaigns add column harvesting_points bigint default 5; "
+            "alter table fct_campaigns add column coordination_points bigint default 6; "
+            "alter table fct_campaigns add column independent_organizations bigint default 2; "
+            "alter table fct_campaigns add column tier_reason varchar default 'over the bar'; "
+            "update fct_campaigns set tier = 'candidate', harvesting_points = 8, "
+            "tier_reason = 'too small for a coordinated operation: 4 listed accounts' "
+            "where campaign_id = 'camp-review-1'"
         )
     con.close()
     return path
@@ -378,6 +403,22 @@ def test_campaigns_listed_in_status_order(tmp_path: Path) -> None:
     assert "camp-new-1" in flat and "reasoning,agentic_coding" in flat
     assert "2.30B" in text and "45,000" in text and "0.93" in text
     assert flat.index("camp-new-1") < flat.index("camp-grow-1") < flat.index("camp-dormant-1")
+
+
+def test_candidates_are_listed_for_review_and_not_as_campaigns(tmp_path: Path) -> None:
+    wh = build_warehouse(tmp_path / "wh.duckdb", default_orgs(), campaigns=True)
+    data = load_digest_data(wh, RUN_DATE, validation=VALIDATION, gate=GATE_PASSED)
+    assert "camp-review-1" not in [c.campaign_id for c in data.campaigns]
+    (candidate,) = data.candidates
+    assert (candidate.campaign_id, candidate.harvesting_points, candidate.accounts) == ("camp-review-1", 8, 4)
+    flat = squash(pdf_text(render_digest(data, tmp_path, "TLP:AMBER")))
+    assert squash("Campaigns: 3 (1 new, 1 growing, 1 dormant) · For review: 1") in flat
+    # the Campaigns table comes before the For review section, which names the candidate
+    published, review = flat.split(squash("For review Candidates: linked groups"), 1)
+    assert "camp-new-1" in published and "camp-review-1" not in published
+    review = review[: review.index(squash("Requests per day"))]
+    assert "camp-review-1" in review and "camp-new-1" not in review and squash("8 / 6") in review
+    assert squash("too small for a coordinated operation: 4 listed accounts") in review
 
 
 def test_quality_alert_variant_names_the_failures(warehouse: Path, tmp_path: Path) -> None:

@@ -607,6 +607,7 @@ def test_randomized_world_replayed_end_to_end(tmp_path: Path) -> None:
     assert all(c.first_active is not None for c in world.campaigns)
     assert all(c.flagged_on_day is None or c.flagged_on_day >= 1 for c in world.campaigns)
     assert set(world.benign_published_by_kind) <= set(WORLD_KINDS) - CAMPAIGN_KINDS
+    assert world.candidates is not None  # every replayed date writes candidates.csv (review tier)
     assert (tmp_path / "grid" / "world-3" / "run" / "warehouse.duckdb").is_file()
     grid = GridResult((3,), 3, RANDOM_SCALE, 1, (world,), 1.0, _summary([world]))
     markdown, data = write_grid(grid, tmp_path / "out", "grid")

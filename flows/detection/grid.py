@@ -11,8 +11,10 @@ quoted from the report seeds was never used to choose a threshold.
 Per world: account precision and recall over the whole period (published = listed in some
 `reports/<date>/campaign_accounts.csv`); each campaign's first flagged day counted from its
 first active day (1 = flagged on its first day; `None` = never); benign accounts published,
-by label kind; and, when the reports hold a `candidates.csv` review tier, candidate accounts
-counted apart (never as published). Across worlds: the worst case and the median.
+by label kind; and, when the reports hold a `candidates.csv` review tier
+(flows.detection.outputs), the accounts listed there on some date and never published, campaign
+and benign, counted apart (a candidate is never published). Across worlds: the worst case and
+the median.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from flows.detection.outputs import CAMPAIGN_ACCOUNTS_FILE, CANDIDATES_FILE
 from flows.synth.worlds import RANDOM_WORLD, REPORT_SEEDS, TUNING_SEEDS
 
 __all__ = [
@@ -53,7 +56,6 @@ __all__ = [
 GRID_START = date(2026, 11, 2)
 # Scale of `make eval`: 12 worlds x 7 days fit in 30 minutes on two cores (docs/synthetic-data.md).
 DEFAULT_SCALE = 0.1
-CANDIDATES_FILE = "candidates.csv"  # review tier: counted apart, never as published
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class WorldResult:
     recall: float
     campaigns: tuple[CampaignDelay, ...]
     benign_published_by_kind: dict[str, int]
-    candidates: int | None  # accounts in candidates.csv on some date (None: no such tier)
+    candidates: int | None  # accounts in candidates.csv on some date, never published (None: no such tier)
     candidate_campaign_accounts: int | None
     candidate_benign_by_kind: dict[str, int] | None
     seconds: float
@@ -129,15 +131,23 @@ def parse_seeds(text: str) -> tuple[int, ...]:
 
 
 def _candidate_accounts(reports_dir: Path, dates: Iterable[date]) -> set[str] | None:
+    """Accounts listed in some date's candidates.csv and in no date's campaign_accounts.csv
+    (review only); None when no date has a candidates.csv. A candidate row without account
+    (a carried candidate) lists nobody."""
     from flows.detection.evaluate import read_rows
 
     found: set[str] | None = None
+    published: set[str] = set()
     for day in dates:
-        path = reports_dir / day.isoformat() / CANDIDATES_FILE
-        if path.is_file():
+        folder = reports_dir / day.isoformat()
+        if (folder / CANDIDATES_FILE).is_file():
             found = found or set()
-            found |= {row["account_id"] for row in read_rows(path) if row.get("account_id")}
-    return found
+            found |= {
+                row["account_id"] for row in read_rows(folder / CANDIDATES_FILE) if row.get("account_id")
+            }
+        if (folder / CAMPAIGN_ACCOUNTS_FILE).is_file():
+            published |= {row["account_id"] for row in read_rows(folder / CAMPAIGN_ACCOUNTS_FILE)}
+    return None if found is None else found - published
 
 
 def score_world(

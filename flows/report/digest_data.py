@@ -20,6 +20,8 @@ from typing import Any
 
 import duckdb
 
+from flows.detection.outputs import TIER_CAMPAIGN, TIER_CANDIDATE
+
 TOP_N = 10
 SERIES_DAYS = 14
 CAMPAIGN_STATUS_ORDER = ("new", "growing", "active", "dormant")
@@ -135,6 +137,23 @@ class CampaignRow:
 
 
 @dataclass(frozen=True)
+class CandidateRow:
+    """A candidate (tier `candidate`): flagged but under the publication bar, for review."""
+
+    campaign_id: str
+    status: str
+    confidence: str | None
+    harvesting_points: int | None
+    coordination_points: int | None
+    accounts: int | None
+    organizations: int | None
+    independent_organizations: int | None
+    tier_reason: str
+    first_seen: date | None
+    last_seen: date | None
+
+
+@dataclass(frozen=True)
 class DigestData:
     run_date: date
     previous_date: date
@@ -148,7 +167,8 @@ class DigestData:
     validation: ValidationSummary
     gate: GateSummary
     campaigns_available: bool  # False: fct_campaigns does not exist yet (detection not run)
-    campaigns: tuple[CampaignRow, ...]
+    campaigns: tuple[CampaignRow, ...]  # published (tier campaign)
+    candidates: tuple[CandidateRow, ...] = ()  # for review (tier candidate)
 
     @property
     def quarantined_rows(self) -> int:
@@ -186,7 +206,8 @@ def load_digest_data(
             validation=validation_summary,
             gate=summarize_gate(gate),
             campaigns_available=campaigns_table is not None,
-            campaigns=_campaigns(con, campaigns_table, run_date) if campaigns_table else (),
+            campaigns=_campaigns(con, tables, run_date) if campaigns_table else (),
+            candidates=_candidates(con, tables, run_date) if campaigns_table else (),
         )
 
 
@@ -425,19 +446,36 @@ def _quarantine(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> t
     return tuple(QuarantineRow(str(f), str(r), c, int(n)) for f, r, c, n in rows)
 
 
-def _campaigns(con: duckdb.DuckDBPyConnection, table: str, run_date: date) -> tuple[CampaignRow, ...]:
+def _tier_filter(t: _Tables, tier: str) -> str:
+    """`tier = '<tier>'` on fct_campaigns. A table built before publication tiers (on the
+    data-quality alert path dbt may skip the migrating build) has no tier: nothing matches."""
+    assert tier in (TIER_CAMPAIGN, TIER_CANDIDATE)  # constants, not data
+    return f"{t.column('fct_campaigns', 'tier')} = '{tier}'"
+
+
+def _tier_rows(
+    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, tier: str, columns: str
+) -> list[tuple[Any, ...]]:
+    """`columns` of the date's fct_campaigns rows of `tier`, in status order, then by score."""
     order = ", ".join(f"'{s}'" for s in CAMPAIGN_STATUS_ORDER)  # constants, not data
-    rows = con.execute(
+    return con.execute(
         f"""
-        select campaign_id, status, score, confidence, accounts, organizations, requests,
-               total_tokens, target_capabilities, first_seen, last_seen
-        from {table}
-        where activity_date = ?
+        select {columns}
+        from {t["fct_campaigns"]}
+        where activity_date = ? and {_tier_filter(t, tier)}
         order by coalesce(list_position([{order}], status), 99), score desc nulls last,
                  campaign_id
         """,
         [run_date],
     ).fetchall()
+
+
+def _campaigns(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[CampaignRow, ...]:
+    rows = _tier_rows(
+        con, t, run_date, TIER_CAMPAIGN,
+        "campaign_id, status, score, confidence, accounts, organizations, requests, total_tokens, "
+        "target_capabilities, first_seen, last_seen",
+    )  # fmt: skip
     return tuple(
         CampaignRow(
             campaign_id=str(r[0]),
@@ -449,6 +487,32 @@ def _campaigns(con: duckdb.DuckDBPyConnection, table: str, run_date: date) -> tu
             requests=_int_or_none(r[6]),
             total_tokens=_int_or_none(r[7]),
             target_capabilities=_join_values(r[8]),
+            first_seen=_as_date(r[9]),
+            last_seen=_as_date(r[10]),
+        )
+        for r in rows
+    )
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[CandidateRow, ...]:
+    if t.column("fct_campaigns", "tier") == "null":
+        return ()  # built before publication tiers: no candidate columns either
+    rows = _tier_rows(
+        con, t, run_date, TIER_CANDIDATE,
+        "campaign_id, status, confidence, harvesting_points, coordination_points, accounts, "
+        "organizations, independent_organizations, tier_reason, first_seen, last_seen",
+    )  # fmt: skip
+    return tuple(
+        CandidateRow(
+            campaign_id=str(r[0]),
+            status=str(r[1]),
+            confidence=None if r[2] is None else str(r[2]),
+            harvesting_points=_int_or_none(r[3]),
+            coordination_points=_int_or_none(r[4]),
+            accounts=_int_or_none(r[5]),
+            organizations=_int_or_none(r[6]),
+            independent_organizations=_int_or_none(r[7]),
+            tier_reason=str(r[8] or ""),
             first_seen=_as_date(r[9]),
             last_seen=_as_date(r[10]),
         )

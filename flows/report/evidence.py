@@ -37,6 +37,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from flows.detection.outputs import TIER_CAMPAIGN
+
 log = logging.getLogger("distillwatch.report")
 
 TOP_ACCOUNTS = 25
@@ -296,7 +298,9 @@ def connect_read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def list_campaigns(warehouse: Path, run_date: date) -> list[str]:
-    """Campaign ids reported on `run_date` (new, growing, active, dormant; then by score).
+    """Ids of the campaigns published on `run_date` (tier `campaign`; new, growing, active,
+    dormant; then by score): the ones that get a PDF and a STIX bundle. Candidates (tier
+    `candidate`) are for review only and never listed here.
 
     Empty when detection has not run (no `fct_campaigns`): nothing to report is a state,
     not an error. False positives never appear (detection drops them from the mart).
@@ -309,11 +313,11 @@ def list_campaigns(warehouse: Path, run_date: date) -> list[str]:
         rows = con.execute(
             f"""
             select campaign_id from {table}
-            where activity_date = ?
+            where activity_date = ? and tier = ?
             order by coalesce(list_position([{order}], status), 99), score desc nulls last,
                      campaign_id
             """,
-            [run_date],
+            [run_date, TIER_CAMPAIGN],
         ).fetchall()
     return [str(r[0]) for r in rows]
 

@@ -141,6 +141,15 @@
   {#- confidence: both families at least this many points above their minimum -> high -#}
   {%- do d.update({'detection_high_confidence_margin': 3}) -%}
   {%- do d.update({'detection_moderate_confidence_margin': 1}) -%}
+  {#- --- publication tier (int_detection_campaign_tiers) ----------------------------------- -#}
+  {#- a flagged campaign is published as a *campaign* (PDF, STIX, ban list) when it has at -#}
+  {#- least moderate confidence (both families >= their minimum + the moderate margin) and -#}
+  {#- is the size of a coordinated operation: this many listed accounts ... -#}
+  {%- do d.update({'detection_campaign_min_accounts': 8}) -%}
+  {#- ... or this many independent organizations among them (organizations declaring the same -#}
+  {#- own e-mail domain count once); anything weaker is a *candidate* for review -#}
+  {#- (candidates.csv, the digest's For review section) -#}
+  {%- do d.update({'detection_campaign_min_organizations': 3}) -%}
   {#- --- membership ----------------------------------------------------------------------- -#}
   {#- an account of a flagged cluster is listed when at least this share of its traffic is on -#}
   {#- the cluster's signature templates ... -#}

@@ -1,14 +1,16 @@
 {#-
   Campaign x account x day: the accounts listed for each campaign flagged on the run date
   (accounts carrying the campaign's signature; never accounts of known-legitimate
-  organizations), with why each is listed and its own score. Campaigns suppressed by a
-  false_positive verdict are absent. Incremental by date (replace_dates).
+  organizations), with why each is listed and its own score, and the campaign's publication
+  tier: only `campaign` rows are the ban list (campaign_accounts.csv); `candidate` rows are for
+  review (candidates.csv). Campaigns suppressed by a false_positive verdict are absent.
+  Incremental by date (replace_dates).
 -#}
 with
 
 campaigns as (
 
-    select campaign_id, verdict
+    select campaign_id, tier, verdict
     from {{ ref('fct_campaigns') }}
     where activity_date = {{ run_date_literal() }}
       and is_flagged
@@ -33,6 +35,7 @@ final as (
     select
         {{ run_date_literal() }} as activity_date,
         members.campaign_id,
+        campaigns.tier,
         members.account_id,
         account_signals.organization_id,
         members.account_score as score,

@@ -1,6 +1,8 @@
 {#-
   Campaign x day: every campaign known on the run date that is reported (not suppressed by a
-  false_positive verdict), with its status, score, confidence, size, targets and signals.
+  false_positive verdict), with its status, publication tier (int_detection_campaign_tiers:
+  `campaign` is published, `candidate` is for review only), score, confidence, size, targets
+  and signals.
   Measures are over the detection window ending at activity_date, on the campaign's listed
   accounts (carried dormant campaigns: their last known accounts). Incremental by date
   (replace_dates): a re-run of a date replaces that date.
@@ -38,24 +40,10 @@ signal_points as (
 
 ),
 
-verdicts as (
+tiers as (
 
-    select *
-    from (
-        select
-            campaign_id,
-            verdict,
-            analyst,
-            verdict_date,
-            note,
-            row_number() over (
-                partition by campaign_id
-                order by verdict_date desc, verdict, analyst
-            ) as recency
-        from {{ ref('campaign_verdicts') }}
-        where verdict_date <= {{ run_date_literal() }}
-    ) as ranked
-    where recency = 1
+    select * from {{ ref('int_detection_campaign_tiers') }}
+    where activity_date = {{ run_date_literal() }}
 
 ),
 
@@ -109,9 +97,12 @@ joined as (
     select
         campaigns.*,
         previous_sizes.previous_accounts,
-        verdicts.verdict,
-        verdicts.analyst as verdict_analyst,
-        verdicts.verdict_date,
+        tiers.tier,
+        tiers.tier_reason,
+        tiers.independent_organizations,
+        tiers.verdict,
+        tiers.verdict_analyst,
+        tiers.verdict_date,
         campaign_signals.accounts,
         campaign_signals.organizations,
         campaign_signals.accounts_active_on_run_date,
@@ -143,9 +134,9 @@ joined as (
         on campaigns.campaign_id = totals.campaign_id
     left join previous_sizes
         on campaigns.campaign_id = previous_sizes.campaign_id
-    left join verdicts
-        on campaigns.campaign_id = verdicts.campaign_id
-    where coalesce(verdicts.verdict, '') <> 'false_positive'
+    inner join tiers
+        on campaigns.campaign_id = tiers.campaign_id
+    where tiers.tier <> 'dismissed'
       -- a carried campaign is reported as dormant while its accounts were active in the window
       and (campaigns.is_flagged or campaign_signals.requests > 0)
 
@@ -166,6 +157,8 @@ final as (
                 then 'growing'
             else 'active'
         end as status,
+        joined.tier,
+        joined.tier_reason,
         joined.verdict,
         joined.verdict_analyst,
         joined.verdict_date,
@@ -184,6 +177,7 @@ final as (
         joined.accounts,
         joined.previous_accounts,
         joined.organizations,
+        joined.independent_organizations,
         joined.accounts_active_on_run_date,
         joined.requests,
         joined.requests_on_run_date,
