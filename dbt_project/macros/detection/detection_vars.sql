@@ -57,7 +57,7 @@
   {#- hold for exact and paraphrased templates alike and are never lower than the exact ones) -#}
   {#- template family: accounts joined by chains of shared signature templates (each hop a -#}
   {#- template two accounts of the group send), followed for this many rounds (2 hops each) -#}
-  {%- do d.update({'detection_template_family_rounds': 4}) -%}
+  {%- do d.update({'detection_template_family_rounds': 8}) -%}
   {#- accounts in the group's largest template family, as a share of its accounts (3+ accounts) -#}
   {%- do d.update({'detection_template_family_breadth_min': 0.5}) -%}
   {%- do d.update({'detection_template_family_breadth_points': 2}) -%}
