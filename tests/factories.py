@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -83,6 +85,48 @@ def make_requests(
     }
     columns.update(overrides or {})
     return pa.Table.from_pydict(columns, schema=REQUESTS_SCHEMA)
+
+
+def make_detection_requests(
+    day: date,
+    who: list[str],
+    *,
+    organization: Callable[[str], str],
+    seed: int,
+    id_prefix: str,
+    templates: list[str],
+    capability: list[str],
+    prefixes: list[str],
+    asn_type: list[str],
+    cot: list[bool],
+    input_tokens: np.ndarray,
+    output_tokens: np.ndarray,
+) -> pa.Table:
+    """Requests of the detection worlds: one per entry of `who`, no system prompt, no grader
+    prompt, no thinking, keys and organizations derived from the account, one ASN per /16."""
+    n = len(who)
+    return make_requests(
+        n,
+        day,
+        seed=seed,
+        id_prefix=id_prefix,
+        overrides={
+            "account_id": who,
+            "organization_id": [organization(a) for a in who],
+            "api_key_id": [f"key-{a}" for a in who],
+            "capability": capability,
+            "prompt_template_hash": templates,
+            "system_prompt_hash": [None] * n,
+            "ip_prefix": prefixes,
+            "asn": [64_500 + zlib.crc32(p.rsplit(".", 2)[0].encode()) % 1000 for p in prefixes],
+            "asn_type": asn_type,
+            "cot_elicitation": cot,
+            "grader_prompt": [False] * n,
+            "input_tokens": input_tokens.tolist(),
+            "output_tokens": output_tokens.tolist(),
+            "thinking_tokens": [0] * n,
+        },
+    )
 
 
 def make_accounts(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import zlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-from factories import make_accounts, make_requests, pdf_text, squash
+from factories import make_accounts, make_detection_requests, pdf_text, squash
 
 from flows import transform
 from flows.detection.evaluate import evaluate
@@ -94,27 +93,19 @@ def _cohort_requests(day: date, accounts: list[str], n: int, seed: int, kind: st
         for i, a in enumerate(who):
             if a == "acct-00" and i % 3 == 0:
                 prefixes[i], asn_type[i] = "45.9.0.0/24", "proxy"
-    return make_requests(
-        n,
+    return make_detection_requests(
         day,
+        who,
+        organization=_org,
         seed=seed,
         id_prefix=f"{kind}-{day:%Y%m%d}",
-        overrides={
-            "account_id": who,
-            "organization_id": [_org(a) for a in who],
-            "api_key_id": [f"key-{a}" for a in who],
-            "capability": capability,
-            "prompt_template_hash": templates,
-            "system_prompt_hash": [None] * n,
-            "ip_prefix": prefixes,
-            "asn": [64_500 + zlib.crc32(p.rsplit(".", 2)[0].encode()) % 1000 for p in prefixes],
-            "asn_type": asn_type,
-            "cot_elicitation": cot,
-            "grader_prompt": [False] * n,
-            "input_tokens": input_tokens.tolist(),
-            "output_tokens": output_tokens.tolist(),
-            "thinking_tokens": [0] * n,
-        },
+        templates=templates,
+        capability=capability,
+        prefixes=prefixes,
+        asn_type=asn_type,
+        cot=cot,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
     )
 
 

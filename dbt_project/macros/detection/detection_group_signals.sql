@@ -7,7 +7,9 @@
   definitions serve the clusters (int_detection_cluster_signals) and the campaigns as listed
   (int_detection_campaign_signals). Every column is defined in
   int_detection_cluster_signals.yml and docs/detection.md. Platform references (`platform_*`)
-  are the rest of the platform: the window's totals minus the group's own.
+  are the rest of the platform: the window's totals minus the group's own; the bars of the
+  rates compare with the typical account (`typical_*`, int_detection_typical_account), which
+  campaigns that carry much of the traffic do not inflate.
 -#}
 {% macro detection_group_signals(membership, group_column='group_id') %}
 ,
@@ -26,6 +28,12 @@ g_members as (
 g_platform as (
 
     select * from {{ ref('int_detection_platform_baseline') }}
+
+),
+
+g_typical as (
+
+    select * from {{ ref('int_detection_typical_account') }}
 
 ),
 
@@ -53,6 +61,9 @@ g_basics as (
         cast(sum(proxy_requests) as {{ dbt.type_bigint() }}) as proxy_requests,
         cast(sum(launch_day_requests) as {{ dbt.type_bigint() }}) as launch_day_requests,
         cast(sum(new_model_requests) as {{ dbt.type_bigint() }}) as new_model_requests,
+        cast(coalesce(sum(solo_repeated_requests), 0) as {{ dbt.type_bigint() }}) as solo_repeated_requests,
+        cast(coalesce(sum(solo_repeated_cot_requests), 0) as {{ dbt.type_bigint() }}) as solo_repeated_cot_requests,
+        cast(coalesce(sum(solo_repeated_grader_requests), 0) as {{ dbt.type_bigint() }}) as solo_repeated_grader_requests,
 
         {{ detection_ratio('sum(cot_elicitation_requests)', 'sum(requests)') }} as cot_rate,
         {{ detection_ratio('sum(grader_prompt_requests)', 'sum(requests)') }} as grader_rate,
@@ -137,6 +148,108 @@ g_signature as (
 
 ),
 
+{#- private skeletons shared inside the group: templates the group sends at least
+    detection_private_template_min_requests times and holds at least detection_dedicated_share
+    of all senders of (with the accounts' own one-account skeletons, g_basics.solo_repeated_*,
+    this is the group's private templated traffic) -#}
+g_private_shared as (
+
+    select
+        g_group_templates.group_id,
+        cast(sum(g_group_templates.group_requests) as {{ dbt.type_bigint() }}) as requests,
+        cast(sum(g_group_templates.group_cot_requests) as {{ dbt.type_bigint() }}) as cot_requests,
+        cast(sum(g_group_templates.group_grader_requests) as {{ dbt.type_bigint() }}) as grader_requests
+
+    from g_group_templates
+    inner join {{ ref('int_detection_templates_reached') }} as templates
+        on g_group_templates.prompt_template_hash = templates.prompt_template_hash
+    where g_group_templates.group_requests >= {{ detection_var('detection_private_template_min_requests') }}
+      and g_group_templates.group_accounts >= {{ detection_var('detection_dedicated_share') }} * templates.accounts
+    group by g_group_templates.group_id
+
+),
+
+{#- template families: the group's accounts joined by chains of signature templates (two
+    accounts sending one signature template are one family; a third sending another template
+    with one of them joins it). A campaign that paraphrases (many variants per family, each
+    account on a narrow window of them) shares few exact hashes between any two accounts, but
+    overlapping windows chain its accounts into one family; unrelated accounts stay apart.
+    Minimum-label propagation over the account x signature-template edges for
+    detection_template_family_rounds rounds (each round: template takes the smallest label of its
+    senders, account the smallest label of its templates), cost linear in the edges. -#}
+g_family_edges as (
+
+    select
+        g_members.group_id,
+        g_members.account_id,
+        account_templates.prompt_template_hash
+
+    from g_members
+    inner join {{ ref('int_detection_account_templates_shared') }} as account_templates
+        on g_members.account_id = account_templates.account_id
+    inner join g_signature_templates
+        on g_members.group_id = g_signature_templates.group_id
+        and account_templates.prompt_template_hash = g_signature_templates.prompt_template_hash
+
+),
+
+g_family_labels_0 as (
+
+    select distinct group_id, account_id, account_id as family_label
+    from g_family_edges
+
+),
+{% for round in range(1, (detection_var('detection_template_family_rounds') | int) + 1) %}
+g_family_templates_{{ round }} as (
+
+    select
+        g_family_edges.group_id,
+        g_family_edges.prompt_template_hash,
+        min(g_family_labels_{{ round - 1 }}.family_label) as family_label
+
+    from g_family_edges
+    inner join g_family_labels_{{ round - 1 }}
+        on g_family_edges.group_id = g_family_labels_{{ round - 1 }}.group_id
+        and g_family_edges.account_id = g_family_labels_{{ round - 1 }}.account_id
+    group by g_family_edges.group_id, g_family_edges.prompt_template_hash
+
+),
+
+g_family_labels_{{ round }} as (
+
+    select
+        g_family_edges.group_id,
+        g_family_edges.account_id,
+        min(g_family_templates_{{ round }}.family_label) as family_label
+
+    from g_family_edges
+    inner join g_family_templates_{{ round }}
+        on g_family_edges.group_id = g_family_templates_{{ round }}.group_id
+        and g_family_edges.prompt_template_hash = g_family_templates_{{ round }}.prompt_template_hash
+    group by g_family_edges.group_id, g_family_edges.account_id
+
+),
+{% endfor %}
+g_family_sizes as (
+
+    select group_id, family_label, count(*) as family_accounts
+    from g_family_labels_{{ detection_var('detection_template_family_rounds') | int }}
+    group by group_id, family_label
+
+),
+
+g_families as (
+
+    select
+        group_id,
+        count(*) as template_families,
+        max(family_accounts) as top_template_family_accounts
+
+    from g_family_sizes
+    group by group_id
+
+),
+
 {#- capability mix of the group against the platform's -#}
 g_capabilities as (
 
@@ -164,6 +277,8 @@ g_capability_shares as (
         {{ detection_rest_ratio(
             'coalesce(platform_capabilities.requests, 0)', 'g_platform.platform_requests',
             'g_capabilities.requests', 'sum(g_capabilities.requests) over (partition by g_capabilities.group_id)') }} as platform_share,
+        -- the typical account's share of it: the reference of the lift
+        coalesce(typical_capabilities.typical_share, 0) as typical_share,
         row_number() over (
             partition by g_capabilities.group_id
             order by g_capabilities.requests desc, g_capabilities.capability
@@ -173,6 +288,8 @@ g_capability_shares as (
     cross join g_platform
     left join {{ ref('int_detection_platform_capabilities') }} as platform_capabilities
         on g_capabilities.capability = platform_capabilities.capability
+    left join {{ ref('int_detection_typical_capabilities') }} as typical_capabilities
+        on g_capabilities.capability = typical_capabilities.capability
 
 ),
 
@@ -184,8 +301,10 @@ g_capability_mix as (
         max(case when capability_rank = 1 then capability end) as top_capability,
         max(case when capability_rank = 1 then request_share end) as top_capability_share,
         max(case when capability_rank = 1 then platform_share end) as platform_top_capability_share,
-        sum(case when {{ detection_is_targeted_capability('request_share', 'platform_share') }} then request_share else 0 end) as targeted_capability_share,
-        sum(case when {{ detection_is_targeted_capability('request_share', 'platform_share') }} then platform_share else 0 end) as platform_targeted_capability_share
+        max(case when capability_rank = 1 then typical_share end) as typical_top_capability_share,
+        sum(case when {{ detection_is_targeted_capability('request_share', 'typical_share') }} then request_share else 0 end) as targeted_capability_share,
+        sum(case when {{ detection_is_targeted_capability('request_share', 'typical_share') }} then platform_share else 0 end) as platform_targeted_capability_share,
+        sum(case when {{ detection_is_targeted_capability('request_share', 'typical_share') }} then typical_share else 0 end) as typical_targeted_capability_share
 
     from g_capability_shares
     group by group_id
@@ -203,14 +322,14 @@ g_targets as (
                 'capability', "' '",
                 'cast(cast(round(100 * request_share) as ' ~ dbt.type_int() ~ ') as ' ~ dbt.type_string() ~ ')',
                 "'% ('",
-                'cast(round(request_share / nullif(platform_share, 0), 1) as ' ~ dbt.type_string() ~ ')',
-                "'x platform)'"
+                'cast(round(request_share / nullif(typical_share, 0), 1) as ' ~ dbt.type_string() ~ ')',
+                "'x typical account)'"
             ]),
             'request_share desc, capability') }} as target_capabilities
 
     from g_capability_shares
     where request_share >= 0.05
-      and {{ detection_is_targeted_capability('request_share', 'platform_share') }}
+      and {{ detection_is_targeted_capability('request_share', 'typical_share') }}
     group by group_id
 
 ),
@@ -459,25 +578,41 @@ g_final as (
             when coalesce(g_signature.top_signature_template_accounts, 0) >= 3
                 then cast(g_signature.top_signature_template_accounts as {{ type_double() }}) / g_basics.accounts
         end as signature_template_breadth,
+        coalesce(g_families.template_families, 0) as template_families,
+        coalesce(g_families.top_template_family_accounts, 0) as top_template_family_accounts,
+        case
+            when coalesce(g_families.top_template_family_accounts, 0) >= 3
+                then cast(g_families.top_template_family_accounts as {{ type_double() }}) / g_basics.accounts
+        end as template_family_breadth,
+        coalesce(g_private_shared.requests, 0) + g_basics.solo_repeated_requests as private_template_requests,
+        coalesce({{ detection_ratio('coalesce(g_private_shared.requests, 0) + g_basics.solo_repeated_requests', 'g_basics.requests') }}, 0) as private_template_share,
         g_capability_mix.top_capability,
         g_capability_mix.top_capability_share,
         g_capability_mix.platform_top_capability_share,
-        {{ detection_ratio('g_capability_mix.top_capability_share', 'g_capability_mix.platform_top_capability_share') }} as capability_lift,
+        g_capability_mix.typical_top_capability_share,
+        {{ detection_ratio('g_capability_mix.top_capability_share', 'g_capability_mix.typical_top_capability_share') }} as capability_lift,
         g_capability_mix.capability_entropy_bits,
         g_capability_mix.targeted_capability_share,
         g_capability_mix.platform_targeted_capability_share,
+        g_capability_mix.typical_targeted_capability_share,
         g_targets.target_capabilities,
         g_model_list.models,
         g_basics.cot_rate,
         {{ detection_signature_rate('g_signature.signature_cot_requests', 'g_signature.signature_requests') }} as signature_cot_rate,
+        {{ detection_signature_rate('coalesce(g_private_shared.cot_requests, 0) + g_basics.solo_repeated_cot_requests', 'coalesce(g_private_shared.requests, 0) + g_basics.solo_repeated_requests') }} as templated_cot_rate,
         {{ detection_rest_ratio('g_platform.platform_cot_requests', 'g_platform.platform_requests', 'g_basics.cot_elicitation_requests', 'g_basics.requests') }} as platform_cot_rate,
+        g_typical.typical_cot_rate,
         g_basics.grader_rate,
         {{ detection_signature_rate('g_signature.signature_grader_requests', 'g_signature.signature_requests') }} as signature_grader_rate,
+        {{ detection_signature_rate('coalesce(g_private_shared.grader_requests, 0) + g_basics.solo_repeated_grader_requests', 'coalesce(g_private_shared.requests, 0) + g_basics.solo_repeated_requests') }} as templated_grader_rate,
         {{ detection_rest_ratio('g_platform.platform_grader_requests', 'g_platform.platform_requests', 'g_basics.grader_prompt_requests', 'g_basics.requests') }} as platform_grader_rate,
+        g_typical.typical_grader_rate,
         g_basics.output_input_ratio,
         {{ detection_rest_ratio('g_platform.platform_output_thinking_tokens', 'g_platform.platform_input_tokens', 'g_basics.output_tokens + g_basics.thinking_tokens', 'g_basics.input_tokens') }} as platform_output_input_ratio,
+        g_typical.typical_output_input_ratio,
         g_basics.launch_share,
         {{ detection_rest_ratio('g_platform.platform_new_model_requests', 'g_platform.platform_launch_day_requests', 'g_basics.new_model_requests', 'g_basics.launch_day_requests') }} as platform_launch_share,
+        g_typical.typical_launch_share,
         g_basics.median_cohort_volume_ratio,
 
         -- concealment
@@ -487,6 +622,7 @@ g_final as (
             / g_basics.accounts as cross_org_infra_share,
         g_basics.proxy_share,
         {{ detection_rest_ratio('g_platform.platform_proxy_requests', 'g_platform.platform_requests', 'g_basics.proxy_requests', 'g_basics.requests') }} as platform_proxy_share,
+        g_typical.typical_proxy_share,
         g_basics.hosting_share,
         g_basics.median_ip_prefixes_per_active_day,
 
@@ -503,8 +639,13 @@ g_final as (
 
     from g_basics
     cross join g_platform
+    cross join g_typical
     left join g_signature
         on g_basics.group_id = g_signature.group_id
+    left join g_private_shared
+        on g_basics.group_id = g_private_shared.group_id
+    left join g_families
+        on g_basics.group_id = g_families.group_id
     left join g_capability_mix
         on g_basics.group_id = g_capability_mix.group_id
     left join g_targets

@@ -5,8 +5,9 @@
 
   family (two families, each split into direct evidence and capped context):
     harvesting = extraction + least(targeting, detection_targeting_points_cap)
-      extraction   the prompts themselves: one template sent by many accounts of the group
-                   and hardly anyone else, chain-of-thought elicitation, rubric-grading prompts
+      extraction   the prompts themselves: one template family (exact or paraphrased) sent by
+                   many accounts of the group and hardly anyone else, traffic on private
+                   skeletons, chain-of-thought elicitation, rubric-grading prompts
       targeting    what is harvested: narrow capability targeting with lift, output-heavy
                    exchanges, a pivot to a just-released model, volume above the cohort.
                    Legitimate products and early adopters show these, so they add at most
@@ -26,6 +27,9 @@
 -#}
 {% macro detection_signal_specs() %}
   {%- set v = detection_var -%}
+  {#- the CoT / grader share: of all requests, of templated ones or of signature ones, whichever is highest -#}
+  {%- set cot_value = 'greatest(cot_rate, coalesce(templated_cot_rate, 0), coalesce(signature_cot_rate, 0))' -%}
+  {%- set grader_value = 'greatest(grader_rate, coalesce(templated_grader_rate, 0), coalesce(signature_grader_rate, 0))' -%}
   {{- return([
     {'signal': 'template_breadth', 'family': 'extraction', 'direction': '>=',
      'value': 'signature_template_breadth', 'reference': 'null',
@@ -35,32 +39,45 @@
      'value': 'signature_template_share', 'reference': 'null',
      'threshold': v('detection_signature_share_min'), 'points': v('detection_signature_share_points'),
      'description': 'share of requests on the signature templates'},
+    {'signal': 'template_family_breadth', 'family': 'extraction', 'direction': '>=',
+     'value': 'template_family_breadth', 'reference': 'null',
+     'threshold': v('detection_template_family_breadth_min'), 'points': v('detection_template_family_breadth_points'),
+     'description': 'share of the accounts in the largest template family (3+ accounts): accounts joined by chains of signature templates, so a campaign that paraphrases its prompts, each account on its own few variants, is one family'},
+    {'signal': 'private_template_share', 'family': 'extraction', 'direction': '>=',
+     'value': 'private_template_share', 'reference': 'null',
+     'threshold': v('detection_private_template_share_min'), 'points': v('detection_private_template_share_points'),
+     'description': 'share of requests on private skeletons: templates the group sends ' ~ v('detection_private_template_min_requests') ~ '+ times and holds most senders of (an account\'s own repeated templates included)'},
     {'signal': 'cot_elicitation_rate', 'family': 'extraction', 'direction': '>=',
-     'value': 'greatest(cot_rate, coalesce(signature_cot_rate, 0))', 'reference': 'platform_cot_rate',
-     'threshold': 'greatest(' ~ v('detection_cot_rate_min') ~ ', ' ~ v('detection_cot_lift_min') ~ ' * coalesce(platform_cot_rate, 0))',
+     'value': cot_value, 'reference': 'typical_cot_rate',
+     'threshold': 'greatest(' ~ v('detection_cot_rate_min') ~ ', ' ~ v('detection_cot_lift_min') ~ ' * coalesce(typical_cot_rate, 0))',
      'points': v('detection_cot_points'),
-     'description': 'share of requests asking for step-by-step reasoning: of all its requests or of its signature-template requests, whichever is higher (relayed ordinary traffic does not dilute the harvesting)'},
+     'description': 'share of requests asking for step-by-step reasoning: of all its requests, of its private-skeleton (templated) requests or of its signature-template requests, whichever is higher (relayed ordinary traffic does not dilute the harvesting); reference: the typical account'},
+    {'signal': 'cot_elicitation_elevated', 'family': 'extraction', 'direction': '>=',
+     'value': cot_value, 'reference': 'typical_cot_rate',
+     'threshold': 'greatest(' ~ v('detection_cot_elevated_rate_min') ~ ', ' ~ v('detection_cot_elevated_lift_min') ~ ' * coalesce(typical_cot_rate, 0))',
+     'points': v('detection_cot_elevated_points'),
+     'description': 'the same CoT share against a lower bar: a tenth of the prompts and ' ~ v('detection_cot_elevated_lift_min') ~ 'x the typical account (a campaign whose CoT share is still rising); earns on top of cot_elicitation_rate'},
     {'signal': 'grader_prompt_rate', 'family': 'extraction', 'direction': '>=',
-     'value': 'greatest(grader_rate, coalesce(signature_grader_rate, 0))', 'reference': 'platform_grader_rate',
-     'threshold': 'greatest(' ~ v('detection_grader_rate_min') ~ ', ' ~ v('detection_grader_lift_min') ~ ' * coalesce(platform_grader_rate, 0))',
+     'value': grader_value, 'reference': 'typical_grader_rate',
+     'threshold': 'greatest(' ~ v('detection_grader_rate_min') ~ ', ' ~ v('detection_grader_lift_min') ~ ' * coalesce(typical_grader_rate, 0))',
      'points': v('detection_grader_points'),
-     'description': 'share of rubric-grading / reward-model prompts: of all its requests or of its signature-template requests, whichever is higher'},
+     'description': 'share of rubric-grading / reward-model prompts: of all its requests, of its templated requests or of its signature-template requests, whichever is higher; reference: the typical account'},
     {'signal': 'capability_targeting', 'family': 'targeting', 'direction': '>=',
-     'value': 'targeted_capability_share', 'reference': 'platform_targeted_capability_share',
+     'value': 'targeted_capability_share', 'reference': 'typical_targeted_capability_share',
      'threshold': v('detection_capability_share_min'), 'points': v('detection_capability_points'),
-     'description': 'share of requests on targeted capabilities (each at least ' ~ v('detection_capability_lift_min') ~ 'x its platform share); reference: the platform share of the same capabilities'},
+     'description': 'share of requests on targeted capabilities (each at least ' ~ v('detection_capability_lift_min') ~ 'x its share of the typical account\'s mix); reference: the typical account\'s share of the same capabilities'},
     {'signal': 'capability_entropy', 'family': 'targeting', 'direction': '<=',
      'value': 'capability_entropy_bits', 'reference': 'null',
      'threshold': v('detection_capability_entropy_max_bits'), 'points': v('detection_capability_entropy_points'),
      'description': 'Shannon entropy (bits) of the capability mix (context for capability_concentration; no points by default)'},
     {'signal': 'output_input_ratio', 'family': 'targeting', 'direction': '>=',
-     'value': 'output_input_ratio', 'reference': 'platform_output_input_ratio',
-     'threshold': v('detection_output_ratio_lift_min') ~ ' * platform_output_input_ratio',
+     'value': 'output_input_ratio', 'reference': 'typical_output_input_ratio',
+     'threshold': v('detection_output_ratio_lift_min') ~ ' * typical_output_input_ratio',
      'points': v('detection_output_ratio_points'),
-     'description': '(output + thinking tokens) / input tokens'},
+     'description': '(output + thinking tokens) / input tokens; reference: the typical account'},
     {'signal': 'launch_pivot', 'family': 'targeting', 'direction': '>=',
-     'value': 'launch_share', 'reference': 'platform_launch_share',
-     'threshold': 'greatest(' ~ v('detection_launch_share_min') ~ ', ' ~ v('detection_launch_lift_min') ~ ' * coalesce(platform_launch_share, 0))',
+     'value': 'launch_share', 'reference': 'typical_launch_share',
+     'threshold': 'greatest(' ~ v('detection_launch_share_min') ~ ', ' ~ v('detection_launch_lift_min') ~ ' * coalesce(typical_launch_share, 0))',
      'points': v('detection_launch_points'),
      'description': 'share of requests on a model released in the last ' ~ v('detection_new_model_hours') ~ ' h (days with such a model only)'},
     {'signal': 'cohort_volume', 'family': 'targeting', 'direction': '>=',
@@ -76,7 +93,7 @@
      'threshold': v('detection_cross_org_infra_share_min'), 'points': v('detection_cross_org_infra_points'),
      'description': 'share of accounts on a dedicated hosting/proxy prefix shared with another organization of the group'},
     {'signal': 'proxy_share', 'family': 'concealment', 'direction': '>=',
-     'value': 'proxy_share', 'reference': 'platform_proxy_share',
+     'value': 'proxy_share', 'reference': 'typical_proxy_share',
      'threshold': v('detection_proxy_share_min'), 'points': v('detection_proxy_points'),
      'description': 'share of requests through anonymizing proxy networks'},
     {'signal': 'ip_churn', 'family': 'concealment', 'direction': '>=',

@@ -48,6 +48,11 @@
   {#- a template / prefix / payment instrument "belongs" to a cluster when at least this share -#}
   {#- of all platform accounts using it are in the cluster -#}
   {%- do d.update({'detection_dedicated_share': 0.5}) -%}
+  {#- --- references: the typical account ---------------------------------------------------- -#}
+  {#- rates are compared with the typical account (median over accounts, capability mix averaged -#}
+  {#- over accounts), not with request-weighted platform totals that large campaigns inflate; an -#}
+  {#- account counts towards the typical one with at least this many requests in the window -#}
+  {%- do d.update({'detection_typical_min_requests': 10}) -%}
   {#- --- account cohorts ---------------------------------------------------------------- -#}
   {#- account-age bucket edges in days (age at run_date): 0-7, 8-30, 31-90, 91-365, >365 -#}
   {%- do d.update({'detection_age_bucket_days': [7, 30, 90, 365]}) -%}
@@ -56,10 +61,25 @@
   {%- do d.update({'detection_targeting_points_cap': 2}) -%}
   {#- accounts sending the group's top signature template, as a share of its accounts -#}
   {%- do d.update({'detection_template_breadth_min': 0.5}) -%}
-  {%- do d.update({'detection_template_breadth_points': 2}) -%}
+  {%- do d.update({'detection_template_breadth_points': 0}) -%}
   {#- share of the group's requests on its signature templates -#}
   {%- do d.update({'detection_signature_share_min': 0.3}) -%}
-  {%- do d.update({'detection_signature_share_points': 1}) -%}
+  {%- do d.update({'detection_signature_share_points': 0}) -%}
+  {#- (template_breadth and signature_template_share are measured on exact hashes; a campaign -#}
+  {#- that paraphrases has none, so by default their points go to the two signals below, which -#}
+  {#- hold for exact and paraphrased templates alike and are never lower than the exact ones) -#}
+  {#- template family: accounts joined by chains of shared signature templates (each hop a -#}
+  {#- template two accounts of the group send), followed for this many rounds (2 hops each) -#}
+  {%- do d.update({'detection_template_family_rounds': 8}) -%}
+  {#- accounts in the group's largest template family, as a share of its accounts (3+ accounts) -#}
+  {%- do d.update({'detection_template_family_breadth_min': 0.5}) -%}
+  {%- do d.update({'detection_template_family_breadth_points': 2}) -%}
+  {#- private skeletons: templates the group sends at least this many times and holds at least -#}
+  {#- detection_dedicated_share of the senders of (one-account templates included) -#}
+  {%- do d.update({'detection_private_template_min_requests': 3}) -%}
+  {#- share of the group's requests on its private skeletons -#}
+  {%- do d.update({'detection_private_template_share_min': 0.3}) -%}
+  {%- do d.update({'detection_private_template_share_points': 1}) -%}
   {#- targeted capabilities (each at least lift x its platform share) carry this share of traffic -#}
   {%- do d.update({'detection_capability_share_min': 0.5}) -%}
   {%- do d.update({'detection_capability_lift_min': 2.0}) -%}
@@ -71,14 +91,19 @@
   {#- CoT-elicitation rate: at least this share and at least lift x the platform's rate -#}
   {%- do d.update({'detection_cot_rate_min': 0.25}) -%}
   {%- do d.update({'detection_cot_lift_min': 3.0}) -%}
-  {%- do d.update({'detection_cot_points': 2}) -%}
+  {%- do d.update({'detection_cot_points': 1}) -%}
+  {#- elevated CoT: a lower tier (at least this share and lift x the typical account's rate) -#}
+  {#- earning 1 point of its own; a rate above both bars earns both (2 points, as one bar did) -#}
+  {%- do d.update({'detection_cot_elevated_rate_min': 0.1}) -%}
+  {%- do d.update({'detection_cot_elevated_lift_min': 4.0}) -%}
+  {%- do d.update({'detection_cot_elevated_points': 1}) -%}
   {#- grader-prompt rate: at least this share and at least lift x the platform's rate -#}
   {%- do d.update({'detection_grader_rate_min': 0.1}) -%}
   {%- do d.update({'detection_grader_lift_min': 3.0}) -%}
   {%- do d.update({'detection_grader_points': 2}) -%}
-  {#- both rates are also measured on the group's signature-template traffic alone (a proxy
-      network relays ordinary traffic to dilute its harvesting), when that traffic has at least
-      this many requests: a rate over fewer is noise -#}
+  {#- both rates are also measured on the group's templated traffic alone (its private -#}
+  {#- skeletons: a proxy network relays ordinary traffic to dilute its harvesting), when that -#}
+  {#- traffic has at least this many requests: a rate over fewer is noise -#}
   {%- do d.update({'detection_signature_rate_min_requests': 20}) -%}
   {#- (output + thinking) / input tokens against the platform's ratio -#}
   {%- do d.update({'detection_output_ratio_lift_min': 2.0}) -%}

@@ -58,6 +58,12 @@ platform_capabilities as (
 
 ),
 
+templates_reached as (
+
+    select prompt_template_hash from {{ ref('int_detection_templates_reached') }}
+
+),
+
 template_mix as (
 
     select
@@ -66,6 +72,24 @@ template_mix as (
         max(share_of_account_requests) as top_template_share
 
     from account_templates
+    group by account_id
+
+),
+
+{#- the account's own repeated skeletons: templates no other window account sends, that it
+    sends at least detection_private_template_min_requests times (the part of its private
+    templated traffic that the group x template joins, which read shared templates only, miss) -#}
+solo_templates as (
+
+    select
+        account_id,
+        cast(sum(requests) as {{ dbt.type_bigint() }}) as solo_repeated_requests,
+        cast(sum(cot_elicitation_requests) as {{ dbt.type_bigint() }}) as solo_repeated_cot_requests,
+        cast(sum(grader_prompt_requests) as {{ dbt.type_bigint() }}) as solo_repeated_grader_requests
+
+    from account_templates
+    where requests >= {{ detection_var('detection_private_template_min_requests') }}
+      and prompt_template_hash not in (select prompt_template_hash from templates_reached)
     group by account_id
 
 ),
@@ -212,6 +236,9 @@ final as (
         -- prompt templates
         template_mix.distinct_templates,
         template_mix.top_template_share,
+        coalesce(solo_templates.solo_repeated_requests, 0) as solo_repeated_requests,
+        coalesce(solo_templates.solo_repeated_cot_requests, 0) as solo_repeated_cot_requests,
+        coalesce(solo_templates.solo_repeated_grader_requests, 0) as solo_repeated_grader_requests,
 
         -- capability concentration
         capability_mix.top_capability,
@@ -261,6 +288,8 @@ final as (
         and volumes.account_age_bucket = cohorts.account_age_bucket
     left join template_mix
         on accounts.account_id = template_mix.account_id
+    left join solo_templates
+        on accounts.account_id = solo_templates.account_id
     left join capability_mix
         on accounts.account_id = capability_mix.account_id
     left join prefix_mix

@@ -75,6 +75,12 @@ account_signals as (
 
 ),
 
+typical as (
+
+    select * from {{ ref('int_detection_typical_account') }}
+
+),
+
 signature_templates as (
 
     select * from {{ ref('int_detection_cluster_signature_templates') }}
@@ -201,6 +207,17 @@ account_as_group as (
         cast(1 as {{ type_double() }}) as accounts_per_org,
         signature_template_share,
         cast(null as {{ type_double() }}) as signature_template_breadth,
+        -- group-only template signals (families, private skeletons) are not measured for one account
+        cast(null as {{ type_double() }}) as template_family_breadth,
+        cast(null as {{ type_double() }}) as private_template_share,
+        cast(null as {{ type_double() }}) as templated_cot_rate,
+        cast(null as {{ type_double() }}) as templated_grader_rate,
+        typical.typical_cot_rate,
+        typical.typical_grader_rate,
+        typical.typical_output_input_ratio,
+        typical.typical_launch_share,
+        typical.typical_proxy_share,
+        cast(null as {{ type_double() }}) as typical_targeted_capability_share,
         targeted_capability_share,
         platform_targeted_capability_share,
         capability_entropy_bits,
@@ -228,6 +245,7 @@ account_as_group as (
         cast(null as {{ type_double() }}) as sync_similarity
 
     from membership
+    cross join typical
 
 ),
 
