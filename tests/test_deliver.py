@@ -356,8 +356,13 @@ def test_connection_lost_after_data_is_not_retried(
     from flows.pipeline import send
 
     port, inbox = dropping_server
-    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
-                             warehouse=tmp_path / "warehouse.duckdb")  # fmt: skip
+    settings = make_settings(
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="none",
+        warehouse=tmp_path / "warehouse.duckdb",
+    )
     day = date(2026, 11, 10)
     outcome = send(settings, day, "daily-digest", "digest", "body", [])
     assert len(inbox.messages) == 1
@@ -373,11 +378,21 @@ def test_rerun_does_not_resend_and_resend_sends_the_same_message_id(
     from flows.deliver import deliver_once
 
     port, inbox = smtp_server
-    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
-                             warehouse=tmp_path / "warehouse.duckdb")  # fmt: skip
+    settings = make_settings(
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="none",
+        warehouse=tmp_path / "warehouse.duckdb",
+    )
     day = date(2026, 11, 10)
-    mail = {"run_date": day, "kind": "daily-digest", "subject": "Digest", "body": "figures",
-            "attachments": [report_pdf]}  # fmt: skip
+    mail = {
+        "run_date": day,
+        "kind": "daily-digest",
+        "subject": "Digest",
+        "body": "figures",
+        "attachments": [report_pdf],
+    }
     deliver_once(settings, **mail)
     skipped = deliver_once(settings, **mail)
     assert len(inbox.messages) == 1
@@ -396,9 +411,15 @@ def test_rerun_does_not_resend_and_resend_sends_the_same_message_id(
 def test_refused_before_data_is_retryable_and_recorded_as_failed(tmp_path: Path) -> None:
     from flows.deliver import deliver_once
 
-    settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=_free_port(),
-                             smtp_security="none", warehouse=tmp_path / "warehouse.duckdb")  # fmt: skip
+    settings = make_settings(
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=_free_port(),
+        smtp_security="none",
+        warehouse=tmp_path / "warehouse.duckdb",
+    )
     with pytest.raises(OSError):
-        deliver_once(settings, run_date=date(2026, 11, 10), kind="daily-digest", subject="s",
-                     body="b", attachments=[])  # fmt: skip
+        deliver_once(
+            settings, run_date=date(2026, 11, 10), kind="daily-digest", subject="s", body="b", attachments=[]
+        )
     assert _ledger_outcomes(settings) == ["sending", "failed"]

@@ -243,8 +243,21 @@ def test_campaign_reports_show_the_figures_of_the_marts(
         ).fetchall()
     assert campaigns and sorted(f.campaign_id for f in files) == [c[0] for c in campaigns]
     for f, c in zip(sorted(files, key=lambda f: f.campaign_id), campaigns, strict=True):
-        (campaign_id, status, confidence, score, window_start, accounts, organizations, active,
-         requests, requests_today, tokens, first_seen, last_seen) = c  # fmt: skip
+        (
+            campaign_id,
+            status,
+            confidence,
+            score,
+            window_start,
+            accounts,
+            organizations,
+            active,
+            requests,
+            requests_today,
+            tokens,
+            first_seen,
+            last_seen,
+        ) = c
         assert f.pdf.exists() and json.loads(f.stix.read_text())["type"] == "bundle"
         text = pdf_text(f.pdf)
         flat = squash(text)

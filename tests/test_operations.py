@@ -77,9 +77,13 @@ class World:
         if kill_at:
             env[KILL_AT_ENV] = kill_at
         return subprocess.Popen(
-            [*CLI, *args], env=env, cwd=self.root, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            [*CLI, *args],
+            env=env,
+            cwd=self.root,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
 
     def nightly(self, day: date = DAY, **extra: str) -> Any:
         from flows.pipeline import nightly
@@ -132,8 +136,7 @@ def leftovers(world: World) -> list[str]:
 
 def delivered(world: World, kind: str, day: date = DAY) -> int:
     entries = DeliveryLedger(ledger_path(world.settings)).entries()
-    return sum(e.outcome == "delivered" and e.kind == kind and e.run_date == day.isoformat()
-               for e in entries)  # fmt: skip
+    return sum(e.outcome == "delivered" and e.kind == kind and e.run_date == day.isoformat() for e in entries)
 
 
 @pytest.fixture(scope="module")

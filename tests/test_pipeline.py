@@ -192,9 +192,11 @@ def test_dates_built_apart_then_finished_in_order_give_the_same_marts(exports: P
 
     def settings_in(folder: Path) -> Settings:
         return Settings(
-            export_root=str(exports), landing_dir=folder / "landing",
-            warehouse=folder / "warehouse.duckdb", reports_dir=folder / "reports",
-        )  # fmt: skip
+            export_root=str(exports),
+            landing_dir=folder / "landing",
+            warehouse=folder / "warehouse.duckdb",
+            reports_dir=folder / "reports",
+        )
 
     dates = [START + timedelta(days=offset) for offset in range(DAYS)]
     split = settings_in(tmp_path / "split")

@@ -405,9 +405,11 @@ def test_the_nightly_hand_off_reads_spark_tables_in_duckdb_and_runs_detection_an
     assert handoff.models_passed >= 20 and handoff.seeds_passed == 3  # staging + detection
     assert built["handoff_gate"].passed, built["handoff_gate"].critical_failures
     with duckdb.connect(str(built["spark_settings"].warehouse), read_only=True) as con:
-        kinds = dict(con.execute(
-            "select table_name, table_type from information_schema.tables where table_schema = 'main'"
-        ).fetchall())  # fmt: skip
+        kinds = dict(
+            con.execute(
+                "select table_name, table_type from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        )
     assert kinds["fct_account_daily"] == "VIEW" and kinds["dim_accounts"] == "VIEW"
     # the quarantine marts lost every row in the re-run: no file, so built empty on DuckDB
     assert kinds["fct_quarantine_daily"] == kinds["quarantined_requests"] == "BASE TABLE"

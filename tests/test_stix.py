@@ -148,9 +148,14 @@ def test_attack_patterns_carry_the_atlas_ids_of_observed_techniques() -> None:
     patterns = objects_of(text, "attack-pattern")
     refs = {p["external_references"][0]["external_id"]: p for p in patterns}
     assert set(refs) == {
-        "AML.T0008.005", "AML.T0021", "AML.T0065", "AML.T0040",
-        "AML.T0024.002", "AML.T0005.001", "AML.T0048.004",
-    }  # fmt: skip
+        "AML.T0008.005",
+        "AML.T0021",
+        "AML.T0065",
+        "AML.T0040",
+        "AML.T0024.002",
+        "AML.T0005.001",
+        "AML.T0048.004",
+    }
     for technique_id, pattern in refs.items():
         (ref,) = pattern["external_references"]
         assert ref == {
@@ -160,9 +165,10 @@ def test_attack_patterns_carry_the_atlas_ids_of_observed_techniques() -> None:
         }
         assert pattern["kill_chain_phases"][0]["kill_chain_name"] == "mitre-atlas"
     uses = [
-        r for r in objects_of(text, "relationship")
+        r
+        for r in objects_of(text, "relationship")
         if r["relationship_type"] == "uses" and r["target_ref"].startswith("attack-pattern--")
-    ]  # fmt: skip
+    ]
     assert {r["target_ref"] for r in uses} == {p["id"] for p in patterns}
     by_target = {r["target_ref"]: r for r in uses}
     proxies = by_target[refs["AML.T0008.005"]["id"]]
@@ -301,9 +307,14 @@ def test_bare_campaign_has_no_infrastructure_indicators_or_note() -> None:
 def test_atlas_catalogue() -> None:
     ids = [t.id for t in atlas.TECHNIQUES]
     assert ids == [
-        "AML.T0008.005", "AML.T0021", "AML.T0065", "AML.T0040",
-        "AML.T0024.002", "AML.T0005.001", "AML.T0048.004",
-    ]  # fmt: skip
+        "AML.T0008.005",
+        "AML.T0021",
+        "AML.T0065",
+        "AML.T0040",
+        "AML.T0024.002",
+        "AML.T0005.001",
+        "AML.T0048.004",
+    ]
     names = {t.id: t.name for t in atlas.TECHNIQUES}
     assert names["AML.T0024.002"] == "Extract AI Model"
     assert names["AML.T0005.001"] == "Train Proxy via Replication"
@@ -334,9 +345,11 @@ def test_atlas_outcomes_need_their_evidence() -> None:
     # A popular public template (mostly other accounts') is not a prepared prompt set.
     public_only = (LinkingIdentifier("prompt_template", "tpl-public", 10, 6, 5000),)
     no_prompts = make_evidence(
-        linking=public_only, cot_elicitation_requests=0, grader_prompt_requests=0,
+        linking=public_only,
+        cot_elicitation_requests=0,
+        grader_prompt_requests=0,
         signals=tuple(s for s in make_evidence().signals if s.family != "harvesting"),
-    )  # fmt: skip
+    )
     ids = {o.technique.id for o in atlas.observed_techniques(no_prompts)}
     assert "AML.T0065" not in ids and "AML.T0005.001" not in ids
     assert "AML.T0024.002" in ids  # targeting alone (70% at 7x lift) still shows extraction
@@ -415,8 +428,11 @@ def test_recommended_actions_with_full_evidence() -> None:
     assert "8 accounts were created on 2026-03-01." in actions["reverify_pathway"].evidence
     share = actions["share_indicators"]
     assert share.targets == (
-        "203.0.113[.]0/24", "2001[:]db8[:]1[:][:]/48", "AS64500", "harvest-labs[.]example",
-    )  # fmt: skip
+        "203.0.113[.]0/24",
+        "2001[:]db8[:]1[:][:]/48",
+        "AS64500",
+        "harvest-labs[.]example",
+    )
     assert "10,000 requests arrived through a cloud partner." in share.evidence
     assert share.evidence[0] == "Matchable outside our platform: 2 IP prefixes, 1 proxy ASN, 1 e-mail domain."
 

@@ -84,10 +84,13 @@ LINK_LABELS: dict[str, tuple[str, str, str]] = {
     "payment_fingerprint": ("Payment instruments", "payment instrument", "payment instruments"),
     "prompt_template": ("Prompt templates", "prompt template", "prompt templates"),
     "system_prompt": ("System prompts", "system prompt", "system prompts"),
-    "ip_prefix": ("Hosting / proxy IP prefixes", "hosting or proxy IP prefix",
-                  "hosting or proxy IP prefixes"),
+    "ip_prefix": (
+        "Hosting / proxy IP prefixes",
+        "hosting or proxy IP prefix",
+        "hosting or proxy IP prefixes",
+    ),
     "email_domain": ("Sign-up e-mail domains", "e-mail domain", "e-mail domains"),
-}  # fmt: skip
+}
 INDICATOR_LABELS = {
     "ip_prefix": "IP prefix",
     "asn": "Proxy ASN",
@@ -116,10 +119,19 @@ STATUS_WORDING = {
     "dormant": "dormant (no activity on the run date)",
 }
 ACCOUNT_CSV_COLUMNS = (
-    "rank", "campaign_id", "account_id", "organization_id", "organization_name", "requests",
-    "total_tokens", "score", "listed_on_run_date", "signup_pathway", "verification",
+    "rank",
+    "campaign_id",
+    "account_id",
+    "organization_id",
+    "organization_name",
+    "requests",
+    "total_tokens",
+    "score",
+    "listed_on_run_date",
+    "signup_pathway",
+    "verification",
     "created_date",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -383,41 +395,67 @@ def at_a_glance(e: CampaignEvidence, csv_name: str) -> list[KeyValue]:
     window_days = (e.run_date - w.window_start).days + 1
     rows = [
         KeyValue("First seen", e.first_seen.isoformat()),
-        KeyValue("Last seen", e.last_seen.isoformat(),
-                 "" if e.last_seen == e.run_date else f"no activity since; run date {e.run_date.isoformat()}"),
+        KeyValue(
+            "Last seen",
+            e.last_seen.isoformat(),
+            "" if e.last_seen == e.run_date else f"no activity since; run date {e.run_date.isoformat()}",
+        ),
         # The detection figures (fct_campaigns) cover the window; charts and lists below cover
         # the campaign's whole period. Both are named, so no figure is ambiguous.
-        KeyValue("Detection window", f"{w.window_start.isoformat()} to {e.run_date.isoformat()} "
-                 f"({counted(window_days, 'day')})", "score, signals and the window figures below"),
-        KeyValue("Period of this report", f"{e.first_seen.isoformat()} to {e.run_date.isoformat()} "
-                 f"({counted(e.period_days, 'day')})", "charts and lists below"),
-        KeyValue("Accounts", fmt.num(w.accounts),
-                 f"{fmt.num(w.accounts_active_on_run_date)} active on {e.run_date.isoformat()}; "
-                 f"all of them in {csv_name}"),
+        KeyValue(
+            "Detection window",
+            f"{w.window_start.isoformat()} to {e.run_date.isoformat()} ({counted(window_days, 'day')})",
+            "score, signals and the window figures below",
+        ),
+        KeyValue(
+            "Period of this report",
+            f"{e.first_seen.isoformat()} to {e.run_date.isoformat()} ({counted(e.period_days, 'day')})",
+            "charts and lists below",
+        ),
+        KeyValue(
+            "Accounts",
+            fmt.num(w.accounts),
+            f"{fmt.num(w.accounts_active_on_run_date)} active on {e.run_date.isoformat()}; "
+            f"all of them in {csv_name}",
+        ),
         KeyValue("Organizations", fmt.num(w.organizations)),
-        KeyValue("Exchanges (requests)", f"{fmt.num(w.requests)} in the window",
-                 f"{fmt.num(w.requests_on_run_date)} on {e.run_date.isoformat()}; "
-                 f"{fmt.num(e.requests)} since first seen"),
-        KeyValue("Tokens", f"{fmt.num(w.total_tokens)} in the window",
-                 f"{fmt.num(e.tokens.total)} since first seen: input {fmt.compact(e.tokens.input)} · "
-                 f"output {fmt.compact(e.tokens.output)} · thinking {fmt.compact(e.tokens.thinking)}"),
+        KeyValue(
+            "Exchanges (requests)",
+            f"{fmt.num(w.requests)} in the window",
+            f"{fmt.num(w.requests_on_run_date)} on {e.run_date.isoformat()}; "
+            f"{fmt.num(e.requests)} since first seen",
+        ),
+        KeyValue(
+            "Tokens",
+            f"{fmt.num(w.total_tokens)} in the window",
+            f"{fmt.num(e.tokens.total)} since first seen: input {fmt.compact(e.tokens.input)} · "
+            f"output {fmt.compact(e.tokens.output)} · thinking {fmt.compact(e.tokens.thinking)}",
+        ),
         KeyValue("Models", models),
         KeyValue("Capability mix", capabilities),
-        KeyValue("Reasoning elicitation",
-                 f"{fmt.pct(_share(e.cot_elicitation_requests, e.requests))} of exchanges asked for "
-                 f"step-by-step reasoning; {fmt.pct(_share(e.grader_prompt_requests, e.requests))} "
-                 "were rubric-grading prompts"),
+        KeyValue(
+            "Reasoning elicitation",
+            f"{fmt.pct(_share(e.cot_elicitation_requests, e.requests))} of exchanges asked for "
+            f"step-by-step reasoning; {fmt.pct(_share(e.grader_prompt_requests, e.requests))} "
+            "were rubric-grading prompts",
+        ),
         KeyValue("Sign-up pathways", counts(e.signup_pathways, e.accounts)),
         KeyValue("Verification", counts(e.verification_levels, e.accounts)),
-        KeyValue("Access channels",
-                 counts(e.access_channels, e.requests) if e.access_channels
-                 else "not available (the warehouse has no access-channel aggregate yet)"),
+        KeyValue(
+            "Access channels",
+            counts(e.access_channels, e.requests)
+            if e.access_channels
+            else "not available (the warehouse has no access-channel aggregate yet)",
+        ),
         # The evidence lists the top TOP_NETWORKS networks only: a full list means "at least".
-        KeyValue("Networks", f"{counted(e.ip_prefixes, 'IP prefix', 'IP prefixes')} in "
-                 + ("at least " if len(networks) >= TOP_NETWORKS else "")
-                 + counted(len(networks), "autonomous system"),
-                 f"{fmt.pct(e.concealing_share)} of exchanges via proxy or hosting networks"),
-    ]  # fmt: skip
+        KeyValue(
+            "Networks",
+            f"{counted(e.ip_prefixes, 'IP prefix', 'IP prefixes')} in "
+            + ("at least " if len(networks) >= TOP_NETWORKS else "")
+            + counted(len(networks), "autonomous system"),
+            f"{fmt.pct(e.concealing_share)} of exchanges via proxy or hosting networks",
+        ),
+    ]
     return rows
 
 
@@ -428,12 +466,24 @@ def link_groups(e: CampaignEvidence) -> list[LinkGroup]:
         rows = []
         for link in e.linking_of(kind):
             shown, parses = shown_identifier(kind, link.value)
-            rows.append(LinkRow(title, shown, parses, link.accounts, link.organizations,
-                                link.platform_accounts, link.is_dedicated))  # fmt: skip
+            rows.append(
+                LinkRow(
+                    title,
+                    shown,
+                    parses,
+                    link.accounts,
+                    link.organizations,
+                    link.platform_accounts,
+                    link.is_dedicated,
+                )
+            )
         if rows:
             rest = rows[LINKS_SHOWN_PER_KIND:]
-            groups.append(LinkGroup(title, tuple(rows[:LINKS_SHOWN_PER_KIND]), len(rest),
-                                    sum(1 for r in rest if r.dedicated)))  # fmt: skip
+            groups.append(
+                LinkGroup(
+                    title, tuple(rows[:LINKS_SHOWN_PER_KIND]), len(rest), sum(1 for r in rest if r.dedicated)
+                )
+            )
     return groups
 
 
@@ -473,9 +523,12 @@ def attribution(e: CampaignEvidence) -> dict[str, Any]:
         statement += (
             f" {counted(burst.accounts, 'account')} {'was' if burst.accounts == 1 else 'were'} "
             f"created on the same day ({burst.day.isoformat()})"
-            + (f", and {counted(len(e.creation_bursts) - 1, 'other day')} saw two or more "
-               "created together." if len(e.creation_bursts) > 1 else ".")
-        )  # fmt: skip
+            + (
+                f", and {counted(len(e.creation_bursts) - 1, 'other day')} saw two or more created together."
+                if len(e.creation_bursts) > 1
+                else "."
+            )
+        )
     unknown = [
         "who the operator is: organization names and e-mail domains are typed at sign-up and are "
         "not verified identities, so this report names no person, company or country as the actor",
@@ -596,10 +649,12 @@ def _charts(e: CampaignEvidence) -> dict[str, Markup]:
     groups.append(
         GraphGroup(
             "Created the same day",
-            tuple(GraphNode(b.day.isoformat(), b.accounts, f"{_short(b.accounts)} accts created", True)
-                  for b in bursts),
+            tuple(
+                GraphNode(b.day.isoformat(), b.accounts, f"{_short(b.accounts)} accts created", True)
+                for b in bursts
+            ),
         )
-    )  # fmt: skip
+    )
     graph = account_link_graph(
         groups,
         accounts=e.accounts,
@@ -736,8 +791,9 @@ def render_campaign_reports(
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
     try:
-        results, failures = _render_all(warehouse, run_date, campaign_ids, out_dir, marking,
-                                        report_version, workers)  # fmt: skip
+        results, failures = _render_all(
+            warehouse, run_date, campaign_ids, out_dir, marking, report_version, workers
+        )
         if failures:
             raise CampaignReportError(failures)
     except BaseException:
@@ -746,10 +802,14 @@ def render_campaign_reports(
     shutil.rmtree(final_dir, ignore_errors=True)
     out_dir.rename(final_dir)
     results = [
-        replace(r, pdf=final_dir / r.pdf.name, stix=final_dir / r.stix.name,
-                accounts_csv=final_dir / r.accounts_csv.name)
+        replace(
+            r,
+            pdf=final_dir / r.pdf.name,
+            stix=final_dir / r.stix.name,
+            accounts_csv=final_dir / r.accounts_csv.name,
+        )
         for r in results
-    ]  # fmt: skip
+    ]
     return results
 
 
@@ -781,10 +841,12 @@ def _render_all(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(campaign_ids)), mp_context=context) as pool:
         futures = [
-            (campaign_id, pool.submit(_report_one, warehouse, run_date, campaign_id, out_dir,
-                                      marking, report_version))
+            (
+                campaign_id,
+                pool.submit(_report_one, warehouse, run_date, campaign_id, out_dir, marking, report_version),
+            )
             for campaign_id in campaign_ids
-        ]  # fmt: skip
+        ]
         for campaign_id, future in futures:
             try:
                 results.append(future.result())

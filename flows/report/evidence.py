@@ -409,10 +409,23 @@ def _campaign_row(
     con: duckdb.DuckDBPyConnection, t: _Catalog, run_date: date, campaign_id: str
 ) -> dict[str, Any]:
     wanted = (
-        "status", "score", "confidence", "confidence_statement", "first_seen", "last_seen",
-        "verdict", "verdict_analyst", "verdict_date", "window_start", "accounts", "organizations",
-        "requests", "total_tokens", "requests_on_run_date", "accounts_active_on_run_date",
-    )  # fmt: skip
+        "status",
+        "score",
+        "confidence",
+        "confidence_statement",
+        "first_seen",
+        "last_seen",
+        "verdict",
+        "verdict_analyst",
+        "verdict_date",
+        "window_start",
+        "accounts",
+        "organizations",
+        "requests",
+        "total_tokens",
+        "requests_on_run_date",
+        "accounts_active_on_run_date",
+    )
     # Optional columns read as NULL when absent, so an older mart still loads.
     select = ", ".join(f'"{c}"' if t.has("fct_campaigns", c) else f'null as "{c}"' for c in wanted)
     cursor = con.execute(
@@ -469,9 +482,16 @@ def _members(con: duckdb.DuckDBPyConnection, t: _Catalog, run_date: date, campai
 
 def _totals(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> dict[str, int]:
     names = (
-        "requests", "input_tokens", "output_tokens", "thinking_tokens", "total_tokens",
-        "cot_elicitation_requests", "grader_prompt_requests", "proxy_requests", "hosting_requests",
-    )  # fmt: skip
+        "requests",
+        "input_tokens",
+        "output_tokens",
+        "thinking_tokens",
+        "total_tokens",
+        "cot_elicitation_requests",
+        "grader_prompt_requests",
+        "proxy_requests",
+        "hosting_requests",
+    )
     sums = ", ".join(f"coalesce(sum(d.{n}), 0)" for n in names)
     row = con.execute(
         f"""
