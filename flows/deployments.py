@@ -29,7 +29,10 @@ def serve_deployments(cron: str = NIGHTLY_CRON_UTC) -> None:
         backfill.to_deployment(
             name="backfill",
             concurrency_limit=1,
-            description="Re-run the pipeline for every date of a range: in order on DuckDB, dates built concurrently on a Spark cluster.",
+            description=(
+                "Re-run the pipeline for every date of a range: in order on DuckDB, dates built "
+                "concurrently on a Spark cluster."
+            ),
             tags=["distillwatch"],
         ),
     )

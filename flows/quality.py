@@ -175,7 +175,7 @@ def staging_totals(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, 
     except duckdb.Error as exc:
         why = f"{STAGING_VIEW} unreadable: {_first_line(str(exc))}"
         return dict.fromkeys(STAGING_TOTALS, Unavailable(why))
-    return {name: int(value) for name, value in zip(STAGING_TOTALS, row)}
+    return {name: int(value) for name, value in zip(STAGING_TOTALS, row, strict=True)}
 
 
 def volume_baseline(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, Any]:

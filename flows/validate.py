@@ -34,6 +34,7 @@ marked, so its bad rows are quarantined and the rest kept.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -309,10 +310,8 @@ def validate_drop(
         try:
             # Timestamps are compared and cast in UTC whatever the machine's zone. Set after
             # connecting (the setting needs ICU loaded); a build without ICU is UTC-only anyway.
-            try:
+            with contextlib.suppress(duckdb.Error):
                 con.execute("SET TimeZone = 'UTC'")
-            except duckdb.Error:
-                pass
             rows_read: dict[str, int] = {}
             rows_kept: dict[str, int] = {}
             quarantined: dict[tuple[str, str, str], int] = {}
@@ -587,7 +586,8 @@ def _unknown_enums(con: duckdb.DuckDBPyConnection, kind: FileKind, clean: Path) 
     selects = [
         f"SELECT '{c.name}' AS col, {quote_identifier(c.name)} AS value, count(*) AS n "
         f"FROM read_parquet({parquet_path_literal(clean)}) "
-        f"WHERE {quote_identifier(c.name)} NOT IN ({', '.join(string_literal(v) for v in c.enum)}) GROUP BY ALL"
+        f"WHERE {quote_identifier(c.name)} NOT IN ({', '.join(string_literal(v) for v in c.enum)}) "
+        "GROUP BY ALL"
         for c in kind.columns
         if c.enum
     ]

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from factories import HOSTILE_ORG, make_campaign_evidence, pdf_text, squash
@@ -161,7 +162,7 @@ def test_hostile_names_are_text_and_only_the_stylesheet_is_fetched(
 
 
 class _Trap(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         type(self).hits.append(self.path)

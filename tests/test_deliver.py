@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import smtplib
 import socket
 from collections.abc import Iterator
@@ -277,11 +278,11 @@ def test_recipient_not_on_the_allow_list_is_refused(tmp_path: Path, address: str
 
 def test_refusal_also_applies_to_cc_and_to_messages_built_elsewhere(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    with pytest.raises(RecipientNotAllowedError, match="x@attacker.example"):
+    with pytest.raises(RecipientNotAllowedError, match=re.escape("x@attacker.example")):
         build_message(settings, "s", "b", [], cc=["x@attacker.example"])
     message = build_message(settings, "s", "b", [])
     message["Bcc"] = "leak@attacker.example"
-    with pytest.raises(RecipientNotAllowedError, match="leak@attacker.example"):
+    with pytest.raises(RecipientNotAllowedError, match=re.escape("leak@attacker.example")):
         deliver(settings, message, name="x")
     assert not (tmp_path / "outbox").exists()
 

@@ -20,19 +20,24 @@ def _warehouse(path: Path) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute(
             "create table fct_campaigns as select * from (values "
-            "(date '2026-03-10', 'DW-B', 'active', null, 'high', 15, 8, 7, date '2026-03-04', 3, 3, 300, 9000, 'reasoning 80% (9.0x platform)', "
-            " 'm (100%)', date '2026-03-01', date '2026-03-10', date '2026-03-02', 't1', 'High confidence: …'),"
-            "(date '2026-03-10', 'DW-A', 'new', 'confirmed', 'low', 8, 4, 4, date '2026-03-04', 2, 1, 20, 100, null, 'm (100%)',"
-            " date '2026-03-09', date '2026-03-10', date '2026-03-10', null, 'Low confidence: …'),"
-            "(date '2026-03-09', 'DW-B', 'new', null, 'high', 15, 8, 7, date '2026-03-03', 2, 2, 200, 6000, null, null,"
-            " date '2026-03-01', date '2026-03-09', date '2026-03-09', 't1', '…')"
+            "(date '2026-03-10', 'DW-B', 'active', null, 'high', 15, 8, 7, date '2026-03-04', 3, 3, 300,"
+            " 9000, 'reasoning 80% (9.0x platform)', 'm (100%)', date '2026-03-01', date '2026-03-10',"
+            " date '2026-03-02', 't1', 'High confidence: …'),"
+            "(date '2026-03-10', 'DW-A', 'new', 'confirmed', 'low', 8, 4, 4, date '2026-03-04', 2, 1, 20,"
+            " 100, null, 'm (100%)', date '2026-03-09', date '2026-03-10', date '2026-03-10', null,"
+            " 'Low confidence: …'),"
+            "(date '2026-03-09', 'DW-B', 'new', null, 'high', 15, 8, 7, date '2026-03-03', 2, 2, 200, 6000,"
+            " null, null, date '2026-03-01', date '2026-03-09', date '2026-03-09', 't1', '…')"
             f") as t(activity_date, {', '.join(CAMPAIGN_COLUMNS)})"
         )
         con.execute(
             "create table fct_campaign_accounts as select * from (values "
-            "(date '2026-03-10', 'DW-B', 'b2', 'o2', 5, 'signature', 0.9, 100, 3000, date '2026-03-01', date '2026-03-10', null),"
-            "(date '2026-03-10', 'DW-B', 'b1', 'o1', 6, 'payment', 0.1, 100, 3000, date '2026-03-01', date '2026-03-10', null),"
-            "(date '2026-03-10', 'DW-A', 'a1', 'o9', 4, 'signature', 1.0, 20, 100, date '2026-03-09', date '2026-03-10', 'confirmed')"
+            "(date '2026-03-10', 'DW-B', 'b2', 'o2', 5, 'signature', 0.9, 100, 3000,"
+            " date '2026-03-01', date '2026-03-10', null),"
+            "(date '2026-03-10', 'DW-B', 'b1', 'o1', 6, 'payment', 0.1, 100, 3000,"
+            " date '2026-03-01', date '2026-03-10', null),"
+            "(date '2026-03-10', 'DW-A', 'a1', 'o9', 4, 'signature', 1.0, 20, 100,"
+            " date '2026-03-09', date '2026-03-10', 'confirmed')"
             f") as t(activity_date, {', '.join(ACCOUNT_COLUMNS)})"
         )
     return path

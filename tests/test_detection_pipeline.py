@@ -64,7 +64,7 @@ def _cohort_requests(day: date, accounts: list[str], n: int, seed: int, kind: st
     else:
         templates = [
             f"tpl-{a}-{t}" if x < 0.5 else f"tpl-u-{seed}-{i}"
-            for i, (a, t, x) in enumerate(zip(who, rng.integers(0, 3, n), rng.random(n)))
+            for i, (a, t, x) in enumerate(zip(who, rng.integers(0, 3, n), rng.random(n), strict=True))
         ]
         capability = [
             ("coding", "general_chat", "summarization", "creative_writing", "translation")[c]
@@ -204,7 +204,7 @@ def test_the_campaign_keeps_its_id_from_day_to_day(world: tuple[ReplayResult, Pa
             "select count(*), count(distinct signal) from fct_campaign_signals where activity_date = ?",
             [START + timedelta(days=DAYS - 1)],
         ).fetchone()
-    assert [s[1] for s in statuses][0] == "new"
+    assert next(s[1] for s in statuses) == "new"
     assert {s[1] for s in statuses[1:]} <= {"active", "growing"}
     assert statuses[-1][3] == len(CAMPAIGN)
     assert signals[0] == signals[1] > 15
@@ -262,7 +262,7 @@ def test_campaign_reports_show_the_figures_of_the_marts(
         text = pdf_text(f.pdf)
         flat = squash(text)
 
-        def shows(phrase: str) -> bool:
+        def shows(phrase: str, flat: str = flat) -> bool:
             return squash(phrase) in flat
 
         assert shows(f"Distillation campaign {campaign_id}")

@@ -14,6 +14,7 @@ import email.policy
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -273,7 +274,7 @@ def test_backfill_runs_past_a_missing_date_and_ends_failed(world: World, baselin
         .strip()
         .startswith(f"distillwatch LATE DATA {MISSING_DAY}: the drop has not arrived by")
     )
-    with pytest.raises(Exception, match="_manifest.json: rule manifest_present"):
+    with pytest.raises(Exception, match=re.escape("_manifest.json: rule manifest_present")):
         world.nightly(MISSING_DAY)
     assert delivered(world, "late-data", MISSING_DAY) == 1
     assert not (world.root / "outbox" / f"{MISSING_DAY}-run-failed.eml").exists()

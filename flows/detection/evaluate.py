@@ -214,7 +214,8 @@ def format_report(report: EvaluationReport) -> str:
         "false positives by label kind: "
         + (", ".join(f"{k} {n}" for k, n in report.false_positives_by_kind.items()) or "none"),
         "",
-        "true campaign            kind                      accounts  complete  best match                 purity  found  first active  first flagged  delay",
+        "true campaign            kind                      accounts  complete  best match                 "
+        "purity  found  first active  first flagged  delay",
     ]
     for c in report.campaigns:
         purity = f"{c.best_match_purity:.3f}" if c.best_match_purity is not None else "-"

@@ -379,7 +379,8 @@ def at_a_glance(e: CampaignEvidence, csv_name: str) -> list[KeyValue]:
 
     models = (
         "; ".join(
-            f"{fmt.display_text(m.model, 40)} {fmt.num(m.requests)} ({fmt.pct(_share(m.requests, e.requests))})"
+            f"{fmt.display_text(m.model, 40)} {fmt.num(m.requests)} "
+            f"({fmt.pct(_share(m.requests, e.requests))})"
             for m in e.models[:4]
         )
         or fmt.MISSING
@@ -627,7 +628,7 @@ def _charts(e: CampaignEvidence) -> dict[str, Markup]:
         series=("campaign", "platform baseline (same period)"),
         label_width=150,
     )
-    rows, total = signal_rows(e)
+    rows, _total = signal_rows(e)
     signals = charts.hbar_chart(
         [charts.Bar(r.name, r.share) for r in rows if r.fired],
         chart_id="campaign-signals",

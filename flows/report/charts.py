@@ -299,7 +299,7 @@ def line_chart(
     # (counting back from the run date, which is always labelled).
     value_every = 1 if step >= 26 else 2
     last = len(points) - 1
-    for i, ((label, value), c) in enumerate(zip(points, coords)):
+    for i, ((label, value), c) in enumerate(zip(points, coords, strict=True)):
         x = c[0] if c else left + i * step
         is_last = highlight_last and i == last
         if c is not None:

@@ -35,7 +35,7 @@ class ModelLineup:
     @property
     def names(self) -> tuple[str, ...]:
         """Model names by code: existing ones first, the new model last."""
-        return tuple(m.model for m in self.existing) + (self.new.model,)
+        return (*(m.model for m in self.existing), self.new.model)
 
     @property
     def new_code(self) -> int:

@@ -69,7 +69,7 @@ def _rejoin(
     held = held[held["holders"] >= merge_share * sizes[held["community"].to_numpy()]]
     first = held.groupby("identifier")["community"].transform("min")
     links = held[held["community"] != first]
-    joined = igraph.Graph(n=len(sizes), edges=list(zip(first[links.index], links["community"])))
+    joined = igraph.Graph(n=len(sizes), edges=list(zip(first[links.index], links["community"], strict=True)))
     component = np.asarray(joined.connected_components().membership)
     # smallest community id of each joined group
     smallest = pd.Series(np.arange(len(sizes))).groupby(component).transform("min").to_numpy()
