@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn
+from typing import Any, BinaryIO, NoReturn, TypeGuard
 
 import pyarrow as pa
 
@@ -407,7 +407,7 @@ class DropIncompleteManifestError(ManifestError, DropIncompleteError):
     """The manifest is well formed but does not list a complete drop (no accounts, no part)."""
 
 
-def _is_json_int(value: Any) -> bool:
+def _is_json_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -280,7 +280,9 @@ def smtp_password(settings: Settings) -> str | None:
     if settings.smtp_password_block:
         from prefect.blocks.system import Secret  # lazy: no Prefect API needed otherwise
 
-        value = Secret.load(settings.smtp_password_block).get()
+        from flows.prefect_sync import resolved
+
+        value = resolved(Secret.load(settings.smtp_password_block)).get()
         return str(value)
     return None
 

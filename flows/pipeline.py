@@ -613,7 +613,9 @@ def _backfill_run_name() -> str:
     name="backfill",
     log_prints=True,
     flow_run_name=_backfill_run_name,
-    task_runner=ThreadPoolTaskRunner(max_workers=BACKFILL_CONCURRENCY),
+    # Prefect types task_runner as TaskRunner[PrefectFuture[Any]], an invariant generic its own
+    # ThreadPoolTaskRunner (TaskRunner[PrefectConcurrentFuture]) does not match (its docs' usage)
+    task_runner=ThreadPoolTaskRunner(max_workers=BACKFILL_CONCURRENCY),  # type: ignore[arg-type]
     on_failure=[alert_failed_backfill],
     on_crashed=[alert_failed_backfill],
 )

@@ -41,6 +41,7 @@ from typing import Any, NoReturn
 import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
+from fsspec import AbstractFileSystem as FileSystem
 
 from flows.contract import (
     ACCOUNTS_FILE,
@@ -77,7 +78,6 @@ __all__ = [
     "pull_drop",
 ]
 
-FileSystem = fsspec.AbstractFileSystem
 CHUNK_BYTES = 8 << 20  # streaming unit for downloads (and the S3 read-ahead block)
 MODEL_RELEASES_HEADER = ("model", "released_at")
 

@@ -268,7 +268,8 @@ def release_duckdb() -> None:
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     with DuckDBConnectionManager._LOCK:
-        environment = DuckDBConnectionManager._ENV
+        # dbt-duckdb declares `_ENV = None` on the class (so a checker takes it for always None)
+        environment: Any = DuckDBConnectionManager._ENV
         if environment is not None:
             environment.close()
             DuckDBConnectionManager._ENV = None

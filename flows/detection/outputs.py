@@ -15,9 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from flows.csv_output import csv_text
+from flows.reader import Catalog, connect_read_only
 
 CAMPAIGN_COLUMNS: tuple[str, ...] = (
     "campaign_id",
@@ -79,20 +78,13 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[
-            0
-        ]
-    )
-
-
 def read_campaign_rows(
     warehouse: Path, run_date: date
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """(campaign rows, account rows) for the date, in the CSV column order, sorted."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not (_table_exists(con, "fct_campaigns") and _table_exists(con, "fct_campaign_accounts")):
+    with connect_read_only(warehouse) as con:
+        tables = Catalog(con)
+        if not ("fct_campaigns" in tables and "fct_campaign_accounts" in tables):
             return [], []
         campaigns = con.execute(
             f"select {', '.join(CAMPAIGN_COLUMNS)} from fct_campaigns "

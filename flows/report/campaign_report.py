@@ -38,6 +38,7 @@ from typing import Any
 from markupsafe import Markup
 
 from flows.csv_output import csv_text
+from flows.reader import Catalog, connect_bounded
 from flows.report import charts, fmt
 from flows.report.atlas import ObservedTechnique, assessment, counted, observed_techniques
 from flows.report.digest import tlp_context
@@ -48,8 +49,6 @@ from flows.report.evidence import (
     TOP_ACCOUNTS,
     TOP_NETWORKS,
     CampaignEvidence,
-    _Catalog,
-    connect_read_only,
     list_campaigns,
     load_campaign_evidence,
 )
@@ -869,8 +868,8 @@ def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any,
     """
     period = [evidence.first_seen, evidence.run_date]
     key = [evidence.run_date, evidence.campaign_id]
-    with connect_read_only(warehouse) as con:
-        t = _Catalog(con)
+    with connect_bounded(warehouse) as con:
+        t = Catalog(con)
         identity = t.get("int_detection_campaign_identity")
         fallback = (
             f"""

@@ -20,6 +20,8 @@ from typing import Any
 
 import duckdb
 
+from flows.reader import Catalog, as_date, connect_read_only
+
 TOP_N = 10
 SERIES_DAYS = 14
 CAMPAIGN_STATUS_ORDER = ("new", "growing", "active", "dormant")
@@ -165,8 +167,8 @@ def load_digest_data(
     """Read the digest's figures for `run_date` from the warehouse (read-only)."""
     previous_date = run_date - timedelta(days=1)
     validation_summary = summarize_validation(validation)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = _Tables(con)
+    with connect_read_only(warehouse) as con:
+        tables = Catalog(con)
         totals = _day_totals(con, tables, run_date, previous_date)
         campaigns_table = tables.get("fct_campaigns")
         quarantine_table = tables.get("fct_quarantine_daily")
@@ -214,49 +216,8 @@ def digest_without_figures(
     )
 
 
-class _Tables:
-    """Qualified names of the marts, wherever dbt put them (schema `main` or a custom one),
-    and their columns.
-
-    Names come from the catalog, never from data, and are quoted, so building SQL with them
-    is safe; every value (dates) is a bound parameter. `column` accepts alternative names for
-    columns that were renamed while the marts were designed (e.g. ``request_share`` /
-    ``share_of_requests``), so the digest keeps working across those renames.
-    """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        rows = con.execute(
-            "select table_schema, table_name, column_name from information_schema.columns "
-            "order by table_schema = 'main' desc, table_schema, ordinal_position"
-        ).fetchall()
-        self._names: dict[str, str] = {}
-        self._schemas: dict[str, str] = {}
-        self._columns: dict[str, set[str]] = {}
-        for schema, name, column in rows:
-            if self._schemas.setdefault(name, schema) != schema:
-                continue  # same name in a later schema: the first (main) wins
-            self._names[name] = f'"{schema}"."{name}"'
-            self._columns.setdefault(name, set()).add(column)
-
-    def get(self, name: str) -> str | None:
-        return self._names.get(name)
-
-    def __getitem__(self, name: str) -> str:
-        qualified = self._names.get(name)
-        if qualified is None:
-            raise LookupError(f"warehouse has no table {name!r}: has dbt built the marts?")
-        return qualified
-
-    def column(self, table: str, *candidates: str, alias: str | None = None) -> str:
-        """The first of `candidates` that `table` has, quoted (prefixed by `alias.`), else NULL."""
-        for candidate in candidates:
-            if candidate in self._columns.get(table, ()):
-                return f'{alias}."{candidate}"' if alias else f'"{candidate}"'
-        return "null"
-
-
 def _day_totals(
-    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, previous_date: date
+    con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, previous_date: date
 ) -> dict[date, DayTotals]:
     rows = con.execute(
         f"""
@@ -272,7 +233,7 @@ def _day_totals(
     return {row[0]: DayTotals(*(int(v or 0) for v in row[1:])) for row in rows}
 
 
-def _series(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[DayPoint, ...]:
+def _series(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[DayPoint, ...]:
     start = run_date - timedelta(days=SERIES_DAYS - 1)
     rows = con.execute(
         f"""
@@ -298,7 +259,7 @@ def _series(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple
 
 
 def _top_organizations(
-    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, previous_date: date
+    con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, previous_date: date
 ) -> tuple[OrganizationRow, ...]:
     names = t.get("dim_organizations")
     name_join = f"left join {names} n on n.organization_id = o.organization_id" if names else ""
@@ -336,7 +297,7 @@ def _top_organizations(
     )
 
 
-def _top_accounts(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[AccountRow, ...]:
+def _top_accounts(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[AccountRow, ...]:
     names = t.get("dim_organizations")
     name_join = f"left join {names} n on n.organization_id = a.organization_id" if names else ""
     name_col = "n.organization_name" if names else "cast(null as varchar)"
@@ -372,7 +333,7 @@ def _top_accounts(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) ->
 
 
 def _capabilities(
-    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, previous_date: date
+    con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, previous_date: date
 ) -> tuple[CapabilityRow, ...]:
     share = t.column("fct_capability_daily", "request_share", "share_of_requests")
     rows = con.execute(
@@ -409,7 +370,7 @@ def _capabilities(
     )
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[QuarantineRow, ...]:
+def _quarantine(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[QuarantineRow, ...]:
     counted = t.column("fct_quarantine_daily", "quarantined_rows", "rows")
     rows = con.execute(
         f"""
@@ -449,8 +410,8 @@ def _campaigns(con: duckdb.DuckDBPyConnection, table: str, run_date: date) -> tu
             requests=_int_or_none(r[6]),
             total_tokens=_int_or_none(r[7]),
             target_capabilities=_join_values(r[8]),
-            first_seen=_as_date(r[9]),
-            last_seen=_as_date(r[10]),
+            first_seen=as_date(r[9]),
+            last_seen=as_date(r[10]),
         )
         for r in rows
     )
@@ -458,16 +419,6 @@ def _campaigns(con: duckdb.DuckDBPyConnection, table: str, run_date: date) -> tu
 
 def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if hasattr(value, "date") and callable(value.date):  # datetime / pandas Timestamp
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _join_values(value: Any) -> str:
@@ -537,8 +488,8 @@ def summarize_validation(validation: Mapping[str, Any] | None) -> ValidationSumm
     raw_quarantine = validation.get("quarantine")
     for entry in raw_quarantine if isinstance(raw_quarantine, (list, tuple)) else ():
         if isinstance(entry, Mapping) and entry.get("rows"):
-            key = (str(entry.get("file", "")), str(entry.get("rule", "")), entry.get("column"))
-            quarantine[key] = quarantine.get(key, 0) + int(entry["rows"])
+            where = (str(entry.get("file", "")), str(entry.get("rule", "")), entry.get("column"))
+            quarantine[where] = quarantine.get(where, 0) + int(entry["rows"])
     return ValidationSummary(
         available=True,
         files=tuple(files),
