@@ -18,12 +18,14 @@ from typing import Any
 
 import duckdb
 
-from flows.sql import quote_identifier
+from flows.sql import quote_identifier, string_literal
 
 __all__ = [
+    "CAMPAIGN_STATUS_ORDER",
     "READER_MEMORY_LIMIT",
     "Catalog",
     "as_date",
+    "campaign_order_sql",
     "connect_bounded",
     "connect_read_only",
     "fetch_one",
@@ -123,6 +125,17 @@ class Catalog:
                 quoted = quote_identifier(candidate)
                 return f"{alias}.{quoted}" if alias else quoted
         return "null"
+
+
+# How campaigns are listed everywhere (digest, reports): new ones first, dormant ones last.
+CAMPAIGN_STATUS_ORDER: tuple[str, ...] = ("new", "growing", "active", "dormant")
+
+
+def campaign_order_sql() -> str:
+    """The `order by` terms of a campaign list (fct_campaigns columns): status in
+    CAMPAIGN_STATUS_ORDER (any other after them), then score, highest first, then id."""
+    statuses = ", ".join(string_literal(s) for s in CAMPAIGN_STATUS_ORDER)
+    return f"coalesce(list_position([{statuses}], status), 99), score desc nulls last, campaign_id"
 
 
 def as_date(value: Any) -> date | None:

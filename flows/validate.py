@@ -48,6 +48,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from flows.atomic import write_atomic
 from flows.contract import (
     ACCOUNTS_COLUMNS,
     ACCOUNTS_FILE,
@@ -605,9 +606,7 @@ def _publish(work: Path, out_dir: Path, result: ValidationResult) -> None:
         for kind in FILE_KINDS:
             target = out_dir / folder / f"{kind.name}.parquet"
             os.replace(work / f"{folder}_{kind.name}.parquet", target)
-    staged = work / VALIDATION_FILE
-    staged.write_text(result.to_json(), encoding="utf-8")
-    os.replace(staged, out_dir / VALIDATION_FILE)
+    write_atomic(out_dir / VALIDATION_FILE, result.to_json())
 
 
 def _contract_sql_type(c: Column) -> str:

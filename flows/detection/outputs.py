@@ -9,12 +9,12 @@ read-only: call it after dbt has finished.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from flows.atomic import write_atomic
 from flows.csv_output import csv_text
 from flows.reader import Catalog, connect_read_only
 
@@ -72,12 +72,6 @@ class CampaignOutputs:
         return (self.campaigns_csv, self.campaign_accounts_csv)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(text.encode("utf-8"))
-    os.replace(tmp, path)
-
-
 def read_campaign_rows(
     warehouse: Path, run_date: date
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -106,8 +100,8 @@ def write_campaign_outputs(warehouse: Path, run_date: date, reports_dir: Path) -
     out_dir.mkdir(parents=True, exist_ok=True)
     campaigns_csv = out_dir / CAMPAIGNS_FILE
     accounts_csv = out_dir / CAMPAIGN_ACCOUNTS_FILE
-    _write_atomic(campaigns_csv, csv_text(CAMPAIGN_COLUMNS, campaigns))
-    _write_atomic(accounts_csv, csv_text(ACCOUNT_COLUMNS, accounts))
+    write_atomic(campaigns_csv, csv_text(CAMPAIGN_COLUMNS, campaigns))
+    write_atomic(accounts_csv, csv_text(ACCOUNT_COLUMNS, accounts))
     return CampaignOutputs(
         run_date=run_date,
         campaigns_csv=campaigns_csv,

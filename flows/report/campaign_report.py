@@ -26,7 +26,6 @@ import hashlib
 import logging
 import math
 import multiprocessing
-import os
 import shutil
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -37,11 +36,11 @@ from typing import Any
 
 from markupsafe import Markup
 
+from flows.atomic import write_atomic
 from flows.csv_output import csv_text
 from flows.reader import Catalog, connect_bounded
 from flows.report import charts, fmt
 from flows.report.atlas import ObservedTechnique, assessment, counted, observed_techniques
-from flows.report.digest import tlp_context
 from flows.report.evidence import (
     CREATION_BURST_MIN_ACCOUNTS,
     DEDICATED_SHARE,
@@ -63,7 +62,8 @@ from flows.report.indicators import (
     recommended_actions,
 )
 from flows.report.render import SafeURLFetcher, render_pdf, safe_filename
-from flows.report.stix_bundle import normalize_tlp, write_stix_bundle
+from flows.report.stix_bundle import write_stix_bundle
+from flows.tlp import normalize_tlp, tlp_context
 
 log = logging.getLogger("distillwatch.report")
 
@@ -669,7 +669,6 @@ def _charts(e: CampaignEvidence) -> dict[str, Markup]:
 def campaign_context(evidence: CampaignEvidence, *, tlp: str, report_version: str = "1") -> dict[str, Any]:
     """Everything `campaign_report.html.j2` reads (numbers stay numbers for the filters)."""
     e = evidence
-    marking = normalize_tlp(tlp)  # fail closed on an unknown marking, as the STIX bundle does
     names = report_file_names(e.campaign_id)
     actions = recommended_actions(e)
     indicators = campaign_indicators(e)
@@ -677,7 +676,7 @@ def campaign_context(evidence: CampaignEvidence, *, tlp: str, report_version: st
     techniques: list[ObservedTechnique] = observed_techniques(e)
     signals, total_points = signal_rows(e)
     return {
-        **tlp_context(marking),
+        **tlp_context(tlp),  # fails closed on an unknown marking, as the STIX bundle does
         "title": f"Distillation campaign {fmt.display_text(e.campaign_id, 60)}",
         "kind": "distillwatch · trust & safety · campaign threat report",
         "document_date": e.run_date.isoformat(),
@@ -921,10 +920,7 @@ def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any,
 def write_accounts_csv(warehouse: Path, evidence: CampaignEvidence, out_path: Path) -> int:
     """Write the full account list (see `account_rows`) atomically; returns the row count."""
     rows = account_rows(warehouse, evidence)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = out_path.with_name(out_path.name + ".partial")
-    partial.write_text(csv_text(ACCOUNT_CSV_COLUMNS, rows), encoding="utf-8")
-    os.replace(partial, out_path)
+    write_atomic(out_path, csv_text(ACCOUNT_CSV_COLUMNS, rows))
     return len(rows)
 
 

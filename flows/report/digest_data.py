@@ -20,11 +20,10 @@ from typing import Any
 
 import duckdb
 
-from flows.reader import Catalog, as_date, connect_read_only
+from flows.reader import Catalog, as_date, campaign_order_sql, connect_read_only
 
 TOP_N = 10
 SERIES_DAYS = 14
-CAMPAIGN_STATUS_ORDER = ("new", "growing", "active", "dormant")
 
 
 @dataclass(frozen=True)
@@ -387,15 +386,13 @@ def _quarantine(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> t
 
 
 def _campaigns(con: duckdb.DuckDBPyConnection, table: str, run_date: date) -> tuple[CampaignRow, ...]:
-    order = ", ".join(f"'{s}'" for s in CAMPAIGN_STATUS_ORDER)  # constants, not data
     rows = con.execute(
         f"""
         select campaign_id, status, score, confidence, accounts, organizations, requests,
                total_tokens, target_capabilities, first_seen, last_seen
         from {table}
         where activity_date = ?
-        order by coalesce(list_position([{order}], status), 99), score desc nulls last,
-                 campaign_id
+        order by {campaign_order_sql()}
         """,
         [run_date],
     ).fetchall()

@@ -34,7 +34,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from flows.reader import Catalog, as_date, connect_bounded
+from flows.reader import Catalog, as_date, campaign_order_sql, connect_bounded
 
 log = logging.getLogger("distillwatch.report")
 
@@ -50,7 +50,6 @@ DEDICATED_SHARE = 0.5
 # Network kinds that may link accounts or be blocked; ISP, mobile, campus and office networks
 # are shared by unrelated people by design.
 CONCEALING_ASN_TYPES = ("hosting", "proxy")
-STATUS_ORDER = ("new", "growing", "active", "dormant")
 
 # Detection's identifier kinds → the names the report uses.
 LINK_KINDS = ("payment_fingerprint", "prompt_template", "system_prompt", "ip_prefix", "email_domain")
@@ -273,13 +272,11 @@ def list_campaigns(warehouse: Path, run_date: date) -> list[str]:
         table = Catalog(con).get("fct_campaigns")
         if table is None:
             return []
-        order = ", ".join(f"'{s}'" for s in STATUS_ORDER)  # constants, not data
         rows = con.execute(
             f"""
             select campaign_id from {table}
             where activity_date = ?
-            order by coalesce(list_position([{order}], status), 99), score desc nulls last,
-                     campaign_id
+            order by {campaign_order_sql()}
             """,
             [run_date],
         ).fetchall()
