@@ -34,6 +34,7 @@ ACCOUNTS_FILE = "accounts.parquet"
 REQUESTS_PART_TEMPLATE = "requests-{part:05d}.parquet"
 REQUESTS_PART_PREFIX = "requests-"
 MODEL_RELEASES_PATH = "reference/model_releases.csv"
+MODEL_RELEASES_HEADER = ("model", "released_at")
 
 CAPABILITIES: tuple[str, ...] = (
     "coding",

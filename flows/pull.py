@@ -46,6 +46,7 @@ from fsspec import AbstractFileSystem as FileSystem
 from flows.contract import (
     ACCOUNTS_FILE,
     MANIFEST_NAME,
+    MODEL_RELEASES_HEADER,
     MODEL_RELEASES_PATH,
     RULE_FILE_PRESENT,
     RULE_MANIFEST_PRESENT,
@@ -79,7 +80,6 @@ __all__ = [
 ]
 
 CHUNK_BYTES = 8 << 20  # streaming unit for downloads (and the S3 read-ahead block)
-MODEL_RELEASES_HEADER = ("model", "released_at")
 
 
 @dataclass(frozen=True)
