@@ -51,7 +51,7 @@ lint-sql-fix: setup
 
 # The dbt project on DuckDB and on Spark (local mode) over the same landing files (Java 17+).
 test-spark: setup
-	$(VENV)/bin/pytest tests/test_spark_equivalence.py
+	$(VENV)/bin/pytest tests/dbt_project/test_spark_equivalence.py
 
 # The nightly flow on a 2M- and a 10M-request day: per-stage wall time, CPU and peak memory,
 # and the raw DuckDB limit (docs/benchmark.md). Synthetic data and warmed warehouses are kept in
