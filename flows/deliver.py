@@ -325,6 +325,7 @@ class _BodySentTracking:
 
     def data(self, msg: Any) -> tuple[int, bytes]:
         self.body_sent = True
+        # a mixin: super() is smtplib.SMTP(_SSL) in the classes below, which mypy cannot see here
         return super().data(msg)  # type: ignore[misc]
 
 

@@ -417,8 +417,9 @@ def timeline_chart(
     # Peak and run-date values go in a key under the axis, not beside their points, where on a
     # long, busy series they would collide with each other, the line and the event markers.
     key: list[str] = []
-    if peak is not None and peak != last and coords[peak] is not None:
-        px, py = coords[peak]  # type: ignore[misc]
+    peak_at = coords[peak] if peak is not None and peak != last else None
+    if peak is not None and peak_at is not None:
+        px, py = peak_at
         body.append(
             f'<path d="M {_n(px)} {_n(py - 4.5)} L {_n(px + 4.5)} {_n(py)} L {_n(px)} {_n(py + 4.5)} '
             f'L {_n(px - 4.5)} {_n(py)} Z" fill="{INK}"/>'
