@@ -13,7 +13,7 @@ export PREFECT_HOME ?= $(CURDIR)/var/prefect
 # Prefect's local server can take well over its default 20 s to start on a busy two-core machine.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
-.PHONY: setup demo test test-spark bench eval clean
+.PHONY: setup demo test test-spark lint lint-sql-fix bench eval clean
 
 setup: $(STAMP)
 
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	bash scripts/install-system-deps.sh
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test,spark]'
+	$(VENV)/bin/pip install -q -e '.[test,spark,lint]'
 	touch $(STAMP)
 
 demo: setup
@@ -31,9 +31,27 @@ demo: setup
 test: setup
 	$(VENV)/bin/pytest
 
+# ruff (lint and format), mypy on flows/ and sqlfluff on the dbt models (config in pyproject.toml,
+# .sqlfluff, .sqlfluffignore); CI runs it before the tests. sqlfluff's dbt templater compiles the
+# project against a scratch warehouse in var/lint (nothing is built; no landing data needed).
+LINT_ENV := DISTILLWATCH_WAREHOUSE=$(CURDIR)/var/lint/warehouse.duckdb \
+	DISTILLWATCH_LANDING_DIR=$(CURDIR)/var/lint/landing DISTILLWATCH_RUN_DATE=2026-11-26 \
+	DBT_TARGET_PATH=$(CURDIR)/var/lint/target
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	mkdir -p var/lint/landing
+	$(LINT_ENV) $(VENV)/bin/sqlfluff lint dbt_project/models
+
+# sqlfluff's fixes over the models (what .sqlfluffignore leaves out stays as it is).
+lint-sql-fix: setup
+	mkdir -p var/lint/landing
+	$(LINT_ENV) $(VENV)/bin/sqlfluff fix dbt_project/models
+
 # The dbt project on DuckDB and on Spark (local mode) over the same landing files (Java 17+).
 test-spark: setup
-	$(VENV)/bin/pytest tests/test_spark_equivalence.py
+	$(VENV)/bin/pytest tests/dbt_project/test_spark_equivalence.py
 
 # The nightly flow on a 2M- and a 10M-request day: per-stage wall time, CPU and peak memory,
 # and the raw DuckDB limit (docs/benchmark.md). Synthetic data and warmed warehouses are kept in

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn
+from typing import Any, BinaryIO, NoReturn, TypeGuard
 
 import pyarrow as pa
 
@@ -34,6 +34,7 @@ ACCOUNTS_FILE = "accounts.parquet"
 REQUESTS_PART_TEMPLATE = "requests-{part:05d}.parquet"
 REQUESTS_PART_PREFIX = "requests-"
 MODEL_RELEASES_PATH = "reference/model_releases.csv"
+MODEL_RELEASES_HEADER = ("model", "released_at")
 
 CAPABILITIES: tuple[str, ...] = (
     "coding",
@@ -407,7 +408,7 @@ class DropIncompleteManifestError(ManifestError, DropIncompleteError):
     """The manifest is well formed but does not list a complete drop (no accounts, no part)."""
 
 
-def _is_json_int(value: Any) -> bool:
+def _is_json_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import os
 import re
 import smtplib
 import ssl
@@ -35,6 +34,7 @@ from html import escape as html_escape
 from pathlib import Path
 from typing import Any, Literal
 
+from flows.atomic import write_atomic
 from flows.ledger import DeliveryLedger, content_hash, ledger_path, stable_message_id
 from flows.report.render import safe_filename
 from flows.settings import Settings
@@ -265,12 +265,8 @@ def deliver(settings: Settings, message: EmailMessage, *, name: str) -> Delivery
 
 
 def _write_outbox(outbox_dir: Path, name: str, message: EmailMessage) -> Path:
-    outbox_dir.mkdir(parents=True, exist_ok=True)
-    path = outbox_dir / f"{safe_filename(name)}.eml"
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(message.as_bytes())
-    os.replace(partial, path)  # whole file or nothing, also on re-runs
-    return path
+    # whole file or nothing, also on re-runs
+    return write_atomic(outbox_dir / f"{safe_filename(name)}.eml", message.as_bytes())
 
 
 def smtp_password(settings: Settings) -> str | None:
@@ -280,7 +276,9 @@ def smtp_password(settings: Settings) -> str | None:
     if settings.smtp_password_block:
         from prefect.blocks.system import Secret  # lazy: no Prefect API needed otherwise
 
-        value = Secret.load(settings.smtp_password_block).get()
+        from flows.prefect_sync import resolved
+
+        value = resolved(Secret.load(settings.smtp_password_block)).get()
         return str(value)
     return None
 
@@ -327,6 +325,7 @@ class _BodySentTracking:
 
     def data(self, msg: Any) -> tuple[int, bytes]:
         self.body_sent = True
+        # a mixin: super() is smtplib.SMTP(_SSL) in the classes below, which mypy cannot see here
         return super().data(msg)  # type: ignore[misc]
 
 

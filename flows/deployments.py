@@ -10,6 +10,7 @@ from prefect import serve
 from prefect.schedules import Cron
 
 from flows.pipeline import backfill, nightly
+from flows.prefect_sync import resolved
 
 NIGHTLY_CRON_UTC = "0 5 * * *"
 
@@ -19,17 +20,24 @@ def serve_deployments(cron: str = NIGHTLY_CRON_UTC) -> None:
     Prefect UI a date form; one run at a time per deployment, and the warehouse writer lock
     serializes a nightly run against a running backfill."""
     serve(
-        nightly.to_deployment(
-            name="nightly",
-            schedules=[Cron(cron, timezone="UTC")],
-            concurrency_limit=1,
-            description="Yesterday's exports (UTC) through the whole pipeline.",
-            tags=["distillwatch"],
+        resolved(
+            nightly.to_deployment(
+                name="nightly",
+                schedules=[Cron(cron, timezone="UTC")],
+                concurrency_limit=1,
+                description="Yesterday's exports (UTC) through the whole pipeline.",
+                tags=["distillwatch"],
+            )
         ),
-        backfill.to_deployment(
-            name="backfill",
-            concurrency_limit=1,
-            description="Re-run the pipeline for every date of a range: in order on DuckDB, dates built concurrently on a Spark cluster.",
-            tags=["distillwatch"],
+        resolved(
+            backfill.to_deployment(
+                name="backfill",
+                concurrency_limit=1,
+                description=(
+                    "Re-run the pipeline for every date of a range: in order on DuckDB, dates built "
+                    "concurrently on a Spark cluster."
+                ),
+                tags=["distillwatch"],
+            )
         ),
     )

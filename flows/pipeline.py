@@ -192,9 +192,14 @@ def send(
     """Deliver the day's message of `kind` at most once (`flows.ledger`); retried only while it
     provably did not leave (`DeliveryOutcomeUnknownError` is final)."""
     return deliver_once(
-        settings, run_date=run_date, kind=kind, subject=subject, body=body,
-        attachments=attachments, resend=resend,
-    )  # fmt: skip
+        settings,
+        run_date=run_date,
+        kind=kind,
+        subject=subject,
+        body=body,
+        attachments=attachments,
+        resend=resend,
+    )
 
 
 def digest_mail_body(run_date: date, campaigns: int, candidates: Sequence[CandidateRow] = ()) -> str:
@@ -323,8 +328,10 @@ def run_one_day(
                 raise
             logger.info(
                 "%s; waiting for it until %s (next look in %.0f s)",
-                exc, deadline.isoformat(), min(wait_s, settings.drop_poll_interval_s),
-            )  # fmt: skip
+                exc,
+                deadline.isoformat(),
+                min(wait_s, settings.drop_poll_interval_s),
+            )
             time.sleep(min(wait_s, settings.drop_poll_interval_s))
 
 
@@ -594,8 +601,13 @@ class DateOutcome:
     summary: RunSummary | None = None
 
     def row(self) -> dict[str, Any]:
-        return {"date": self.run_date, "status": self.status, "campaigns": self.campaigns,
-                "digest": self.digest, "error": self.error}  # fmt: skip
+        return {
+            "date": self.run_date,
+            "status": self.status,
+            "campaigns": self.campaigns,
+            "digest": self.digest,
+            "error": self.error,
+        }
 
 
 def date_range(start_date: date, end_date: date) -> list[date]:
@@ -627,7 +639,9 @@ def _backfill_run_name() -> str:
     name="backfill",
     log_prints=True,
     flow_run_name=_backfill_run_name,
-    task_runner=ThreadPoolTaskRunner(max_workers=BACKFILL_CONCURRENCY),
+    # Prefect types task_runner as TaskRunner[PrefectFuture[Any]], an invariant generic its own
+    # ThreadPoolTaskRunner (TaskRunner[PrefectConcurrentFuture]) does not match (its docs' usage)
+    task_runner=ThreadPoolTaskRunner(max_workers=BACKFILL_CONCURRENCY),  # type: ignore[arg-type]
     on_failure=[alert_failed_backfill],
     on_crashed=[alert_failed_backfill],
 )
@@ -658,8 +672,10 @@ def backfill(start_date: date, end_date: date, resend: bool = False) -> list[Run
     else:
         get_run_logger().info(
             "target %s allows concurrent writers: building %d dates, %d at a time",
-            settings.dbt_target, len(dates), BACKFILL_CONCURRENCY,
-        )  # fmt: skip
+            settings.dbt_target,
+            len(dates),
+            BACKFILL_CONCURRENCY,
+        )
         futures = [_timed(land_and_build, settings).submit(settings, day) for day in dates]
         for day, future in zip(dates, futures, strict=True):
             future.wait()

@@ -41,10 +41,12 @@ from typing import Any, NoReturn
 import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
+from fsspec import AbstractFileSystem as FileSystem
 
 from flows.contract import (
     ACCOUNTS_FILE,
     MANIFEST_NAME,
+    MODEL_RELEASES_HEADER,
     MODEL_RELEASES_PATH,
     RULE_FILE_PRESENT,
     RULE_MANIFEST_PRESENT,
@@ -77,9 +79,7 @@ __all__ = [
     "pull_drop",
 ]
 
-FileSystem = fsspec.AbstractFileSystem
 CHUNK_BYTES = 8 << 20  # streaming unit for downloads (and the S3 read-ahead block)
-MODEL_RELEASES_HEADER = ("model", "released_at")
 
 
 @dataclass(frozen=True)

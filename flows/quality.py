@@ -28,19 +28,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import duckdb
 import pandas as pd
 
 from flows.contract import CAPABILITIES
+from flows.reader import Catalog, connect_read_only
 from flows.settings import EXPECTATIONS_DIR
+from flows.sql import quote_identifier
 
 if TYPE_CHECKING:  # GX takes ~2.5 s to import: only the gate itself pays for it
     from great_expectations.core.expectation_validation_result import (
         ExpectationValidationResult,
     )
-    from great_expectations.data_context import AbstractDataContext
+    from great_expectations.data_context.data_context.abstract_data_context import AbstractDataContext
 
 SEVERITIES: tuple[str, ...] = ("critical", "warning")
 # Kinds of check, in the order a reader wants them: is the data there, is it keyed, does it add
@@ -62,7 +64,7 @@ VOLUME_TRAILING_DAYS = 7
 VOLUME_MIN_TRAILING_DAYS = 3
 OBSERVED_MAX_CHARS = 300
 
-_RESULT_FORMAT = "BASIC"  # counts plus up to 20 sample values: enough to name the bad rows
+_RESULT_FORMAT: Final = "BASIC"  # counts plus up to 20 sample values: enough to name the bad rows
 _PARAMETER_NAME = re.compile(r"\b([A-Za-z_]\w*)\b(?!\s*\()")  # identifiers, not function calls
 
 
@@ -175,7 +177,7 @@ def staging_totals(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, 
     except duckdb.Error as exc:
         why = f"{STAGING_VIEW} unreadable: {_first_line(str(exc))}"
         return dict.fromkeys(STAGING_TOTALS, Unavailable(why))
-    return {name: int(value) for name, value in zip(STAGING_TOTALS, row)}
+    return {name: int(value) for name, value in zip(STAGING_TOTALS, row, strict=True)}
 
 
 def volume_baseline(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, Any]:
@@ -317,15 +319,16 @@ def run_quality_gate(
     suites = load_suite_files(expectations_dir)
     context = _ephemeral_context()
     checks: list[CheckResult] = []
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_read_only(warehouse) as con:
         params = gate_parameters(con, run_date)
         checks.append(staging_check(params))
-        tables = _tables(con)
+        # views too (staging is one); only the schema unqualified names resolve to
+        tables = Catalog(con, current_schema_only=True)
         for suite in suites:
             if suite.table not in tables:
                 checks.append(_missing_table(suite))
                 continue
-            frame = _read_frame(con, suite, run_date)
+            frame = _read_frame(con, tables, suite, run_date)
             checks.extend(_run_suite(context, suite, frame, params))
     seconds = time.perf_counter() - started
     return GateResult(run_date=run_date, checks=tuple(checks), seconds=seconds)
@@ -348,32 +351,22 @@ def _ephemeral_context() -> AbstractDataContext:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    # Views too (staging is one); only the schema unqualified names resolve to.
-    rows = con.execute(
-        "select table_name from information_schema.tables where table_schema = current_schema()"
-    ).fetchall()
-    return {name for (name,) in rows}
-
-
-def _read_frame(con: duckdb.DuckDBPyConnection, suite: SuiteFile, run_date: date) -> pd.DataFrame:
+def _read_frame(
+    con: duckdb.DuckDBPyConnection, tables: Catalog, suite: SuiteFile, run_date: date
+) -> pd.DataFrame:
     """The suite's rows, only the columns its expectations name (and that exist).
 
     A column the suite names but the table lacks is left out here, so GX reports it as an
     error of the expectations that use it rather than the whole read failing.
     """
-    table = _quote(suite.table)
-    columns = con.execute(
-        "select column_name from information_schema.columns "
-        "where table_schema = current_schema() and table_name = ?",
-        [suite.table],
-    ).fetchall()
-    present = {name for (name,) in columns}
-    wanted = [c for c in suite_columns(suite) if c in present]
-    select = ", ".join(map(_quote, wanted)) or "1 as _row"
+    table = tables[suite.table]
+    wanted = [c for c in suite_columns(suite) if tables.has(suite.table, c)]
+    select = ", ".join(map(quote_identifier, wanted)) or "1 as _row"
     if suite.date_column is None:
         return con.execute(f"select {select} from {table}").df()
-    return con.execute(f"select {select} from {table} where {_quote(suite.date_column)} = ?", [run_date]).df()
+    return con.execute(
+        f"select {select} from {table} where {quote_identifier(suite.date_column)} = ?", [run_date]
+    ).df()
 
 
 def suite_columns(suite: SuiteFile) -> list[str]:
@@ -389,10 +382,6 @@ def suite_columns(suite: SuiteFile) -> list[str]:
         ]
         names += [str(n) for n in found if n and str(n) not in names]
     return names
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def _missing_table(suite: SuiteFile) -> CheckResult:

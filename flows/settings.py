@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flows.tlp import DEFAULT_TLP, normalize_tlp
 
 if TYPE_CHECKING:
     from flows.contract import DropLimits
@@ -51,7 +53,7 @@ class Settings(BaseSettings):
         description="Spark targets: the schema (database) dbt builds the tables in",
     )
     window_days: int = Field(7, ge=1, le=90, description="Rolling window of the detection signals")
-    tlp: str = Field("TLP:AMBER", description="TLP marking on threat reports")
+    tlp: str = Field(DEFAULT_TLP, description="TLP marking on threat reports (flows/tlp.py: TLP_LABELS)")
 
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (e.g. MinIO)")
 
@@ -82,6 +84,13 @@ class Settings(BaseSettings):
     max_string_bytes: int = Field(
         4096, ge=64, description="Longest string cell kept (UTF-8 bytes); longer rows quarantined"
     )
+
+    @field_validator("tlp")
+    @classmethod
+    def _known_tlp(cls, value: str) -> str:
+        """A known marking, normalized (`amber` -> `TLP:AMBER`); an unknown one is refused at start-up
+        rather than when the first report is rendered."""
+        return normalize_tlp(value)
 
     @property
     def drop_limits(self) -> DropLimits:

@@ -192,8 +192,15 @@ def _selection_args(settings: Settings, select: str | None, exclude: str | None)
 
 def build_empty(settings: Settings, run_date: date, models: list[str]) -> DbtRunSummary:
     """`dbt run --empty` of `models`: tables with their columns and types and no rows."""
-    args = ["run", *_common_args(settings), "--vars", _vars(settings), "--empty",
-            "--select", " ".join(models)]  # fmt: skip
+    args = [
+        "run",
+        *_common_args(settings),
+        "--vars",
+        _vars(settings),
+        "--empty",
+        "--select",
+        " ".join(models),
+    ]
     return _invoke(settings, args, run_date)
 
 
@@ -261,7 +268,8 @@ def release_duckdb() -> None:
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
     with DuckDBConnectionManager._LOCK:
-        environment = DuckDBConnectionManager._ENV
+        # dbt-duckdb declares `_ENV = None` on the class (so a checker takes it for always None)
+        environment: Any = DuckDBConnectionManager._ENV
         if environment is not None:
             environment.close()
             DuckDBConnectionManager._ENV = None
@@ -276,10 +284,19 @@ def _in_prefect_run() -> bool:
 # dbt events whose message is one node's outcome ("12 of 205 PASS not_null_… [PASS in 0.07s]")
 # or the run's totals: what the Prefect run log shows of dbt.
 _NODE_EVENTS = {
-    "LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult",
-    "LogNodeResult", "LogNodeNoOpResult", "SkippingDetails", "RunResultError",
-    "RunResultFailure", "EndOfRunSummary", "StatsLine", "FoundStats",
-}  # fmt: skip
+    "LogModelResult",
+    "LogTestResult",
+    "LogSeedResult",
+    "LogSnapshotResult",
+    "LogNodeResult",
+    "LogNodeNoOpResult",
+    "SkippingDetails",
+    "RunResultError",
+    "RunResultFailure",
+    "EndOfRunSummary",
+    "StatsLine",
+    "FoundStats",
+}
 
 
 def _prefect_log_callback() -> Any:

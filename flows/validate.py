@@ -34,6 +34,7 @@ marked, so its bad rows are quarantined and the rest kept.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -47,6 +48,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from flows.atomic import write_atomic
 from flows.contract import (
     ACCOUNTS_COLUMNS,
     ACCOUNTS_FILE,
@@ -309,10 +311,8 @@ def validate_drop(
         try:
             # Timestamps are compared and cast in UTC whatever the machine's zone. Set after
             # connecting (the setting needs ICU loaded); a build without ICU is UTC-only anyway.
-            try:
+            with contextlib.suppress(duckdb.Error):
                 con.execute("SET TimeZone = 'UTC'")
-            except duckdb.Error:
-                pass
             rows_read: dict[str, int] = {}
             rows_kept: dict[str, int] = {}
             quarantined: dict[tuple[str, str, str], int] = {}
@@ -587,7 +587,8 @@ def _unknown_enums(con: duckdb.DuckDBPyConnection, kind: FileKind, clean: Path) 
     selects = [
         f"SELECT '{c.name}' AS col, {quote_identifier(c.name)} AS value, count(*) AS n "
         f"FROM read_parquet({parquet_path_literal(clean)}) "
-        f"WHERE {quote_identifier(c.name)} NOT IN ({', '.join(string_literal(v) for v in c.enum)}) GROUP BY ALL"
+        f"WHERE {quote_identifier(c.name)} NOT IN ({', '.join(string_literal(v) for v in c.enum)}) "
+        "GROUP BY ALL"
         for c in kind.columns
         if c.enum
     ]
@@ -605,9 +606,7 @@ def _publish(work: Path, out_dir: Path, result: ValidationResult) -> None:
         for kind in FILE_KINDS:
             target = out_dir / folder / f"{kind.name}.parquet"
             os.replace(work / f"{folder}_{kind.name}.parquet", target)
-    staged = work / VALIDATION_FILE
-    staged.write_text(result.to_json(), encoding="utf-8")
-    os.replace(staged, out_dir / VALIDATION_FILE)
+    write_atomic(out_dir / VALIDATION_FILE, result.to_json())
 
 
 def _contract_sql_type(c: Column) -> str:

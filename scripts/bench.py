@@ -330,12 +330,28 @@ capability_mix as (
     )
     group by account_id
 ),
-templates as (select account_id, count(*) as n from (select distinct account_id, prompt_template_hash from requests) group by all),
-system_prompts as (select account_id, count(system_prompt_hash) as n from (select distinct account_id, system_prompt_hash from requests) group by all),
-models as (select account_id, count(*) as n from (select distinct account_id, model from requests) group by all),
-ip_prefixes as (select account_id, count(*) as n from (select distinct account_id, ip_prefix from requests) group by all),
-api_keys as (select account_id, count(api_key_id) as n from (select distinct account_id, api_key_id from requests) group by all),
-hours as (select account_id, count(*) as n from (select distinct account_id, hour(make_timestamp(epoch_us(ts))) from requests) group by all),
+templates as (
+    select account_id, count(*) as n
+    from (select distinct account_id, prompt_template_hash from requests) group by all
+),
+system_prompts as (
+    select account_id, count(system_prompt_hash) as n
+    from (select distinct account_id, system_prompt_hash from requests) group by all
+),
+models as (
+    select account_id, count(*) as n from (select distinct account_id, model from requests) group by all
+),
+ip_prefixes as (
+    select account_id, count(*) as n from (select distinct account_id, ip_prefix from requests) group by all
+),
+api_keys as (
+    select account_id, count(api_key_id) as n
+    from (select distinct account_id, api_key_id from requests) group by all
+),
+hours as (
+    select account_id, count(*) as n
+    from (select distinct account_id, hour(make_timestamp(epoch_us(ts))) from requests) group by all
+),
 totals as (
     select
         account_id,
@@ -536,11 +552,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     landing = settings.landing_dir.resolve() / f"date={run_date.isoformat()}"
     sampler.stop()
-    vm_hwm_kib = int(
-        next(l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")).split()[
-            1
-        ]
-    )
+    status = Path("/proc/self/status").read_text().splitlines()
+    vm_hwm_kib = int(next(line for line in status if line.startswith("VmHWM")).split()[1])
     # the raw limit in a process of its own: same machine state, none of the worker's memory
     limit_json = Path(args.out).with_name("raw_limit.json")
     subprocess.run(
@@ -812,16 +825,20 @@ def dbt_breakdown(r: dict[str, Any]) -> dict[str, Any]:
     return {"wall": wall, "elapsed": elapsed, "overhead": wall - elapsed, "by_type": by_type, "top": top}
 
 
+def _rows_differing(n: int) -> str:
+    return "yes" if n == 0 else f"NO, {n} rows differ"
+
+
 def render(results: list[dict[str, Any]], machine: dict[str, str], history: int) -> str:
     labels = [human(r["requests_per_day"]) for r in results]
-    pairs = list(zip(labels, results))
+    pairs = list(zip(labels, results, strict=True))
     lines = [
         f"# distillwatch benchmark, {machine['date']}",
         "",
         f"Machine: `nproc` = {machine['nproc']}, {machine['mem']}; {machine['cpu']}; "
         f"commit {machine['commit']}.",
         "Load average (1/5/15 min) before / after each measured run: "
-        + "; ".join(f"{l}: {r['load_before']} / {r['load_after']}" for l, r in pairs)
+        + "; ".join(f"{label}: {r['load_before']} / {r['load_after']}" for label, r in pairs)
         + ". With other work on the machine (load above ~1.5 on two cores) wall times are "
         "inflated; CPU seconds are the steadier figure.",
         "",
@@ -830,7 +847,7 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
         + ("with detection" if machine.get("warm_detection") else "without the detection models")
         + f"), so the {history + 1}-day detection window has its daily aggregates; the last day, a "
         "weekday, is measured: "
-        + ", ".join(f"{l}: {r['run_date']}, {r['requests']:,} requests" for l, r in pairs)
+        + ", ".join(f"{label}: {r['run_date']}, {r['requests']:,} requests" for label, r in pairs)
         + ".",
         "Command: `make bench` (`.venv/bin/python scripts/bench.py`); method in `docs/benchmark.md`.",
     ]
@@ -845,7 +862,9 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
     if any(r.get("dbt_full_parse") for r in results):
         lines += ["", "**Profiling run: dbt parsed the whole project (`--dbt-full-parse`).**"]
     lines += [""]
-    head = "| stage | " + " | ".join(f"{l} wall s | {l} CPU s | {l} peak RSS MiB" for l in labels)
+    head = "| stage | " + " | ".join(
+        f"{label} wall s | {label} CPU s | {label} peak RSS MiB" for label in labels
+    )
     two = len(results) == 2
     head += f" | {labels[1]}/{labels[0]} wall |" if two else " |"
     lines += [head, "|---" * (1 + 3 * len(results) + two) + "|"]
@@ -878,7 +897,10 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
             lines.append(
                 row(
                     "↳ of which marts, their tests, dbt start-up",
-                    [(r["stages"]["dbt"]["seconds"] - x, None, None) for r, x in zip(results, shares)],
+                    [
+                        (r["stages"]["dbt"]["seconds"] - x, None, None)
+                        for r, x in zip(results, shares, strict=True)
+                    ],
                 )
             )
             lines.append(row("↳ of which detection (by node time)", [(x, None, None) for x in shares]))
@@ -921,17 +943,17 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
     lines += [
         "",
         "Worker start-up before the flow (Python + imports; not in the whole-run time): "
-        + ", ".join(f"{l}: {r['worker_imports_s']:.1f} s" for l, r in pairs)
+        + ", ".join(f"{label}: {r['worker_imports_s']:.1f} s" for label, r in pairs)
         + ". Prefect task runs of the flow run: "
-        + ", ".join(f"{l}: {r['flow_run']['task_runs']}" for l, r in pairs)
+        + ", ".join(f"{label}: {r['flow_run']['task_runs']}" for label, r in pairs)
         + ". Raw-limit rows equal to the flow's `fct_account_daily`: "
         + ", ".join(
-            f"{l}: {'yes' if r['raw_limit']['rows_differing'] == 0 else 'NO, %d rows differ' % r['raw_limit']['rows_differing']}"
+            f"{label}: {_rows_differing(r['raw_limit']['rows_differing'])}"
             f" ({r['raw_limit']['rows']:,} accounts)"
-            for l, r in pairs
+            for label, r in pairs
         )
         + ". Campaigns reported on the measured day: "
-        + ", ".join(f"{l}: {r['summary']['campaigns']}" for l, r in pairs)
+        + ", ".join(f"{label}: {r['summary']['campaigns']}" for label, r in pairs)
         + ".",
         "",
         "dbt stage (`target/run_results.json`; node times overlap, dbt runs 2 threads):",
@@ -978,11 +1000,13 @@ def targets(results: list[dict[str, Any]]) -> str:
         if n in by:
             r = by[n]
             out.append(
-                f"| {human(n)}: whole nightly ≤ {secs} s | {_s(r['whole_s'])} s | {'yes' if r['whole_s'] <= secs else 'no'} |"
+                f"| {human(n)}: whole nightly ≤ {secs} s | {_s(r['whole_s'])} s "
+                f"| {'yes' if r['whole_s'] <= secs else 'no'} |"
             )
             peak = r["whole_peak_rss"] / MIB
             out.append(
-                f"| {human(n)}: peak RSS < {mib // 1024} GiB | {peak:,.0f} MiB | {'yes' if peak < mib else 'no'} |"
+                f"| {human(n)}: peak RSS < {mib // 1024} GiB | {peak:,.0f} MiB "
+                f"| {'yes' if peak < mib else 'no'} |"
             )
     if 2_000_000 in by and 10_000_000 in by:
         ratio = by[10_000_000]["whole_s"] / by[2_000_000]["whole_s"]
@@ -990,7 +1014,8 @@ def targets(results: list[dict[str, Any]]) -> str:
     for r in results:
         ratio = r["stages"]["dbt"]["seconds"] / r["raw_limit"]["seconds"]
         out.append(
-            f"| {human(r['requests_per_day'])}: dbt stage ≤ 2 × raw limit | {ratio:.1f}× | {'yes' if ratio <= 2 else 'no'} |"
+            f"| {human(r['requests_per_day'])}: dbt stage ≤ 2 × raw limit | {ratio:.1f}× "
+            f"| {'yes' if ratio <= 2 else 'no'} |"
         )
         share = detection_share(r)
         if share is not None:
@@ -1011,9 +1036,9 @@ def cmd_main(args: argparse.Namespace) -> int:
         "mem": "`free -g`: " + " ".join(sh("free", "-g").splitlines()[1].split()[1:2]) + " GiB total",
         "cpu": next(
             (
-                l.split(":", 1)[1].strip()
-                for l in Path("/proc/cpuinfo").read_text().splitlines()
-                if l.startswith("model name")
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
             ),
             platform.processor(),
         ),
@@ -1128,7 +1153,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dbt-unit-tests",
         action="store_true",
-        help="profiling only: run dbt's unit tests in the nightly build too (as before run_dbt left them out)",
+        help=(
+            "profiling only: run dbt's unit tests in the nightly build too (as before run_dbt left them out)"
+        ),
     )
     parser.add_argument(
         "--dbt-full-parse",

@@ -43,7 +43,8 @@ def pad_campaigns(warehouse: Path, run_date: date, wanted: int) -> list[str]:
         ids = [
             r[0]
             for r in con.execute(
-                "select campaign_id from fct_campaigns where activity_date = ? order by score desc, campaign_id",
+                "select campaign_id from fct_campaigns where activity_date = ? "
+                "order by score desc, campaign_id",
                 [run_date],
             ).fetchall()
         ]
@@ -106,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cpu              {cpu:.1f} s")
     print(f"peak RSS parent  {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / mib:.0f} MiB")
     print(
-        f"peak RSS child   {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / mib:.0f} MiB (largest renderer)"
+        f"peak RSS child   {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / mib:.0f} MiB "
+        "(largest renderer)"
     )
     print(f"load average     {os.getloadavg()[0]:.2f}")
     return 0

@@ -256,6 +256,30 @@ def make_campaign_evidence(**overrides: Any) -> CampaignEvidence:
 # --- PDFs read back --------------------------------------------------------------------------------
 
 
+def bare_campaign_evidence(**overrides: Any) -> CampaignEvidence:
+    """The same campaign with no supporting evidence beyond its accounts and traffic."""
+    return make_campaign_evidence(
+        **{
+            "cot_elicitation_requests": 0,
+            "grader_prompt_requests": 0,
+            "proxy_requests": 0,
+            "hosting_requests": 0,
+            "capabilities": (CapabilityUse("general_chat", 100_000, 1.0, 1.0, 1.0),),
+            "signup_pathways": (Count("standard", 12),),
+            "access_channels": (Count("api", 100_000),),
+            "verification_levels": (Count("id", 12),),
+            "linking": (),
+            "infrastructure": (PrefixUse("192.0.2.0/24", 64503, "isp", 100_000, 12, 12),),
+            "dedicated_prefixes": (),
+            "networks": (NetworkUse(64503, "isp", 1, 100_000, 12),),
+            "creation_bursts": (),
+            "signals": (),
+            "organizations": 1,
+            **overrides,
+        }
+    )
+
+
 def pdf_text(path: Path) -> str:
     """The text of every page, as a reader would copy it."""
     return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)

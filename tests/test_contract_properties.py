@@ -118,7 +118,7 @@ def test_a_written_manifest_reads_back_the_same(parts: list[int], rows: list[int
     files = tuple(
         ManifestFile(f"requests-{p:05d}.parquet", rows[i], f"{i:064x}") for i, p in enumerate(parts)
     )
-    manifest = Manifest(SCHEMA_VERSION, DAY, files + (ManifestFile("accounts.parquet", rows[-1], "b" * 64),))
+    manifest = Manifest(SCHEMA_VERSION, DAY, (*files, ManifestFile("accounts.parquet", rows[-1], "b" * 64)))
     assert parse_manifest(manifest.to_json(), DAY, limits=LIMITS) == manifest
 
 

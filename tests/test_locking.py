@@ -38,9 +38,11 @@ def test_gives_up_with_a_clear_error_after_the_timeout(tmp_path: Path) -> None:
     holder = mp.Process(target=_hold, args=(str(warehouse), 3, started))
     holder.start()
     assert started.wait(10)
-    with pytest.raises(WarehouseBusyError, match="writer lock"):
-        with warehouse_writer(warehouse, timeout_s=0.5, poll_s=0.1):
-            pass
+    with (
+        pytest.raises(WarehouseBusyError, match="writer lock"),
+        warehouse_writer(warehouse, timeout_s=0.5, poll_s=0.1),
+    ):
+        pass
     holder.join()
 
 

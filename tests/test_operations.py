@@ -14,6 +14,7 @@ import email.policy
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,9 +78,13 @@ class World:
         if kill_at:
             env[KILL_AT_ENV] = kill_at
         return subprocess.Popen(
-            [*CLI, *args], env=env, cwd=self.root, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )  # fmt: skip
+            [*CLI, *args],
+            env=env,
+            cwd=self.root,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
 
     def nightly(self, day: date = DAY, **extra: str) -> Any:
         from flows.pipeline import nightly
@@ -132,8 +137,7 @@ def leftovers(world: World) -> list[str]:
 
 def delivered(world: World, kind: str, day: date = DAY) -> int:
     entries = DeliveryLedger(ledger_path(world.settings)).entries()
-    return sum(e.outcome == "delivered" and e.kind == kind and e.run_date == day.isoformat()
-               for e in entries)  # fmt: skip
+    return sum(e.outcome == "delivered" and e.kind == kind and e.run_date == day.isoformat() for e in entries)
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +275,7 @@ def test_backfill_runs_past_a_missing_date_and_ends_failed(world: World, baselin
         .strip()
         .startswith(f"distillwatch LATE DATA {MISSING_DAY}: the drop has not arrived by")
     )
-    with pytest.raises(Exception, match="_manifest.json: rule manifest_present"):
+    with pytest.raises(Exception, match=re.escape("_manifest.json: rule manifest_present")):
         world.nightly(MISSING_DAY)
     assert delivered(world, "late-data", MISSING_DAY) == 1
     assert not (world.root / "outbox" / f"{MISSING_DAY}-run-failed.eml").exists()

@@ -67,7 +67,7 @@ def test_nightly_publishes_digest_and_email(nightly_runs: tuple[Settings, list])
     pdf = settings.reports_dir / last.isoformat() / "daily-digest.pdf"
     text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        requests, orgs = con.execute(
+        requests, _orgs = con.execute(
             "select sum(requests), count(distinct organization_id) from fct_account_daily "
             "where activity_date = ?",
             [last],
@@ -81,7 +81,7 @@ def test_nightly_publishes_digest_and_email(nightly_runs: tuple[Settings, list])
     message = email.message_from_bytes(emls[-1].read_bytes())
     assert last.isoformat() in message["Subject"]
     attachments = [part for part in message.walk() if part.get_filename()]
-    assert [a.get_filename() for a in attachments][0].endswith(".pdf")
+    assert next(a.get_filename() for a in attachments).endswith(".pdf")
     assert attachments[0].get_payload(decode=True) == pdf.read_bytes()
 
 
@@ -141,7 +141,7 @@ def test_missing_drop_fails_naming_the_date(
     from flows.pipeline import nightly
 
     _use(tmp_path / "missing", monkeypatch, exports)
-    with pytest.raises(Exception, match="2026-11-20.*_manifest.json"):
+    with pytest.raises(Exception, match=r"2026-11-20.*_manifest\.json"):
         nightly(run_date=date(2026, 11, 20))
 
 
@@ -192,9 +192,11 @@ def test_dates_built_apart_then_finished_in_order_give_the_same_marts(exports: P
 
     def settings_in(folder: Path) -> Settings:
         return Settings(
-            export_root=str(exports), landing_dir=folder / "landing",
-            warehouse=folder / "warehouse.duckdb", reports_dir=folder / "reports",
-        )  # fmt: skip
+            export_root=str(exports),
+            landing_dir=folder / "landing",
+            warehouse=folder / "warehouse.duckdb",
+            reports_dir=folder / "reports",
+        )
 
     dates = [START + timedelta(days=offset) for offset in range(DAYS)]
     split = settings_in(tmp_path / "split")

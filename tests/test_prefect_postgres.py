@@ -66,19 +66,39 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         shutil.chown(top, "postgres")
         shutil.chown(data, "postgres")
     port = _free_port()
-    subprocess.run(_as_postgres_user([initdb, "-D", str(data), "-A", "trust", "-U", "prefect",
-                                      "--no-sync"]), check=True, capture_output=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        _as_postgres_user([initdb, "-D", str(data), "-A", "trust", "-U", "prefect", "--no-sync"]),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     log = data / "server.log"
     subprocess.run(
-        _as_postgres_user([pg_ctl, "-D", str(data), "-l", str(log), "-w", "-o",
-                           f"-p {port} -h 127.0.0.1 -k {data}", "start"]),
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
+        _as_postgres_user(
+            [
+                pg_ctl,
+                "-D",
+                str(data),
+                "-l",
+                str(log),
+                "-w",
+                "-o",
+                f"-p {port} -h 127.0.0.1 -k {data}",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     try:
         yield f"postgresql+asyncpg://prefect@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_postgres_user([pg_ctl, "-D", str(data), "-m", "fast", "stop"]),
-                       capture_output=True, timeout=120)  # fmt: skip
+        subprocess.run(
+            _as_postgres_user([pg_ctl, "-D", str(data), "-m", "fast", "stop"]),
+            capture_output=True,
+            timeout=120,
+        )
         shutil.rmtree(top, ignore_errors=True)
 
 
@@ -119,15 +139,20 @@ def test_nightly_through_a_process_worker_on_a_postgres_backed_server(postgres: 
     }
 
     def prefect(*args: str) -> str:
-        result = subprocess.run([*PREFECT, *args], env=env, cwd=REPO_ROOT, capture_output=True,
-                                text=True, timeout=300)  # fmt: skip
+        result = subprocess.run(
+            [*PREFECT, *args], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300
+        )
         assert result.returncode == 0, (
             f"prefect {' '.join(args)}:\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
         )
         return result.stdout
 
-    server = subprocess.Popen([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     worker: subprocess.Popen[bytes] | None = None
     try:
         _wait_healthy(api_url, server)
@@ -135,8 +160,11 @@ def test_nightly_through_a_process_worker_on_a_postgres_backed_server(postgres: 
         prefect("--no-prompt", "deploy", "--all")
         worker = subprocess.Popen(
             [*PREFECT, "worker", "start", "--pool", "distillwatch-process", "--limit", "1"],
-            env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         out = prefect("deployment", "run", "nightly/nightly", "--param", f"run_date={DAY.isoformat()}")
         assert "nightly" in out
 
@@ -145,8 +173,11 @@ def test_nightly_through_a_process_worker_on_a_postgres_backed_server(postgres: 
         deadline = time.monotonic() + 1200
         state = None
         while time.monotonic() < deadline:
-            runs = httpx.post(f"{api_url}/flow_runs/filter", json={
-                "flow_runs": {"name": {"any_": [f"nightly-{DAY.isoformat()}"]}}}, timeout=10).json()  # fmt: skip
+            runs = httpx.post(
+                f"{api_url}/flow_runs/filter",
+                json={"flow_runs": {"name": {"any_": [f"nightly-{DAY.isoformat()}"]}}},
+                timeout=10,
+            ).json()
             state = runs[0]["state"]["type"] if runs else None
             if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
                 break

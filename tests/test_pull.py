@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -315,7 +316,7 @@ def test_failed_pull_leaves_the_previous_landing_untouched(tmp_path: Path) -> No
     publish(str(root), [make_requests(12, DAY, seed=3), make_requests(12, DAY, seed=4)])
     part = root / "usage/date=2026-11-26/requests-00001.parquet"
     part.write_bytes(part.read_bytes()[:-10] + b"0123456789")
-    with pytest.raises(DropIntegrityError, match="requests-00001.parquet: rule sha256: mismatch"):
+    with pytest.raises(DropIntegrityError, match=re.escape("requests-00001.parquet: rule sha256: mismatch")):
         pull_drop(str(root), DAY, landing)
 
     assert tree(landing) == before  # no half state, no staging leftovers

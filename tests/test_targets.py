@@ -18,7 +18,8 @@ distillwatch:
   outputs:
     duckdb: {type: duckdb, path: "{{ env_var('DISTILLWATCH_WAREHOUSE') }}"}
     spark: {type: spark, method: session, host: NA, schema: distillwatch}
-    spark_thrift: {type: spark, method: thrift, host: "{{ env_var('DISTILLWATCH_SPARK_HOST') }}", schema: distillwatch}
+    spark_thrift:
+      {type: spark, method: thrift, host: "{{ env_var('DISTILLWATCH_SPARK_HOST') }}", schema: distillwatch}
     spark_http: {type: spark, method: http, host: example.cloud, schema: distillwatch}
 """
 
@@ -39,7 +40,7 @@ def test_project_targets() -> None:
         True,
         True,
     )
-    with pytest.raises(ValueError, match="'sparkk' is not in .*profiles.yml.*duckdb, spark"):
+    with pytest.raises(ValueError, match=r"'sparkk' is not in .*profiles\.yml.*duckdb, spark"):
         dbt_target(Settings(dbt_target="sparkk"))
 
 

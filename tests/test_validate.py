@@ -273,7 +273,7 @@ def test_bad_rows_are_quarantined_and_every_valid_row_kept(tmp_path: Path) -> No
     # In source order, values as written, each with its first failing rule.
     tokens0, tokens1 = part0["input_tokens"].to_pylist(), part1["input_tokens"].to_pylist()
     assert list(
-        zip(*(quarantine[c].to_pylist() for c in EXTRAS + ["request_id", "input_tokens"]), strict=True)
+        zip(*(quarantine[c].to_pylist() for c in [*EXTRAS, "request_id", "input_tokens"]), strict=True)
     ) == [
         (p0, "not_null", "request_id", None, tokens0[1]),
         (p0, "not_null", "account_id", "a-0000002", -5),

@@ -105,12 +105,12 @@ def report_dates(reports_dir: Path) -> list[date]:
 
 def active_accounts_in(warehouse: Path, dates: Iterable[date]) -> set[str]:
     """Accounts with requests on any of `dates` (fct_account_daily, opened read-only)."""
-    import duckdb
+    from flows.reader import connect_read_only  # lazy: duckdb only where a warehouse is read
 
     days = sorted(dates)
     if not days:
         return set()
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect_read_only(warehouse) as con:
         rows = con.execute(
             "select distinct account_id from fct_account_daily where activity_date between ? and ?",
             [days[0], days[-1]],
@@ -214,7 +214,8 @@ def format_report(report: EvaluationReport) -> str:
         "false positives by label kind: "
         + (", ".join(f"{k} {n}" for k, n in report.false_positives_by_kind.items()) or "none"),
         "",
-        "true campaign            kind                      accounts  complete  best match                 purity  found  first active  first flagged  delay",
+        "true campaign            kind                      accounts  complete  best match                 "
+        "purity  found  first active  first flagged  delay",
     ]
     for c in report.campaigns:
         purity = f"{c.best_match_purity:.3f}" if c.best_match_purity is not None else "-"

@@ -27,11 +27,12 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TextIO
 
 from flows.detection.outputs import CAMPAIGN_ACCOUNTS_FILE, CANDIDATES_FILE
 from flows.synth.worlds import RANDOM_WORLD, REPORT_SEEDS, TUNING_SEEDS
@@ -96,7 +97,8 @@ class WorldResult:
     def latest_flag_day(self) -> int | None:
         """Worst campaign: its first flagged day (None if some campaign was never flagged)."""
         days = [c.flagged_on_day for c in self.campaigns]
-        return None if any(d is None for d in days) else max(days, default=0)
+        flagged = [d for d in days if d is not None]
+        return None if len(flagged) < len(days) else max(flagged, default=0)
 
 
 @dataclass(frozen=True)
@@ -179,12 +181,12 @@ def score_world(
         if candidates is None
         else dict(sorted(Counter(kind_of.get(a, "unlabelled") for a in candidates - campaign_kind).items()))
     )
-    import duckdb
+    from flows.reader import connect_read_only, fetch_one
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        requests, accounts = con.execute(
-            "select coalesce(sum(requests), 0), count(distinct account_id) from fct_account_daily"
-        ).fetchone()
+    with connect_read_only(warehouse) as con:
+        requests, accounts = fetch_one(
+            con, "select coalesce(sum(requests), 0), count(distinct account_id) from fct_account_daily"
+        )
     return WorldResult(
         seed=seed,
         days=days,
@@ -239,7 +241,7 @@ def _with_seconds(result: WorldResult, seconds: float) -> WorldResult:
 
 
 @contextlib.contextmanager
-def _redirected(stream):  # type: ignore[no-untyped-def]
+def _redirected(stream: TextIO) -> Iterator[None]:
     """Send this process's stdout and stderr (file descriptors too: dbt logs) to `stream`."""
     sys.stdout.flush()
     sys.stderr.flush()
@@ -264,7 +266,7 @@ def _summary(worlds: Sequence[WorldResult]) -> dict[str, dict[str, float | int |
     flag_days = [w.latest_flag_day for w in worlds]
     never = any(d is None for d in flag_days)
 
-    def median(values: list[float]) -> float:
+    def median(values: Sequence[float]) -> float:
         return round(statistics.median(values), 4)
 
     known = [d for d in flag_days if d is not None]
@@ -334,7 +336,7 @@ def run_grid(
     )
 
 
-def _day(value: int | None) -> str:
+def _day(value: float | None) -> str:
     return "never" if value is None else f"day {value}"
 
 

@@ -17,15 +17,14 @@ has finished.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
+from flows.atomic import write_atomic
 from flows.csv_output import csv_text
+from flows.reader import Catalog, connect_read_only
 
 CAMPAIGN_COLUMNS: tuple[str, ...] = (
     "campaign_id",
@@ -117,27 +116,14 @@ class CampaignOutputs:
         return (self.campaigns_csv, self.campaign_accounts_csv, self.candidates_csv)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(text.encode("utf-8"))
-    os.replace(tmp, path)
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(
-        con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[
-            0
-        ]
-    )
-
-
 def read_output_rows(
     warehouse: Path, run_date: date
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """(campaign rows, campaign account rows, candidate rows) for the date, in the column order
     of the three CSVs, sorted."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not (_table_exists(con, "fct_campaigns") and _table_exists(con, "fct_campaign_accounts")):
+    with connect_read_only(warehouse) as con:
+        tables = Catalog(con)
+        if not ("fct_campaigns" in tables and "fct_campaign_accounts" in tables):
             return [], [], []
         campaigns = con.execute(
             f"select {', '.join(CAMPAIGN_COLUMNS)} from fct_campaigns "
@@ -174,9 +160,9 @@ def write_campaign_outputs(warehouse: Path, run_date: date, reports_dir: Path) -
     campaigns_csv = out_dir / CAMPAIGNS_FILE
     accounts_csv = out_dir / CAMPAIGN_ACCOUNTS_FILE
     candidates_csv = out_dir / CANDIDATES_FILE
-    _write_atomic(campaigns_csv, csv_text(CAMPAIGN_COLUMNS, campaigns))
-    _write_atomic(accounts_csv, csv_text(ACCOUNT_COLUMNS, accounts))
-    _write_atomic(candidates_csv, csv_text(CANDIDATE_COLUMNS, candidates))
+    write_atomic(campaigns_csv, csv_text(CAMPAIGN_COLUMNS, campaigns))
+    write_atomic(accounts_csv, csv_text(ACCOUNT_COLUMNS, accounts))
+    write_atomic(candidates_csv, csv_text(CANDIDATE_COLUMNS, candidates))
     account_at = CANDIDATE_COLUMNS.index("account_id")
     return CampaignOutputs(
         run_date=run_date,

@@ -84,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     synth.add_argument("--scale", type=float, default=0.1)
     synth.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
     exports, labels = args.exports, args.labels
     if exports is None:
         from flows.synth import generate

@@ -29,13 +29,18 @@ TARGET_LIFT_MIN = 2.0
 
 PROXY_SIGNALS = ("proxy_share", "ip_churn", "cross_org_infrastructure")
 FARMING_SIGNALS = (
-    "creation_burst", "weak_verification", "farming_pathways", "organization_span",
+    "creation_burst",
+    "weak_verification",
+    "farming_pathways",
+    "organization_span",
     "cross_org_payment",
-)  # fmt: skip
+)
 PROMPT_SIGNALS = (
-    "signature_template_share", "signature_template_accounts", "cot_elicitation_rate",
+    "signature_template_share",
+    "signature_template_accounts",
+    "cot_elicitation_rate",
     "grader_prompt_rate",
-)  # fmt: skip
+)
 EXTRACTION_SIGNALS = ("capability_concentration", "capability_entropy", "output_input_ratio", "cohort_volume")
 
 
@@ -258,41 +263,55 @@ IMPACT = ("AML.TA0011", "Impact")
 
 TECHNIQUES: tuple[AtlasTechnique, ...] = (
     AtlasTechnique(
-        "AML.T0008.005", "AI Service Proxies", *RESOURCE_DEVELOPMENT,
+        "AML.T0008.005",
+        "AI Service Proxies",
+        *RESOURCE_DEVELOPMENT,
         "Commercial proxy services that resell or relay access to AI services, used to reach a "
         "model at scale and from places its provider does not serve.",
         _ai_service_proxies,
     ),
     AtlasTechnique(
-        "AML.T0021", "Establish Accounts", *RESOURCE_DEVELOPMENT,
+        "AML.T0021",
+        "Establish Accounts",
+        *RESOURCE_DEVELOPMENT,
         "Creating accounts with AI services, often many and under varied identities, to gain "
         "and spread access.",
         _establish_accounts,
     ),
     AtlasTechnique(
-        "AML.T0065", "LLM Prompt Crafting", *RESOURCE_DEVELOPMENT,
+        "AML.T0065",
+        "LLM Prompt Crafting",
+        *RESOURCE_DEVELOPMENT,
         "Preparing prompts that make a language model produce the output an adversary wants.",
         _prompt_crafting,
     ),
     AtlasTechnique(
-        "AML.T0040", "AI Model Inference API Access", *MODEL_ACCESS,
+        "AML.T0040",
+        "AI Model Inference API Access",
+        *MODEL_ACCESS,
         "Using a model's inference API, the legitimate way in, as access for the attack.",
         _inference_api_access,
     ),
     AtlasTechnique(
-        "AML.T0024.002", "Extract AI Model", *EXFILTRATION,
+        "AML.T0024.002",
+        "Extract AI Model",
+        *EXFILTRATION,
         "Querying a model through its inference API to extract its functionality.",
         _extract_model,
     ),
     AtlasTechnique(
-        "AML.T0005.001", "Train Proxy via Replication", *ATTACK_STAGING,
+        "AML.T0005.001",
+        "Train Proxy via Replication",
+        *ATTACK_STAGING,
         "Training a separate model on the target model's outputs so that it mimics the target.",
         _train_proxy_via_replication,
     ),
     AtlasTechnique(
-        "AML.T0048.004", "AI Intellectual Property Theft", *IMPACT,
+        "AML.T0048.004",
+        "AI Intellectual Property Theft",
+        *IMPACT,
         "Taking AI artifacts or capabilities to steal intellectual property, causing economic "
         "harm to their owner.",
         _ip_theft,
     ),
-)  # fmt: skip
+)

@@ -26,7 +26,6 @@ import hashlib
 import logging
 import math
 import multiprocessing
-import os
 import shutil
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -37,10 +36,11 @@ from typing import Any
 
 from markupsafe import Markup
 
+from flows.atomic import write_atomic
 from flows.csv_output import csv_text
+from flows.reader import Catalog, connect_bounded
 from flows.report import charts, fmt
 from flows.report.atlas import ObservedTechnique, assessment, counted, observed_techniques
-from flows.report.digest import tlp_context
 from flows.report.evidence import (
     CREATION_BURST_MIN_ACCOUNTS,
     DEDICATED_SHARE,
@@ -48,8 +48,6 @@ from flows.report.evidence import (
     TOP_ACCOUNTS,
     TOP_NETWORKS,
     CampaignEvidence,
-    _Catalog,
-    connect_read_only,
     list_campaigns,
     load_campaign_evidence,
 )
@@ -64,7 +62,8 @@ from flows.report.indicators import (
     recommended_actions,
 )
 from flows.report.render import SafeURLFetcher, render_pdf, safe_filename
-from flows.report.stix_bundle import normalize_tlp, write_stix_bundle
+from flows.report.stix_bundle import write_stix_bundle
+from flows.tlp import normalize_tlp, tlp_context
 
 log = logging.getLogger("distillwatch.report")
 
@@ -84,10 +83,13 @@ LINK_LABELS: dict[str, tuple[str, str, str]] = {
     "payment_fingerprint": ("Payment instruments", "payment instrument", "payment instruments"),
     "prompt_template": ("Prompt templates", "prompt template", "prompt templates"),
     "system_prompt": ("System prompts", "system prompt", "system prompts"),
-    "ip_prefix": ("Hosting / proxy IP prefixes", "hosting or proxy IP prefix",
-                  "hosting or proxy IP prefixes"),
+    "ip_prefix": (
+        "Hosting / proxy IP prefixes",
+        "hosting or proxy IP prefix",
+        "hosting or proxy IP prefixes",
+    ),
     "email_domain": ("Sign-up e-mail domains", "e-mail domain", "e-mail domains"),
-}  # fmt: skip
+}
 INDICATOR_LABELS = {
     "ip_prefix": "IP prefix",
     "asn": "Proxy ASN",
@@ -116,10 +118,19 @@ STATUS_WORDING = {
     "dormant": "dormant (no activity on the run date)",
 }
 ACCOUNT_CSV_COLUMNS = (
-    "rank", "campaign_id", "account_id", "organization_id", "organization_name", "requests",
-    "total_tokens", "score", "listed_on_run_date", "signup_pathway", "verification",
+    "rank",
+    "campaign_id",
+    "account_id",
+    "organization_id",
+    "organization_name",
+    "requests",
+    "total_tokens",
+    "score",
+    "listed_on_run_date",
+    "signup_pathway",
+    "verification",
     "created_date",
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -367,7 +378,8 @@ def at_a_glance(e: CampaignEvidence, csv_name: str) -> list[KeyValue]:
 
     models = (
         "; ".join(
-            f"{fmt.display_text(m.model, 40)} {fmt.num(m.requests)} ({fmt.pct(_share(m.requests, e.requests))})"
+            f"{fmt.display_text(m.model, 40)} {fmt.num(m.requests)} "
+            f"({fmt.pct(_share(m.requests, e.requests))})"
             for m in e.models[:4]
         )
         or fmt.MISSING
@@ -383,41 +395,67 @@ def at_a_glance(e: CampaignEvidence, csv_name: str) -> list[KeyValue]:
     window_days = (e.run_date - w.window_start).days + 1
     rows = [
         KeyValue("First seen", e.first_seen.isoformat()),
-        KeyValue("Last seen", e.last_seen.isoformat(),
-                 "" if e.last_seen == e.run_date else f"no activity since; run date {e.run_date.isoformat()}"),
+        KeyValue(
+            "Last seen",
+            e.last_seen.isoformat(),
+            "" if e.last_seen == e.run_date else f"no activity since; run date {e.run_date.isoformat()}",
+        ),
         # The detection figures (fct_campaigns) cover the window; charts and lists below cover
         # the campaign's whole period. Both are named, so no figure is ambiguous.
-        KeyValue("Detection window", f"{w.window_start.isoformat()} to {e.run_date.isoformat()} "
-                 f"({counted(window_days, 'day')})", "score, signals and the window figures below"),
-        KeyValue("Period of this report", f"{e.first_seen.isoformat()} to {e.run_date.isoformat()} "
-                 f"({counted(e.period_days, 'day')})", "charts and lists below"),
-        KeyValue("Accounts", fmt.num(w.accounts),
-                 f"{fmt.num(w.accounts_active_on_run_date)} active on {e.run_date.isoformat()}; "
-                 f"all of them in {csv_name}"),
+        KeyValue(
+            "Detection window",
+            f"{w.window_start.isoformat()} to {e.run_date.isoformat()} ({counted(window_days, 'day')})",
+            "score, signals and the window figures below",
+        ),
+        KeyValue(
+            "Period of this report",
+            f"{e.first_seen.isoformat()} to {e.run_date.isoformat()} ({counted(e.period_days, 'day')})",
+            "charts and lists below",
+        ),
+        KeyValue(
+            "Accounts",
+            fmt.num(w.accounts),
+            f"{fmt.num(w.accounts_active_on_run_date)} active on {e.run_date.isoformat()}; "
+            f"all of them in {csv_name}",
+        ),
         KeyValue("Organizations", fmt.num(w.organizations)),
-        KeyValue("Exchanges (requests)", f"{fmt.num(w.requests)} in the window",
-                 f"{fmt.num(w.requests_on_run_date)} on {e.run_date.isoformat()}; "
-                 f"{fmt.num(e.requests)} since first seen"),
-        KeyValue("Tokens", f"{fmt.num(w.total_tokens)} in the window",
-                 f"{fmt.num(e.tokens.total)} since first seen: input {fmt.compact(e.tokens.input)} · "
-                 f"output {fmt.compact(e.tokens.output)} · thinking {fmt.compact(e.tokens.thinking)}"),
+        KeyValue(
+            "Exchanges (requests)",
+            f"{fmt.num(w.requests)} in the window",
+            f"{fmt.num(w.requests_on_run_date)} on {e.run_date.isoformat()}; "
+            f"{fmt.num(e.requests)} since first seen",
+        ),
+        KeyValue(
+            "Tokens",
+            f"{fmt.num(w.total_tokens)} in the window",
+            f"{fmt.num(e.tokens.total)} since first seen: input {fmt.compact(e.tokens.input)} · "
+            f"output {fmt.compact(e.tokens.output)} · thinking {fmt.compact(e.tokens.thinking)}",
+        ),
         KeyValue("Models", models),
         KeyValue("Capability mix", capabilities),
-        KeyValue("Reasoning elicitation",
-                 f"{fmt.pct(_share(e.cot_elicitation_requests, e.requests))} of exchanges asked for "
-                 f"step-by-step reasoning; {fmt.pct(_share(e.grader_prompt_requests, e.requests))} "
-                 "were rubric-grading prompts"),
+        KeyValue(
+            "Reasoning elicitation",
+            f"{fmt.pct(_share(e.cot_elicitation_requests, e.requests))} of exchanges asked for "
+            f"step-by-step reasoning; {fmt.pct(_share(e.grader_prompt_requests, e.requests))} "
+            "were rubric-grading prompts",
+        ),
         KeyValue("Sign-up pathways", counts(e.signup_pathways, e.accounts)),
         KeyValue("Verification", counts(e.verification_levels, e.accounts)),
-        KeyValue("Access channels",
-                 counts(e.access_channels, e.requests) if e.access_channels
-                 else "not available (the warehouse has no access-channel aggregate yet)"),
+        KeyValue(
+            "Access channels",
+            counts(e.access_channels, e.requests)
+            if e.access_channels
+            else "not available (the warehouse has no access-channel aggregate yet)",
+        ),
         # The evidence lists the top TOP_NETWORKS networks only: a full list means "at least".
-        KeyValue("Networks", f"{counted(e.ip_prefixes, 'IP prefix', 'IP prefixes')} in "
-                 + ("at least " if len(networks) >= TOP_NETWORKS else "")
-                 + counted(len(networks), "autonomous system"),
-                 f"{fmt.pct(e.concealing_share)} of exchanges via proxy or hosting networks"),
-    ]  # fmt: skip
+        KeyValue(
+            "Networks",
+            f"{counted(e.ip_prefixes, 'IP prefix', 'IP prefixes')} in "
+            + ("at least " if len(networks) >= TOP_NETWORKS else "")
+            + counted(len(networks), "autonomous system"),
+            f"{fmt.pct(e.concealing_share)} of exchanges via proxy or hosting networks",
+        ),
+    ]
     return rows
 
 
@@ -428,12 +466,24 @@ def link_groups(e: CampaignEvidence) -> list[LinkGroup]:
         rows = []
         for link in e.linking_of(kind):
             shown, parses = shown_identifier(kind, link.value)
-            rows.append(LinkRow(title, shown, parses, link.accounts, link.organizations,
-                                link.platform_accounts, link.is_dedicated))  # fmt: skip
+            rows.append(
+                LinkRow(
+                    title,
+                    shown,
+                    parses,
+                    link.accounts,
+                    link.organizations,
+                    link.platform_accounts,
+                    link.is_dedicated,
+                )
+            )
         if rows:
             rest = rows[LINKS_SHOWN_PER_KIND:]
-            groups.append(LinkGroup(title, tuple(rows[:LINKS_SHOWN_PER_KIND]), len(rest),
-                                    sum(1 for r in rest if r.dedicated)))  # fmt: skip
+            groups.append(
+                LinkGroup(
+                    title, tuple(rows[:LINKS_SHOWN_PER_KIND]), len(rest), sum(1 for r in rest if r.dedicated)
+                )
+            )
     return groups
 
 
@@ -473,9 +523,12 @@ def attribution(e: CampaignEvidence) -> dict[str, Any]:
         statement += (
             f" {counted(burst.accounts, 'account')} {'was' if burst.accounts == 1 else 'were'} "
             f"created on the same day ({burst.day.isoformat()})"
-            + (f", and {counted(len(e.creation_bursts) - 1, 'other day')} saw two or more "
-               "created together." if len(e.creation_bursts) > 1 else ".")
-        )  # fmt: skip
+            + (
+                f", and {counted(len(e.creation_bursts) - 1, 'other day')} saw two or more created together."
+                if len(e.creation_bursts) > 1
+                else "."
+            )
+        )
     unknown = [
         "who the operator is: organization names and e-mail domains are typed at sign-up and are "
         "not verified identities, so this report names no person, company or country as the actor",
@@ -574,7 +627,7 @@ def _charts(e: CampaignEvidence) -> dict[str, Markup]:
         series=("campaign", "platform baseline (same period)"),
         label_width=150,
     )
-    rows, total = signal_rows(e)
+    rows, _total = signal_rows(e)
     signals = charts.hbar_chart(
         [charts.Bar(r.name, r.share) for r in rows if r.fired],
         chart_id="campaign-signals",
@@ -596,10 +649,12 @@ def _charts(e: CampaignEvidence) -> dict[str, Markup]:
     groups.append(
         GraphGroup(
             "Created the same day",
-            tuple(GraphNode(b.day.isoformat(), b.accounts, f"{_short(b.accounts)} accts created", True)
-                  for b in bursts),
+            tuple(
+                GraphNode(b.day.isoformat(), b.accounts, f"{_short(b.accounts)} accts created", True)
+                for b in bursts
+            ),
         )
-    )  # fmt: skip
+    )
     graph = account_link_graph(
         groups,
         accounts=e.accounts,
@@ -614,7 +669,6 @@ def _charts(e: CampaignEvidence) -> dict[str, Markup]:
 def campaign_context(evidence: CampaignEvidence, *, tlp: str, report_version: str = "1") -> dict[str, Any]:
     """Everything `campaign_report.html.j2` reads (numbers stay numbers for the filters)."""
     e = evidence
-    marking = normalize_tlp(tlp)  # fail closed on an unknown marking, as the STIX bundle does
     names = report_file_names(e.campaign_id)
     actions = recommended_actions(e)
     indicators = campaign_indicators(e)
@@ -622,7 +676,7 @@ def campaign_context(evidence: CampaignEvidence, *, tlp: str, report_version: st
     techniques: list[ObservedTechnique] = observed_techniques(e)
     signals, total_points = signal_rows(e)
     return {
-        **tlp_context(marking),
+        **tlp_context(tlp),  # fails closed on an unknown marking, as the STIX bundle does
         "title": f"Distillation campaign {fmt.display_text(e.campaign_id, 60)}",
         "kind": "distillwatch · trust & safety · campaign threat report",
         "document_date": e.run_date.isoformat(),
@@ -736,8 +790,9 @@ def render_campaign_reports(
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
     try:
-        results, failures = _render_all(warehouse, run_date, campaign_ids, out_dir, marking,
-                                        report_version, workers)  # fmt: skip
+        results, failures = _render_all(
+            warehouse, run_date, campaign_ids, out_dir, marking, report_version, workers
+        )
         if failures:
             raise CampaignReportError(failures)
     except BaseException:
@@ -746,10 +801,14 @@ def render_campaign_reports(
     shutil.rmtree(final_dir, ignore_errors=True)
     out_dir.rename(final_dir)
     results = [
-        replace(r, pdf=final_dir / r.pdf.name, stix=final_dir / r.stix.name,
-                accounts_csv=final_dir / r.accounts_csv.name)
+        replace(
+            r,
+            pdf=final_dir / r.pdf.name,
+            stix=final_dir / r.stix.name,
+            accounts_csv=final_dir / r.accounts_csv.name,
+        )
         for r in results
-    ]  # fmt: skip
+    ]
     return results
 
 
@@ -781,10 +840,12 @@ def _render_all(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(campaign_ids)), mp_context=context) as pool:
         futures = [
-            (campaign_id, pool.submit(_report_one, warehouse, run_date, campaign_id, out_dir,
-                                      marking, report_version))
+            (
+                campaign_id,
+                pool.submit(_report_one, warehouse, run_date, campaign_id, out_dir, marking, report_version),
+            )
             for campaign_id in campaign_ids
-        ]  # fmt: skip
+        ]
         for campaign_id, future in futures:
             try:
                 results.append(future.result())
@@ -806,8 +867,8 @@ def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any,
     """
     period = [evidence.first_seen, evidence.run_date]
     key = [evidence.run_date, evidence.campaign_id]
-    with connect_read_only(warehouse) as con:
-        t = _Catalog(con)
+    with connect_bounded(warehouse) as con:
+        t = Catalog(con)
         identity = t.get("int_detection_campaign_identity")
         fallback = (
             f"""
@@ -859,10 +920,7 @@ def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any,
 def write_accounts_csv(warehouse: Path, evidence: CampaignEvidence, out_path: Path) -> int:
     """Write the full account list (see `account_rows`) atomically; returns the row count."""
     rows = account_rows(warehouse, evidence)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = out_path.with_name(out_path.name + ".partial")
-    partial.write_text(csv_text(ACCOUNT_CSV_COLUMNS, rows), encoding="utf-8")
-    os.replace(partial, out_path)
+    write_atomic(out_path, csv_text(ACCOUNT_CSV_COLUMNS, rows))
     return len(rows)
 
 

@@ -33,6 +33,22 @@ def _id(chart_id: str) -> str:
     return cleaned or "chart"
 
 
+def _polylines(coords: list[tuple[float, float] | None]) -> list[str]:
+    """One `<polyline>` per run of two or more points; a None (no value) breaks the line."""
+    lines: list[str] = []
+    segment: list[str] = []
+    for c in [*coords, None]:
+        if c is None:
+            if len(segment) > 1:
+                lines.append(
+                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="{INK}" stroke-width="1.4"/>'
+                )
+            segment = []
+        else:
+            segment.append(f"{_n(c[0])},{_n(c[1])}")
+    return lines
+
+
 def _n(value: float) -> str:
     """Coordinates with fixed precision, so the SVG (and the PDF) is byte-stable."""
     return f"{value:.1f}"
@@ -284,22 +300,13 @@ def line_chart(
         else:
             x = left + (i * step if len(points) > 1 else plot_w / 2)
             coords.append((x, base_y - plot_h * value / vmax))
-    segment: list[str] = []
-    for c in [*coords, None]:
-        if c is None:
-            if len(segment) > 1:
-                body.append(
-                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="{INK}" stroke-width="1.4"/>'
-                )
-            segment = []
-        else:
-            segment.append(f"{_n(c[0])},{_n(c[1])}")
+    body += _polylines(coords)
     label_every = max(1, round(len(points) / 8))
     # Value labels are ~5 characters; when points are closer than that, label every other one
     # (counting back from the run date, which is always labelled).
     value_every = 1 if step >= 26 else 2
     last = len(points) - 1
-    for i, ((label, value), c) in enumerate(zip(points, coords)):
+    for i, ((label, value), c) in enumerate(zip(points, coords, strict=True)):
         x = c[0] if c else left + i * step
         is_last = highlight_last and i == last
         if c is not None:
@@ -385,16 +392,7 @@ def timeline_chart(
     coords: list[tuple[float, float] | None] = [
         None if v is None else (x_at(i), base_y - plot_h * v / vmax) for i, (_, v) in enumerate(points)
     ]
-    segment: list[str] = []
-    for c in [*coords, None]:
-        if c is None:
-            if len(segment) > 1:
-                body.append(
-                    f'<polyline points="{" ".join(segment)}" fill="none" stroke="{INK}" stroke-width="1.4"/>'
-                )
-            segment = []
-        else:
-            segment.append(f"{_n(c[0])},{_n(c[1])}")
+    body += _polylines(coords)
     # Point markers only while they stay apart; on a long series they would merge into a band.
     draw_points = step >= 7 or single
     last = len(points) - 1
@@ -419,8 +417,9 @@ def timeline_chart(
     # Peak and run-date values go in a key under the axis, not beside their points, where on a
     # long, busy series they would collide with each other, the line and the event markers.
     key: list[str] = []
-    if peak is not None and peak != last and coords[peak] is not None:
-        px, py = coords[peak]  # type: ignore[misc]
+    peak_at = coords[peak] if peak is not None and peak != last else None
+    if peak is not None and peak_at is not None:
+        px, py = peak_at
         body.append(
             f'<path d="M {_n(px)} {_n(py - 4.5)} L {_n(px + 4.5)} {_n(py)} L {_n(px)} {_n(py + 4.5)} '
             f'L {_n(px - 4.5)} {_n(py)} Z" fill="{INK}"/>'

@@ -13,23 +13,15 @@ from typing import Any
 
 from markupsafe import Markup
 
+from flows.reader import CAMPAIGN_STATUS_ORDER
 from flows.report import charts
-from flows.report.digest_data import CAMPAIGN_STATUS_ORDER, DigestData
+from flows.report.digest_data import DigestData
 from flows.report.render import SafeURLFetcher, render_pdf
+from flows.tlp import tlp_context
 
 DIGEST_TEMPLATE = "daily_digest.html.j2"
 DIGEST_FILE = "daily-digest.pdf"
 ALERT_FILE = "quality-alert.pdf"
-
-# FIRST TLP 2.0 sharing rules, one line each, printed at the end of every report.
-TLP_NOTES = {
-    "TLP:RED": "For the eyes and ears of individual recipients only, no further disclosure.",
-    "TLP:AMBER+STRICT": "Limited disclosure, recipients can only spread this within their organization.",
-    "TLP:AMBER": "Limited disclosure, recipients can only spread this on a need-to-know basis "
-    "within their organization and its clients.",
-    "TLP:GREEN": "Limited disclosure, recipients can spread this within their community.",
-    "TLP:CLEAR": "Recipients can spread this to the world, there is no limit on disclosure.",
-}
 
 
 @dataclass(frozen=True)
@@ -37,20 +29,6 @@ class Headline:
     label: str
     today: int | None
     previous: int | None
-
-
-def tlp_context(tlp: str) -> dict[str, str]:
-    """The marking as configured, plus a CSS class chosen from a fixed set (never the raw text)."""
-    marking = tlp.strip().upper()
-    css = {
-        "TLP:RED": "tlp-red",
-        "TLP:AMBER": "tlp-amber",
-        "TLP:AMBER+STRICT": "tlp-amber",
-        "TLP:GREEN": "tlp-green",
-        "TLP:CLEAR": "tlp-clear",
-        "TLP:WHITE": "tlp-clear",
-    }.get(marking, "tlp-other")
-    return {"tlp": marking, "tlp_class": css, "tlp_note": TLP_NOTES.get(marking, "")}
 
 
 def digest_context(data: DigestData, tlp: str, *, alert: bool = False) -> dict[str, Any]:

@@ -21,10 +21,10 @@ from typing import Any
 import duckdb
 
 from flows.detection.outputs import TIER_CAMPAIGN, TIER_CANDIDATE
+from flows.reader import Catalog, as_date, campaign_order_sql, connect_read_only
 
 TOP_N = 10
 SERIES_DAYS = 14
-CAMPAIGN_STATUS_ORDER = ("new", "growing", "active", "dormant")
 
 
 @dataclass(frozen=True)
@@ -185,8 +185,8 @@ def load_digest_data(
     """Read the digest's figures for `run_date` from the warehouse (read-only)."""
     previous_date = run_date - timedelta(days=1)
     validation_summary = summarize_validation(validation)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = _Tables(con)
+    with connect_read_only(warehouse) as con:
+        tables = Catalog(con)
         totals = _day_totals(con, tables, run_date, previous_date)
         campaigns_table = tables.get("fct_campaigns")
         quarantine_table = tables.get("fct_quarantine_daily")
@@ -235,49 +235,8 @@ def digest_without_figures(
     )
 
 
-class _Tables:
-    """Qualified names of the marts, wherever dbt put them (schema `main` or a custom one),
-    and their columns.
-
-    Names come from the catalog, never from data, and are quoted, so building SQL with them
-    is safe; every value (dates) is a bound parameter. `column` accepts alternative names for
-    columns that were renamed while the marts were designed (e.g. ``request_share`` /
-    ``share_of_requests``), so the digest keeps working across those renames.
-    """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        rows = con.execute(
-            "select table_schema, table_name, column_name from information_schema.columns "
-            "order by table_schema = 'main' desc, table_schema, ordinal_position"
-        ).fetchall()
-        self._names: dict[str, str] = {}
-        self._schemas: dict[str, str] = {}
-        self._columns: dict[str, set[str]] = {}
-        for schema, name, column in rows:
-            if self._schemas.setdefault(name, schema) != schema:
-                continue  # same name in a later schema: the first (main) wins
-            self._names[name] = f'"{schema}"."{name}"'
-            self._columns.setdefault(name, set()).add(column)
-
-    def get(self, name: str) -> str | None:
-        return self._names.get(name)
-
-    def __getitem__(self, name: str) -> str:
-        qualified = self._names.get(name)
-        if qualified is None:
-            raise LookupError(f"warehouse has no table {name!r}: has dbt built the marts?")
-        return qualified
-
-    def column(self, table: str, *candidates: str, alias: str | None = None) -> str:
-        """The first of `candidates` that `table` has, quoted (prefixed by `alias.`), else NULL."""
-        for candidate in candidates:
-            if candidate in self._columns.get(table, ()):
-                return f'{alias}."{candidate}"' if alias else f'"{candidate}"'
-        return "null"
-
-
 def _day_totals(
-    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, previous_date: date
+    con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, previous_date: date
 ) -> dict[date, DayTotals]:
     rows = con.execute(
         f"""
@@ -293,7 +252,7 @@ def _day_totals(
     return {row[0]: DayTotals(*(int(v or 0) for v in row[1:])) for row in rows}
 
 
-def _series(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[DayPoint, ...]:
+def _series(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[DayPoint, ...]:
     start = run_date - timedelta(days=SERIES_DAYS - 1)
     rows = con.execute(
         f"""
@@ -319,7 +278,7 @@ def _series(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple
 
 
 def _top_organizations(
-    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, previous_date: date
+    con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, previous_date: date
 ) -> tuple[OrganizationRow, ...]:
     names = t.get("dim_organizations")
     name_join = f"left join {names} n on n.organization_id = o.organization_id" if names else ""
@@ -357,7 +316,7 @@ def _top_organizations(
     )
 
 
-def _top_accounts(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[AccountRow, ...]:
+def _top_accounts(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[AccountRow, ...]:
     names = t.get("dim_organizations")
     name_join = f"left join {names} n on n.organization_id = a.organization_id" if names else ""
     name_col = "n.organization_name" if names else "cast(null as varchar)"
@@ -393,7 +352,7 @@ def _top_accounts(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) ->
 
 
 def _capabilities(
-    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, previous_date: date
+    con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, previous_date: date
 ) -> tuple[CapabilityRow, ...]:
     share = t.column("fct_capability_daily", "request_share", "share_of_requests")
     rows = con.execute(
@@ -430,7 +389,7 @@ def _capabilities(
     )
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[QuarantineRow, ...]:
+def _quarantine(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[QuarantineRow, ...]:
     counted = t.column("fct_quarantine_daily", "quarantined_rows", "rows")
     rows = con.execute(
         f"""
@@ -446,7 +405,7 @@ def _quarantine(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> t
     return tuple(QuarantineRow(str(f), str(r), c, int(n)) for f, r, c, n in rows)
 
 
-def _tier_filter(t: _Tables, tier: str) -> str:
+def _tier_filter(t: Catalog, tier: str) -> str:
     """`tier = '<tier>'` on fct_campaigns. A table built before publication tiers (on the
     data-quality alert path dbt may skip the migrating build) has no tier: nothing matches."""
     assert tier in (TIER_CAMPAIGN, TIER_CANDIDATE)  # constants, not data
@@ -454,28 +413,29 @@ def _tier_filter(t: _Tables, tier: str) -> str:
 
 
 def _tier_rows(
-    con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date, tier: str, columns: str
+    con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, tier: str, columns: str
 ) -> list[tuple[Any, ...]]:
     """`columns` of the date's fct_campaigns rows of `tier`, in status order, then by score."""
-    order = ", ".join(f"'{s}'" for s in CAMPAIGN_STATUS_ORDER)  # constants, not data
     return con.execute(
         f"""
         select {columns}
         from {t["fct_campaigns"]}
         where activity_date = ? and {_tier_filter(t, tier)}
-        order by coalesce(list_position([{order}], status), 99), score desc nulls last,
-                 campaign_id
+        order by {campaign_order_sql()}
         """,
         [run_date],
     ).fetchall()
 
 
-def _campaigns(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[CampaignRow, ...]:
+def _campaigns(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[CampaignRow, ...]:
     rows = _tier_rows(
-        con, t, run_date, TIER_CAMPAIGN,
+        con,
+        t,
+        run_date,
+        TIER_CAMPAIGN,
         "campaign_id, status, score, confidence, accounts, organizations, requests, total_tokens, "
         "target_capabilities, first_seen, last_seen",
-    )  # fmt: skip
+    )
     return tuple(
         CampaignRow(
             campaign_id=str(r[0]),
@@ -487,21 +447,24 @@ def _campaigns(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tu
             requests=_int_or_none(r[6]),
             total_tokens=_int_or_none(r[7]),
             target_capabilities=_join_values(r[8]),
-            first_seen=_as_date(r[9]),
-            last_seen=_as_date(r[10]),
+            first_seen=as_date(r[9]),
+            last_seen=as_date(r[10]),
         )
         for r in rows
     )
 
 
-def _candidates(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> tuple[CandidateRow, ...]:
+def _candidates(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[CandidateRow, ...]:
     if t.column("fct_campaigns", "tier") == "null":
         return ()  # built before publication tiers: no candidate columns either
     rows = _tier_rows(
-        con, t, run_date, TIER_CANDIDATE,
+        con,
+        t,
+        run_date,
+        TIER_CANDIDATE,
         "campaign_id, status, confidence, harvesting_points, coordination_points, accounts, "
         "organizations, independent_organizations, tier_reason, first_seen, last_seen",
-    )  # fmt: skip
+    )
     return tuple(
         CandidateRow(
             campaign_id=str(r[0]),
@@ -513,8 +476,8 @@ def _candidates(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> t
             organizations=_int_or_none(r[6]),
             independent_organizations=_int_or_none(r[7]),
             tier_reason=str(r[8] or ""),
-            first_seen=_as_date(r[9]),
-            last_seen=_as_date(r[10]),
+            first_seen=as_date(r[9]),
+            last_seen=as_date(r[10]),
         )
         for r in rows
     )
@@ -522,16 +485,6 @@ def _candidates(con: duckdb.DuckDBPyConnection, t: _Tables, run_date: date) -> t
 
 def _int_or_none(value: Any) -> int | None:
     return None if value is None else int(value)
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if hasattr(value, "date") and callable(value.date):  # datetime / pandas Timestamp
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _join_values(value: Any) -> str:
@@ -601,8 +554,8 @@ def summarize_validation(validation: Mapping[str, Any] | None) -> ValidationSumm
     raw_quarantine = validation.get("quarantine")
     for entry in raw_quarantine if isinstance(raw_quarantine, (list, tuple)) else ():
         if isinstance(entry, Mapping) and entry.get("rows"):
-            key = (str(entry.get("file", "")), str(entry.get("rule", "")), entry.get("column"))
-            quarantine[key] = quarantine.get(key, 0) + int(entry["rows"])
+            where = (str(entry.get("file", "")), str(entry.get("rule", "")), entry.get("column"))
+            quarantine[where] = quarantine.get(where, 0) + int(entry["rows"])
     return ValidationSummary(
         available=True,
         files=tuple(files),

@@ -26,9 +26,6 @@ every value is a bound parameter, and the account list is registered as an Arrow
 from __future__ import annotations
 
 import logging
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -38,6 +35,7 @@ import duckdb
 import pyarrow as pa
 
 from flows.detection.outputs import TIER_CAMPAIGN
+from flows.reader import Catalog, as_date, campaign_order_sql, connect_bounded
 
 log = logging.getLogger("distillwatch.report")
 
@@ -53,7 +51,6 @@ DEDICATED_SHARE = 0.5
 # Network kinds that may link accounts or be blocked; ISP, mobile, campus and office networks
 # are shared by unrelated people by design.
 CONCEALING_ASN_TYPES = ("hosting", "proxy")
-STATUS_ORDER = ("new", "growing", "active", "dormant")
 
 # Detection's identifier kinds → the names the report uses.
 LINK_KINDS = ("payment_fingerprint", "prompt_template", "system_prompt", "ip_prefix", "email_domain")
@@ -265,37 +262,6 @@ class CampaignEvidence:
 
 # --- loading ------------------------------------------------------------------------------------
 
-# DuckDB caches what it reads up to its memory limit (80% of RAM by default): a report worker
-# reading a large warehouse would hold well over a gigabyte. The report queries are small
-# aggregates over a campaign's accounts and fit this easily; DuckDB spills past it if needed.
-READER_MEMORY_LIMIT = "512MB"
-
-
-@contextmanager
-def connect_read_only(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection with a bounded memory footprint, for report readers.
-
-    What DuckDB spills past its limit goes to a folder of this connection's own: by default
-    every connection to a file spills into `<file>.tmp`, and report workers reading the same
-    warehouse at once would overwrite each other's spill files (DuckDB 1.4 crashes on it)."""
-    with tempfile.TemporaryDirectory(prefix="distillwatch-reader-") as spill:
-        con = duckdb.connect(
-            str(warehouse),
-            read_only=True,
-            config={
-                "memory_limit": READER_MEMORY_LIMIT,
-                "temp_directory": spill,
-                # one thread: workers run side by side, one per core, and each thread needs
-                # its own share of the memory limit
-                "threads": 1,
-            },
-        )
-        try:
-            con.execute("set enable_progress_bar = false")  # no bar on stderr in logs
-            yield con
-        finally:
-            con.close()
-
 
 def list_campaigns(warehouse: Path, run_date: date) -> list[str]:
     """Ids of the campaigns published on `run_date` (tier `campaign`; new, growing, active,
@@ -305,17 +271,15 @@ def list_campaigns(warehouse: Path, run_date: date) -> list[str]:
     Empty when detection has not run (no `fct_campaigns`): nothing to report is a state,
     not an error. False positives never appear (detection drops them from the mart).
     """
-    with connect_read_only(warehouse) as con:
-        table = _Catalog(con).get("fct_campaigns")
+    with connect_bounded(warehouse) as con:
+        table = Catalog(con).get("fct_campaigns")
         if table is None:
             return []
-        order = ", ".join(f"'{s}'" for s in STATUS_ORDER)  # constants, not data
         rows = con.execute(
             f"""
             select campaign_id from {table}
             where activity_date = ? and tier = ?
-            order by coalesce(list_position([{order}], status), 99), score desc nulls last,
-                     campaign_id
+            order by {campaign_order_sql()}
             """,
             [run_date, TIER_CAMPAIGN],
         ).fetchall()
@@ -324,11 +288,11 @@ def list_campaigns(warehouse: Path, run_date: date) -> list[str]:
 
 def load_campaign_evidence(warehouse: Path, run_date: date, campaign_id: str) -> CampaignEvidence:
     """Read one campaign's evidence for `run_date`; LookupError if it is not reported that day."""
-    with connect_read_only(warehouse) as con:
-        t = _Catalog(con)
+    with connect_bounded(warehouse) as con:
+        t = Catalog(con)
         head = _campaign_row(con, t, run_date, campaign_id)
-        first_seen = _as_date(head["first_seen"]) or run_date
-        last_seen = _as_date(head["last_seen"]) or first_seen
+        first_seen = as_date(head["first_seen"]) or run_date
+        last_seen = as_date(head["last_seen"]) or first_seen
         members = _members(con, t, run_date, campaign_id)
         con.register("campaign_members", pa.table({"account_id": pa.array(members, pa.string())}))
         period = [first_seen, run_date]
@@ -375,48 +339,27 @@ def load_campaign_evidence(warehouse: Path, run_date: date, campaign_id: str) ->
         )
 
 
-class _Catalog:
-    """Qualified, quoted names of the warehouse's tables (schema `main` first) and their columns.
-
-    Names come from the catalog, never from data, so formatting them into SQL is safe.
-    """
-
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
-        rows = con.execute(
-            "select table_schema, table_name, column_name from information_schema.columns "
-            "where table_catalog = current_database() "
-            "order by table_schema = 'main' desc, table_schema, ordinal_position"
-        ).fetchall()
-        self._names: dict[str, str] = {}
-        self._schemas: dict[str, str] = {}
-        self.columns: dict[str, set[str]] = {}
-        for schema, name, column in rows:
-            if self._schemas.setdefault(name, schema) != schema:
-                continue
-            self._names[name] = f'"{schema}"."{name}"'
-            self.columns.setdefault(name, set()).add(column)
-
-    def get(self, name: str) -> str | None:
-        return self._names.get(name)
-
-    def __getitem__(self, name: str) -> str:
-        qualified = self._names.get(name)
-        if qualified is None:
-            raise LookupError(f"warehouse has no table {name!r}: has dbt built the marts?")
-        return qualified
-
-    def has(self, table: str, column: str) -> bool:
-        return column in self.columns.get(table, ())
-
-
 def _campaign_row(
-    con: duckdb.DuckDBPyConnection, t: _Catalog, run_date: date, campaign_id: str
+    con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, campaign_id: str
 ) -> dict[str, Any]:
     wanted = (
-        "status", "score", "confidence", "confidence_statement", "first_seen", "last_seen",
-        "verdict", "verdict_analyst", "verdict_date", "window_start", "accounts", "organizations",
-        "requests", "total_tokens", "requests_on_run_date", "accounts_active_on_run_date",
-    )  # fmt: skip
+        "status",
+        "score",
+        "confidence",
+        "confidence_statement",
+        "first_seen",
+        "last_seen",
+        "verdict",
+        "verdict_analyst",
+        "verdict_date",
+        "window_start",
+        "accounts",
+        "organizations",
+        "requests",
+        "total_tokens",
+        "requests_on_run_date",
+        "accounts_active_on_run_date",
+    )
     # Optional columns read as NULL when absent, so an older mart still loads.
     select = ", ".join(f'"{c}"' if t.has("fct_campaigns", c) else f'null as "{c}"' for c in wanted)
     cursor = con.execute(
@@ -434,7 +377,7 @@ def _window_figures(head: dict[str, Any], run_date: date) -> WindowFigures:
         return int(head[name] or 0)
 
     return WindowFigures(
-        window_start=_as_date(head["window_start"]) or run_date,
+        window_start=as_date(head["window_start"]) or run_date,
         accounts=count("accounts"),
         organizations=count("organizations"),
         requests=count("requests"),
@@ -444,7 +387,7 @@ def _window_figures(head: dict[str, Any], run_date: date) -> WindowFigures:
     )
 
 
-def _members(con: duckdb.DuckDBPyConnection, t: _Catalog, run_date: date, campaign_id: str) -> list[str]:
+def _members(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, campaign_id: str) -> list[str]:
     rows = con.execute(
         f"""
         select distinct account_id from {t["fct_campaign_accounts"]}
@@ -471,11 +414,18 @@ def _members(con: duckdb.DuckDBPyConnection, t: _Catalog, run_date: date, campai
 # Every query below reads the accounts from the registered `campaign_members` table.
 
 
-def _totals(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> dict[str, int]:
+def _totals(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> dict[str, int]:
     names = (
-        "requests", "input_tokens", "output_tokens", "thinking_tokens", "total_tokens",
-        "cot_elicitation_requests", "grader_prompt_requests", "proxy_requests", "hosting_requests",
-    )  # fmt: skip
+        "requests",
+        "input_tokens",
+        "output_tokens",
+        "thinking_tokens",
+        "total_tokens",
+        "cot_elicitation_requests",
+        "grader_prompt_requests",
+        "proxy_requests",
+        "hosting_requests",
+    )
     sums = ", ".join(f"coalesce(sum(d.{n}), 0)" for n in names)
     row = con.execute(
         f"""
@@ -490,7 +440,7 @@ def _totals(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> 
     return {n: int(v) for n, v in zip(names, row, strict=True)}
 
 
-def _organizations(con: duckdb.DuckDBPyConnection, t: _Catalog) -> int:
+def _organizations(con: duckdb.DuckDBPyConnection, t: Catalog) -> int:
     row = con.execute(
         f"""
         select count(distinct a.organization_id)
@@ -500,7 +450,7 @@ def _organizations(con: duckdb.DuckDBPyConnection, t: _Catalog) -> int:
     return int(row[0]) if row else 0
 
 
-def _distinct_prefixes(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> int:
+def _distinct_prefixes(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> int:
     row = con.execute(
         f"""
         select count(distinct p.ip_prefix)
@@ -512,7 +462,7 @@ def _distinct_prefixes(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list
     return int(row[0]) if row else 0
 
 
-def _models(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> tuple[ModelUse, ...]:
+def _models(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> tuple[ModelUse, ...]:
     rows = con.execute(
         f"""
         select d.model, sum(d.requests) as requests, coalesce(sum(d.output_tokens), 0)
@@ -527,7 +477,7 @@ def _models(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> 
 
 
 def _capabilities(
-    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
+    con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]
 ) -> tuple[CapabilityUse, ...]:
     rows = con.execute(
         f"""
@@ -566,7 +516,7 @@ def _capabilities(
     return tuple(out)
 
 
-def _account_counts(con: duckdb.DuckDBPyConnection, t: _Catalog, column: str) -> tuple[Count, ...]:
+def _account_counts(con: duckdb.DuckDBPyConnection, t: Catalog, column: str) -> tuple[Count, ...]:
     if column not in ("signup_pathway", "verification"):  # the column name is formatted in
         raise ValueError(f"not an account attribute: {column}")
     rows = con.execute(
@@ -580,7 +530,7 @@ def _account_counts(con: duckdb.DuckDBPyConnection, t: _Catalog, column: str) ->
     return tuple(Count(str(v), int(n)) for v, n in rows)
 
 
-def _access_channels(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> tuple[Count, ...]:
+def _access_channels(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> tuple[Count, ...]:
     # No daily aggregate by access channel exists yet; read it when it lands (account x
     # access_channel x day with `requests`), otherwise the report shows "not available".
     table = t.get("int_account_access_channel_daily")
@@ -599,7 +549,7 @@ def _access_channels(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[d
     return tuple(Count(str(c), int(n)) for c, n in rows)
 
 
-def _daily(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> tuple[DayRequests, ...]:
+def _daily(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> tuple[DayRequests, ...]:
     rows = con.execute(
         f"""
         with days as (
@@ -618,11 +568,11 @@ def _daily(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> t
         """,
         period + period,
     ).fetchall()
-    return tuple(DayRequests(_as_date(d) or period[0], int(n)) for d, n in rows)
+    return tuple(DayRequests(as_date(d) or period[0], int(n)) for d, n in rows)
 
 
 def _model_releases(
-    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
+    con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]
 ) -> tuple[ModelRelease, ...]:
     table = t.get("stg_reference__model_releases")
     if table is None:
@@ -645,9 +595,7 @@ def _model_releases(
     return tuple(ModelRelease(str(m), _as_utc(r)) for m, r in rows)
 
 
-def _linking(
-    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]
-) -> tuple[LinkingIdentifier, ...]:
+def _linking(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> tuple[LinkingIdentifier, ...]:
     """Identifiers shared by 2+ of the campaign's accounts (up to LINKS_PER_KIND per kind, most
     accounts first), each with how many accounts of the whole platform use it."""
     free_mail = t.get("detection_free_email_domains")
@@ -739,7 +687,7 @@ def _linking(
 
 
 def _prefixes(
-    con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date], *, dedicated_only: bool
+    con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date], *, dedicated_only: bool
 ) -> tuple[PrefixUse, ...]:
     """The campaign's client prefixes with how many accounts of the whole platform used each:
     the top TOP_NETWORKS by requests, or every dedicated hosting/proxy one."""
@@ -790,7 +738,7 @@ def _prefixes(
     )
 
 
-def _networks(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -> tuple[NetworkUse, ...]:
+def _networks(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> tuple[NetworkUse, ...]:
     rows = con.execute(
         f"""
         select d.asn, max(d.asn_type), count(distinct d.ip_prefix), sum(d.requests) as requests,
@@ -809,7 +757,7 @@ def _networks(con: duckdb.DuckDBPyConnection, t: _Catalog, period: list[date]) -
     )
 
 
-def _creation_bursts(con: duckdb.DuckDBPyConnection, t: _Catalog) -> tuple[CreationBurst, ...]:
+def _creation_bursts(con: duckdb.DuckDBPyConnection, t: Catalog) -> tuple[CreationBurst, ...]:
     rows = con.execute(
         f"""
         select cast(a.created_at as date) as created_day, count(*) as n
@@ -821,11 +769,11 @@ def _creation_bursts(con: duckdb.DuckDBPyConnection, t: _Catalog) -> tuple[Creat
         """,
         [CREATION_BURST_MIN_ACCOUNTS],
     ).fetchall()
-    return tuple(CreationBurst(_as_date(d) or date.min, int(n)) for d, n in rows)
+    return tuple(CreationBurst(as_date(d) or date.min, int(n)) for d, n in rows)
 
 
 def _signals(
-    con: duckdb.DuckDBPyConnection, t: _Catalog, run_date: date, campaign_id: str
+    con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, campaign_id: str
 ) -> tuple[Signal, ...]:
     table = t.get("fct_campaign_signals")
     if table is None:
@@ -856,7 +804,7 @@ def _signals(
 
 def _top_accounts(
     con: duckdb.DuckDBPyConnection,
-    t: _Catalog,
+    t: Catalog,
     period: list[date],
     run_date: date,
     campaign_id: str,
@@ -915,7 +863,7 @@ def _verdict(head: dict[str, Any]) -> Verdict | None:
     return Verdict(
         verdict=str(head["verdict"]),
         analyst=None if analyst is None else str(analyst),
-        verdict_date=_as_date(head.get("verdict_date")),
+        verdict_date=as_date(head.get("verdict_date")),
     )
 
 
@@ -925,16 +873,6 @@ def _str_or_none(value: Any) -> str | None:
 
 def _float_or_none(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _as_utc(value: Any) -> datetime:

@@ -146,13 +146,15 @@ def campaign_indicators(evidence: CampaignEvidence) -> list[CampaignIndicator]:
         if value is None:
             log.warning("campaign %s: skipped an IP prefix that does not parse", evidence.campaign_id)
             continue
-        add(CampaignIndicator("ip_prefix", value, defang(value), prefix.accounts,
-                              prefix.asn, prefix.asn_type))  # fmt: skip
+        add(
+            CampaignIndicator("ip_prefix", value, defang(value), prefix.accounts, prefix.asn, prefix.asn_type)
+        )
     for network in evidence.networks:
         if network.asn_type == "proxy" and 0 < network.asn < 2**32:
             value = str(network.asn)
-            add(CampaignIndicator("asn", value, f"AS{value}", network.accounts,
-                                  network.asn, network.asn_type))  # fmt: skip
+            add(
+                CampaignIndicator("asn", value, f"AS{value}", network.accounts, network.asn, network.asn_type)
+            )
     for link in evidence.linking:
         if not link.is_dedicated:
             continue
@@ -228,9 +230,10 @@ def _account_action(e: CampaignEvidence) -> Action | None:
 
 def _block_prefixes(e: CampaignEvidence) -> Action | None:
     blockable = [
-        p for p in e.dedicated_prefixes
+        p
+        for p in e.dedicated_prefixes
         if p.is_concealing and p.is_dedicated and canonical_prefix(p.ip_prefix) is not None
-    ]  # fmt: skip
+    ]
     if not blockable:
         return None
     requests = sum(p.requests for p in blockable)

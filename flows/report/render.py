@@ -36,6 +36,7 @@ import jinja2
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from flows.atomic import atomic_path
 from flows.report import fmt
 from flows.settings import TEMPLATES_DIR
 
@@ -181,12 +182,9 @@ def render_pdf(
     )
     # A stable identifier (normally random-ish per write) keeps same-data reruns identical.
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = out_path.with_name(out_path.name + ".partial")
-    with _source_date_epoch(source_date):
-        document.write_pdf(partial, pdf_identifier=identifier)
     # Readers (the mailer, an analyst's browser) never see a half-written file.
-    os.replace(partial, out_path)
+    with atomic_path(out_path) as partial, _source_date_epoch(source_date):
+        document.write_pdf(partial, pdf_identifier=identifier)
     return out_path
 
 

@@ -45,10 +45,12 @@ from typing import Any
 
 import stix2
 
+from flows.atomic import write_atomic
 from flows.report import fmt
 from flows.report.atlas import ObservedTechnique, counted, observed_techniques
 from flows.report.evidence import CampaignEvidence, TopAccount
 from flows.report.indicators import CampaignIndicator, campaign_indicators
+from flows.tlp import ACCOUNT_DETAIL_TLPS, TLP_LABELS, normalize_tlp
 
 # Fixed namespace of every distillwatch STIX id (uuid5 of NAMESPACE_URL and a name we own).
 STIX_NAMESPACE = uuid.UUID("5be51920-e99b-5033-8d6f-5fa7f4fcd71e")
@@ -59,7 +61,6 @@ SHARED_OBJECTS_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 # STIX 2.1 confidence scale "None/Low/Med/High" (spec appendix A).
 CONFIDENCE = {"low": 15, "moderate": 50, "high": 85}
 MAX_TEXT = 200  # bound for customer-typed strings in the bundle
-ACCOUNT_DETAIL_TLPS = frozenset({"TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"})
 
 # TLP 2.0 has no STIX 2.1 predefined object; OASIS publishes these (cti-stix-common-objects,
 # extension-definition--60a3c5c5-…). AMBER+STRICT has no TLP 1.0 equivalent: AMBER would widen
@@ -79,17 +80,7 @@ _TLP_MARKINGS: dict[str, stix2.MarkingDefinition] = {
     "TLP:AMBER+STRICT": TLP_AMBER_STRICT,
     "TLP:RED": stix2.TLP_RED,
 }
-
-
-def normalize_tlp(tlp: str) -> str:
-    """``amber`` / ``TLP:Amber`` / `` TLP:AMBER `` → ``TLP:AMBER``; ValueError if unknown."""
-    label = tlp.strip().upper().replace(" ", "")
-    if not label.startswith("TLP:"):
-        label = "TLP:" + label
-    if label not in _TLP_MARKINGS:
-        # Fail closed: an unknown marking must not silently become a wider one.
-        raise ValueError(f"unknown TLP marking {tlp[:40]!r}; use one of {', '.join(_TLP_MARKINGS)}")
-    return label
+assert set(_TLP_MARKINGS) == set(TLP_LABELS), "a STIX marking for every TLP label of flows.tlp"
 
 
 def tlp_marking(tlp: str) -> stix2.MarkingDefinition:
@@ -179,11 +170,7 @@ def build_stix_bundle(
 def write_stix_bundle(evidence: CampaignEvidence, out_path: Path, tlp: str = "TLP:AMBER") -> Path:
     """Serialize the bundle to `out_path` (pretty, spec key order, ASCII-only JSON)."""
     bundle = build_stix_bundle(evidence, tlp=tlp)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    tmp.write_text(bundle.serialize(indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(out_path)  # a reader never sees half a bundle
-    return out_path
+    return write_atomic(out_path, bundle.serialize(indent=2, sort_keys=True) + "\n")
 
 
 # --- objects ------------------------------------------------------------------------------------

@@ -95,7 +95,7 @@ class Range:
         return int(rng.integers(int(self.lo), int(self.hi) + 1))
 
     def draw_log(self, rng: np.random.Generator) -> int:
-        return int(round(float(log_uniform(rng, self.lo, self.hi))))
+        return round(float(log_uniform(rng, self.lo, self.hi)))
 
 
 @dataclass(frozen=True)

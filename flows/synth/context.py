@@ -48,9 +48,7 @@ class BuildContext:
 
     @property
     def start_us(self) -> int:
-        return int(
-            datetime.combine(self.start, datetime.min.time(), tzinfo=UTC).timestamp() * 1_000_000
-        )
+        return int(datetime.combine(self.start, datetime.min.time(), tzinfo=UTC).timestamp() * 1_000_000)
 
     def day_us(self, day_index: np.ndarray | int) -> np.ndarray | int:
         """Start of period day `day_index` (negative: before the period) in µs."""

@@ -149,7 +149,7 @@ def _counts(
     cohort: Cohort, world: World, d: int, rng: np.random.Generator, activity_key: np.uint64
 ) -> np.ndarray:
     b = cohort.behaviour
-    n = cohort.accounts.shape[0]
+    n = len(cohort.accounts)
     alive = (b.first_day <= d) & (d <= b.last_day)
     u = unit_hash(
         (cohort.accounts.astype(np.uint64) << np.uint64(20)) ^ np.uint64(d + (1 << 19)) ^ activity_key
@@ -174,7 +174,7 @@ def _counts(
 def _timestamps(
     cohort: Cohort, world: World, d: int, idx: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    n = idx.shape[0]
+    n = len(idx)
     timing = cohort.behaviour.timing
     if isinstance(timing, Diurnal):
         profile = timing.profile[idx]
@@ -214,12 +214,12 @@ def _networks(
     cohort: Cohort, d: int, idx: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
     nets = cohort.behaviour.networks
-    n = idx.shape[0]
+    n = len(idx)
     if isinstance(nets, SlotNetworks):
         slot = categorical(nets.cdf, idx, rng.random(n))
         return nets.codes[idx, slot], nets.entries[idx, slot]
     if isinstance(nets, RotatingPool):
-        size = nets.codes.shape[0]
+        size = len(nets.codes)
         offset = d * nets.daily_shift + rng.integers(0, nets.width, n)
         if nets.per_account:
             # each account owns a pseudo-random slice of the pool, moving every day

@@ -77,7 +77,7 @@ def _channels(weights: dict[str, float], n: int) -> np.ndarray:
 
 
 def _fixed_slots(codes: np.ndarray, entries: np.ndarray, weights: list[float]) -> SlotNetworks:
-    n = codes.shape[0]
+    n = len(codes)
     return SlotNetworks(codes=codes, entries=entries, cdf=cdf_rows(np.tile(weights, (n, 1))))
 
 

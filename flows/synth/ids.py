@@ -63,7 +63,7 @@ def hex_strings(prefix: str, values: np.ndarray, valid: np.ndarray | None = None
     `valid` (bool per value) marks the non-null entries; null entries take no bytes.
     """
     values = np.asarray(values, dtype=np.uint64)
-    n = values.shape[0]
+    n = len(values)
     head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
     width = head.shape[0] + 16
     chars = np.empty((n, width), dtype=np.uint8)

@@ -3,8 +3,9 @@
 `<labels_dir>/accounts.csv`: one row per account that appears in any drop of the period -
 `account_id, organization_id, kind, campaign_id, scenario` where `kind` is `benign`, a hard
 benign case (`benign_enterprise`, `benign_university`, `benign_eval_company`,
-`benign_reseller`, `benign_early_adopter`), `benign_small_team` (randomized worlds) or a campaign kind (`campaign_reasoning`,
-`campaign_agentic`, `campaign_coding`, `campaign_proxy_network`); `campaign_id` is empty for
+`benign_reseller`, `benign_early_adopter`), `benign_small_team` (randomized worlds) or a
+campaign kind (`campaign_reasoning`, `campaign_agentic`, `campaign_coding`,
+`campaign_proxy_network`); `campaign_id` is empty for
 benign kinds; `scenario` is the case that made the account (`baseline` for ordinary
 traffic, else the scenario name of the case, e.g. `enterprise`, `coding`; in a randomized
 world the instance, e.g. `enterprise-2`, `coding-1`, `small_teams`).

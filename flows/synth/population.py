@@ -145,7 +145,7 @@ def ordinary_population(
     rng = ctx.rng("population", name)
     days = ctx.days
     org_kind, sizes = _org_sizes(rng, n_accounts, mix)
-    n_orgs = sizes.shape[0]
+    n_orgs = len(sizes)
     org = np.repeat(np.arange(n_orgs), sizes)
 
     # --- organisations -----------------------------------------------------------------
@@ -190,7 +190,7 @@ def ordinary_population(
     free = free_emails(rng, [COUNTRY_CODES[c] for c in country.tolist()])
     use_org_domain = (rng.random(n_accounts) < 0.93).tolist()
     email = [
-        domains[o] if domains[o] is not None and use_org_domain[i] else free[i]
+        org_domain if (org_domain := domains[o]) is not None and use_org_domain[i] else free[i]
         for i, o in enumerate(org.tolist())
     ]
     pathway = np.select(
@@ -378,8 +378,8 @@ def _slot_networks(
     """Three networks per account: people use home / mobile / elsewhere (or the office),
     apps use their organisation's hosting region (and the office)."""
     std = ctx.standard
-    n_orgs = org_kind.shape[0]
-    n = org.shape[0]
+    n_orgs = len(org_kind)
+    n = len(org)
     country = org_country[org]
     # organisation-level networks: the office line (large companies run their own AS)
     office_entry = pick_in_country(rng, std.business, org_country)

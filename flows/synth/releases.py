@@ -15,7 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import fsspec
 
-from flows.contract import MODEL_RELEASES_PATH
+from flows.contract import MODEL_RELEASES_HEADER, MODEL_RELEASES_PATH
+from flows.csv_output import csv_text
 
 RELEASE_HOUR_UTC = 18
 
@@ -35,7 +36,7 @@ class ModelLineup:
     @property
     def names(self) -> tuple[str, ...]:
         """Model names by code: existing ones first, the new model last."""
-        return tuple(m.model for m in self.existing) + (self.new.model,)
+        return (*(m.model for m in self.existing), self.new.model)
 
     @property
     def new_code(self) -> int:
@@ -73,8 +74,8 @@ def lineup(start: date, days: int) -> ModelLineup:
 def write_model_releases(export_root: str, models: ModelLineup, storage_options: dict | None = None) -> None:
     """Write `reference/model_releases.csv` (oldest first, ISO 8601 with a Z suffix)."""
     rows = sorted((*models.existing, models.new), key=lambda m: (m.released_at, m.model))
-    text = "model,released_at\n" + "".join(
-        f"{m.model},{m.released_at.strftime('%Y-%m-%dT%H:%M:%SZ')}\n" for m in rows
+    text = csv_text(
+        MODEL_RELEASES_HEADER, [(m.model, m.released_at.strftime("%Y-%m-%dT%H:%M:%SZ")) for m in rows]
     )
     fs, path = fsspec.core.url_to_fs(
         f"{export_root.rstrip('/')}/{MODEL_RELEASES_PATH}", **(storage_options or {})

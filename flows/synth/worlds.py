@@ -337,7 +337,7 @@ def vary_look_alike(ctx: BuildContext, case: PlannedCase, cohorts: list[Cohort])
     out: list[Cohort] = []
     for cohort in cohorts:
         b = cohort.behaviour
-        n = cohort.accounts.shape[0]
+        n = len(cohort.accounts)
         if kind == "enterprise":
             b = replace(
                 b,
@@ -672,7 +672,7 @@ def _relayed(
     ratio: float,
 ) -> Cohort:
     """Ordinary prompts relayed through the same accounts and exits (a gateway's customers)."""
-    n = accounts.shape[0]
+    n = len(accounts)
     base = ordinary_population(
         ctx, f"{case.name}-relayed", n, 1.0, mix=INDIVIDUALS_ONLY, kind=case.kind, case=case.name
     ).behaviour
@@ -806,7 +806,7 @@ def _team_networks(
     assert isinstance(own, SlotNetworks)
     std = ctx.standard
     nets = ctx.networks.arrays()
-    n = team.shape[0]
+    n = len(team)
     teams = len(traits)
     vpn_entry = np.where(
         rng.random(teams) < 0.7,

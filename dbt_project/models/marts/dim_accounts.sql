@@ -18,14 +18,16 @@ accounts_daily as (
 
 ),
 
-{#-
+{#
   Latest rows by a join on each account's latest date rather than a window: one row per
   account and date in both inputs (unique tests), so the result is the same, and a hash
   aggregate and join cost a fraction of sorting every account's history (docs/benchmark.md).
--#}
+#}
 latest_snapshot_dates as (
 
-    select account_id, max(activity_date) as activity_date
+    select
+        account_id,
+        max(activity_date) as activity_date
     from snapshots
     group by account_id
 
@@ -43,7 +45,9 @@ latest_snapshots as (
 
 latest_activity_dates as (
 
-    select account_id, max(activity_date) as activity_date
+    select
+        account_id,
+        max(activity_date) as activity_date
     from accounts_daily
     group by account_id
 
@@ -51,7 +55,9 @@ latest_activity_dates as (
 
 latest_activity as (
 
-    select accounts_daily.account_id, accounts_daily.organization_id
+    select
+        accounts_daily.account_id,
+        accounts_daily.organization_id
     from accounts_daily
     inner join latest_activity_dates
         on accounts_daily.account_id = latest_activity_dates.account_id
@@ -62,9 +68,15 @@ latest_activity as (
 seen_dates as (
 
     -- only min and max are taken below: duplicates do not matter, no need for `union`
-    select account_id, activity_date from snapshots
+    select
+        account_id,
+        activity_date
+    from snapshots
     union all
-    select account_id, activity_date from accounts_daily
+    select
+        account_id,
+        activity_date
+    from accounts_daily
 
 ),
 

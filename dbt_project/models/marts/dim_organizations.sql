@@ -33,7 +33,7 @@ latest_names as (
             organization_name,
             row_number() over (
                 partition by organization_id
-                order by activity_date desc, account_id
+                order by activity_date desc, account_id asc
             ) as recency
         from snapshots
     ) as ranked
@@ -44,9 +44,15 @@ latest_names as (
 seen_dates as (
 
     -- only min and max are taken below: duplicates do not matter, no need for `union`
-    select organization_id, activity_date from snapshots
+    select
+        organization_id,
+        activity_date
+    from snapshots
     union all
-    select organization_id, activity_date from accounts_daily
+    select
+        organization_id,
+        activity_date
+    from accounts_daily
 
 ),
 

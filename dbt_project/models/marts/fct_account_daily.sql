@@ -90,7 +90,10 @@ request_totals as (
 
 template_counts as (
 
-    select activity_date, account_id, count(*) as distinct_prompt_templates
+    select
+        activity_date,
+        account_id,
+        count(*) as distinct_prompt_templates
     from account_templates
     group by activity_date, account_id
 
@@ -98,7 +101,10 @@ template_counts as (
 
 system_prompt_counts as (
 
-    select activity_date, account_id, count(system_prompt_hash) as distinct_system_prompts
+    select
+        activity_date,
+        account_id,
+        count(system_prompt_hash) as distinct_system_prompts
     from account_system_prompts
     group by activity_date, account_id
 
@@ -106,7 +112,10 @@ system_prompt_counts as (
 
 ip_prefix_counts as (
 
-    select activity_date, account_id, count(*) as distinct_ip_prefixes
+    select
+        activity_date,
+        account_id,
+        count(*) as distinct_ip_prefixes
     from account_ip_prefixes
     group by activity_date, account_id
 
@@ -114,7 +123,10 @@ ip_prefix_counts as (
 
 hour_counts as (
 
-    select activity_date, account_id, count(*) as hours_active
+    select
+        activity_date,
+        account_id,
+        count(*) as hours_active
     from account_hours
     group by activity_date, account_id
 
@@ -122,7 +134,10 @@ hour_counts as (
 
 model_counts as (
 
-    select activity_date, account_id, count(*) as distinct_models
+    select
+        activity_date,
+        account_id,
+        count(*) as distinct_models
     from account_models
     group by activity_date, account_id
 
@@ -136,10 +151,10 @@ capability_shares as (
         capability,
         requests,
         cast(requests as {{ type_double() }})
-            / sum(requests) over (partition by activity_date, account_id) as request_share,
+        / sum(requests) over (partition by activity_date, account_id) as request_share,
         row_number() over (
             partition by activity_date, account_id
-            order by requests desc, capability
+            order by requests desc, capability asc
         ) as capability_rank
 
     from account_capabilities

@@ -38,7 +38,7 @@ shares as (
     select
         capabilities_daily.*,
         cast(capabilities_daily.requests as {{ type_double() }})
-            / day_totals.day_requests as request_share
+        / day_totals.day_requests as request_share
 
     from capabilities_daily
     inner join day_totals
@@ -79,8 +79,8 @@ final as (
     left join day_totals as previous_day
         on previous_day.activity_date = cast({{ dbt.dateadd('day', -1, 'shares.activity_date') }} as date)
     left join shares as previous_share
-        on previous_share.activity_date = previous_day.activity_date
-        and previous_share.capability = shares.capability
+        on previous_day.activity_date = previous_share.activity_date
+        and shares.capability = previous_share.capability
 
 )
 

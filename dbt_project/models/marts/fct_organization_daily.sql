@@ -86,10 +86,10 @@ capability_ranked as (
         organization_id,
         capability,
         cast(requests as {{ type_double() }})
-            / sum(requests) over (partition by activity_date, organization_id) as request_share,
+        / sum(requests) over (partition by activity_date, organization_id) as request_share,
         row_number() over (
             partition by activity_date, organization_id
-            order by requests desc, capability
+            order by requests desc, capability asc
         ) as capability_rank
 
     from capability_totals
@@ -124,9 +124,15 @@ new_accounts as (
 
 organization_days as (
 
-    select activity_date, organization_id from activity
+    select
+        activity_date,
+        organization_id
+    from activity
     union
-    select activity_date, organization_id from new_accounts
+    select
+        activity_date,
+        organization_id
+    from new_accounts
 
 ),
 

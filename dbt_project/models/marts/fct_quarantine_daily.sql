@@ -15,12 +15,22 @@ quarantined_accounts as (
 
 unioned as (
 
-    select activity_date, 'requests' as landing_file, source_file, rule, column_name
+    select
+        activity_date,
+        'requests' as landing_file,
+        source_file,
+        rule,
+        column_name
     from quarantined_requests
 
     union all
 
-    select activity_date, 'accounts' as landing_file, source_file, rule, column_name
+    select
+        activity_date,
+        'accounts' as landing_file,
+        source_file,
+        rule,
+        column_name
     from quarantined_accounts
 
 ),

@@ -39,8 +39,8 @@ renamed as (
         cast(output_tokens as {{ dbt.type_bigint() }}) as output_tokens,
         cast(thinking_tokens as {{ dbt.type_bigint() }}) as thinking_tokens,
         cast(input_tokens as {{ dbt.type_bigint() }})
-            + cast(output_tokens as {{ dbt.type_bigint() }})
-            + cast(thinking_tokens as {{ dbt.type_bigint() }}) as total_tokens,
+        + cast(output_tokens as {{ dbt.type_bigint() }})
+        + cast(thinking_tokens as {{ dbt.type_bigint() }}) as total_tokens,
 
         -- where from
         cast(ip_prefix as {{ dbt.type_string() }}) as ip_prefix,

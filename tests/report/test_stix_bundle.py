@@ -1,4 +1,5 @@
-"""STIX bundle, ATLAS mapping, indicators and recommended actions, from hand-built evidence.
+"""STIX bundles, from hand-built evidence (ATLAS mapping: test_atlas.py; indicators and
+recommended actions: test_indicators.py).
 
 `make_evidence` (`tests.factories.make_campaign_evidence`) is one campaign with everything
 present (proxy and hosting networks, shared templates and payment, a creation burst, a
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,29 +20,12 @@ from typing import Any
 import pytest
 import stix2
 from factories import (
-    HOSTILE_DOMAIN,
     HOSTILE_ORG,
+    bare_campaign_evidence,
     campaign_signal,
     make_campaign_evidence,
 )
 
-from flows.report import atlas
-from flows.report.evidence import (
-    CampaignEvidence,
-    CapabilityUse,
-    Count,
-    LinkingIdentifier,
-    NetworkUse,
-    PrefixUse,
-    Verdict,
-)
-from flows.report.indicators import (
-    campaign_indicators,
-    canonical_domain,
-    canonical_prefix,
-    defang,
-    recommended_actions,
-)
 from flows.report.stix_bundle import (
     build_stix_bundle,
     normalize_tlp,
@@ -54,30 +37,7 @@ TLP_1_IDS = {m.id for m in (stix2.TLP_WHITE, stix2.TLP_GREEN, stix2.TLP_AMBER, s
 # The evidence factory is shared with the campaign-report tests.
 make_evidence = make_campaign_evidence
 _signal = campaign_signal
-
-
-def bare_evidence(**overrides: Any) -> CampaignEvidence:
-    """The same campaign with no supporting evidence beyond its accounts and traffic."""
-    return make_evidence(
-        **{
-            "cot_elicitation_requests": 0,
-            "grader_prompt_requests": 0,
-            "proxy_requests": 0,
-            "hosting_requests": 0,
-            "capabilities": (CapabilityUse("general_chat", 100_000, 1.0, 1.0, 1.0),),
-            "signup_pathways": (Count("standard", 12),),
-            "access_channels": (Count("api", 100_000),),
-            "verification_levels": (Count("id", 12),),
-            "linking": (),
-            "infrastructure": (PrefixUse("192.0.2.0/24", 64503, "isp", 100_000, 12, 12),),
-            "dedicated_prefixes": (),
-            "networks": (NetworkUse(64503, "isp", 1, 100_000, 12),),
-            "creation_bursts": (),
-            "signals": (),
-            "organizations": 1,
-            **overrides,
-        }
-    )
+bare_evidence = bare_campaign_evidence
 
 
 def roundtrip(bundle: stix2.Bundle) -> tuple[str, stix2.Bundle]:
@@ -148,9 +108,14 @@ def test_attack_patterns_carry_the_atlas_ids_of_observed_techniques() -> None:
     patterns = objects_of(text, "attack-pattern")
     refs = {p["external_references"][0]["external_id"]: p for p in patterns}
     assert set(refs) == {
-        "AML.T0008.005", "AML.T0021", "AML.T0065", "AML.T0040",
-        "AML.T0024.002", "AML.T0005.001", "AML.T0048.004",
-    }  # fmt: skip
+        "AML.T0008.005",
+        "AML.T0021",
+        "AML.T0065",
+        "AML.T0040",
+        "AML.T0024.002",
+        "AML.T0005.001",
+        "AML.T0048.004",
+    }
     for technique_id, pattern in refs.items():
         (ref,) = pattern["external_references"]
         assert ref == {
@@ -160,9 +125,10 @@ def test_attack_patterns_carry_the_atlas_ids_of_observed_techniques() -> None:
         }
         assert pattern["kill_chain_phases"][0]["kill_chain_name"] == "mitre-atlas"
     uses = [
-        r for r in objects_of(text, "relationship")
+        r
+        for r in objects_of(text, "relationship")
         if r["relationship_type"] == "uses" and r["target_ref"].startswith("attack-pattern--")
-    ]  # fmt: skip
+    ]
     assert {r["target_ref"] for r in uses} == {p["id"] for p in patterns}
     by_target = {r["target_ref"]: r for r in uses}
     proxies = by_target[refs["AML.T0008.005"]["id"]]
@@ -293,163 +259,3 @@ def test_bare_campaign_has_no_infrastructure_indicators_or_note() -> None:
     assert not objects_of(text, "note")
     ids = {p["external_references"][0]["external_id"] for p in objects_of(text, "attack-pattern")}
     assert ids == {"AML.T0040"}  # inference-API access is all the bare evidence shows
-
-
-# --- ATLAS -------------------------------------------------------------------------------------
-
-
-def test_atlas_catalogue() -> None:
-    ids = [t.id for t in atlas.TECHNIQUES]
-    assert ids == [
-        "AML.T0008.005", "AML.T0021", "AML.T0065", "AML.T0040",
-        "AML.T0024.002", "AML.T0005.001", "AML.T0048.004",
-    ]  # fmt: skip
-    names = {t.id: t.name for t in atlas.TECHNIQUES}
-    assert names["AML.T0024.002"] == "Extract AI Model"
-    assert names["AML.T0005.001"] == "Train Proxy via Replication"
-    assert atlas.TECHNIQUES[0].url == "https://atlas.mitre.org/techniques/AML.T0008.005"
-
-
-def test_atlas_sentences_are_hedged_and_carry_the_figures() -> None:
-    found = {o.technique.id: o.evidence for o in atlas.observed_techniques(make_evidence())}
-    assert "consistent with access through proxy services" in found["AML.T0008.005"]
-    assert "median of 3.5 IP prefixes per active day" in found["AML.T0008.005"]
-    assert "The campaign spans 12 accounts across 6 organizations" in found["AML.T0021"]
-    assert "8 of them were created on 2026-03-01" in found["AML.T0021"]
-    assert "62.0% of requests asked for step-by-step reasoning" in found["AML.T0065"]
-    assert "100,000 requests to 2 models" in found["AML.T0040"]
-    assert "70.0% of requests targeted agentic_coding (7.0×" in found["AML.T0024.002"]
-    assert found["AML.T0005.001"].startswith("We assess with moderate confidence")
-    assert "not an observation" in found["AML.T0005.001"]
-    assert found["AML.T0048.004"].startswith("We assess with moderate confidence")
-
-
-def test_atlas_outcomes_need_their_evidence() -> None:
-    low = {o.technique.id for o in atlas.observed_techniques(make_evidence(confidence="low"))}
-    assert "AML.T0048.004" not in low and "AML.T0005.001" in low
-    confirmed = make_evidence(confidence="low", verdict=Verdict("confirmed", "analyst-1", date(2026, 3, 9)))
-    found = {o.technique.id: o.evidence for o in atlas.observed_techniques(confirmed)}
-    assert "An analyst confirmed the campaign on 2026-03-09." in found["AML.T0048.004"]
-    # Without templates or elicitation, no prompt crafting and so no replication either.
-    # A popular public template (mostly other accounts') is not a prepared prompt set.
-    public_only = (LinkingIdentifier("prompt_template", "tpl-public", 10, 6, 5000),)
-    no_prompts = make_evidence(
-        linking=public_only, cot_elicitation_requests=0, grader_prompt_requests=0,
-        signals=tuple(s for s in make_evidence().signals if s.family != "harvesting"),
-    )  # fmt: skip
-    ids = {o.technique.id for o in atlas.observed_techniques(no_prompts)}
-    assert "AML.T0065" not in ids and "AML.T0005.001" not in ids
-    assert "AML.T0024.002" in ids  # targeting alone (70% at 7x lift) still shows extraction
-
-
-def test_extraction_wording_follows_the_targeting() -> None:
-    spread = make_evidence(
-        capabilities=(CapabilityUse("coding", 34_000, 0.34, 0.22, 1.5),),
-        signals=(_signal("output_input_ratio", "harvesting", 4.5, 2.0, 1),),
-    )
-    found = {o.technique.id: o.evidence for o in atlas.observed_techniques(spread)}
-    assert found["AML.T0024.002"].startswith("The largest share of requests (34.0%) was on coding")
-    assert "targeted" not in found["AML.T0024.002"]
-    assert "acquire the model's capabilities" in found["AML.T0048.004"]
-    nothing = make_evidence(capabilities=(CapabilityUse("coding", 34_000, 0.34, 0.22, 1.5),), signals=())
-    assert "AML.T0024.002" not in {o.technique.id for o in atlas.observed_techniques(nothing)}
-
-
-# --- indicators and defanging ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("203.0.113.0/24", "203.0.113[.]0/24"),
-        ("203.0.113.7", "203.0.113[.]7"),
-        ("2001:db8::/48", "2001[:]db8[:][:]/48"),
-        ("example.com", "example[.]com"),
-        ("mail.example.com", "mail[.]example[.]com"),
-        ("user@example.com", "user[@]example[.]com"),
-        ("203.0.113[.]0/24", "203.0.113[.]0/24"),  # idempotent
-        ("example[.]com", "example[.]com"),
-    ],
-)
-def test_defang(value: str, expected: str) -> None:
-    assert defang(value) == expected
-
-
-def test_canonical_values_reject_what_does_not_parse() -> None:
-    assert canonical_prefix("203.0.113.7/24") == "203.0.113.0/24"
-    assert canonical_prefix("2001:DB8:1::/48") == "2001:db8:1::/48"
-    assert canonical_prefix("203.0.113.0/24' OR 1=1") is None
-    assert canonical_domain("Harvest-Labs.Example.") == "harvest-labs.example"
-    assert canonical_domain(HOSTILE_DOMAIN) is None
-    assert canonical_domain("203.0.113.7") is None
-    assert canonical_domain("under_score.example") is None  # `_` is a LIKE wildcard
-
-
-def test_campaign_indicators() -> None:
-    found = [(i.kind, i.value, i.defanged, i.accounts) for i in campaign_indicators(make_evidence())]
-    assert found == [
-        ("ip_prefix", "203.0.113.0/24", "203.0.113[.]0/24", 9),
-        ("ip_prefix", "2001:db8:1::/48", "2001[:]db8[:]1[:][:]/48", 4),
-        ("asn", "64500", "AS64500", 9),
-        ("email_domain", "harvest-labs.example", "harvest-labs[.]example", 5),
-        ("prompt_template", "tpl-00042", "tpl-00042", 11),
-        ("prompt_template", "tpl-00043", "tpl-00043", 7),
-        ("system_prompt", "sys-9", "sys-9", 6),
-        ("payment_fingerprint", "pay-7f3a", "pay-7f3a", 8),
-    ]
-
-
-# --- recommended actions ------------------------------------------------------------------------
-
-
-def test_recommended_actions_with_full_evidence() -> None:
-    actions = {a.kind: a for a in recommended_actions(make_evidence())}
-    assert list(actions) == ["ban_accounts", "block_prefixes", "reverify_pathway", "share_indicators"]
-    assert "after an analyst has reviewed" in actions["ban_accounts"].title  # moderate confidence
-    assert actions["ban_accounts"].targets == ("acct-0001", "acct-0002", "acct-0003")
-    assert actions["block_prefixes"].targets == ("203.0.113[.]0/24", "2001[:]db8[:]1[:][:]/48")
-    assert "70,000 of the campaign's requests (70.0%)" in actions["block_prefixes"].evidence[0]
-    assert actions["reverify_pathway"].targets == ("research",)
-    reverify = actions["reverify_pathway"].evidence
-    assert "9 of the 12 accounts (75.0%) signed up through the research pathway." in reverify
-    assert "8 accounts were created on 2026-03-01." in actions["reverify_pathway"].evidence
-    share = actions["share_indicators"]
-    assert share.targets == (
-        "203.0.113[.]0/24", "2001[:]db8[:]1[:][:]/48", "AS64500", "harvest-labs[.]example",
-    )  # fmt: skip
-    assert "10,000 requests arrived through a cloud partner." in share.evidence
-    assert share.evidence[0] == "Matchable outside our platform: 2 IP prefixes, 1 proxy ASN, 1 e-mail domain."
-
-
-def test_recommended_actions_only_with_their_evidence() -> None:
-    bare = recommended_actions(bare_evidence())
-    assert [a.kind for a in bare] == ["ban_accounts"]
-    low = recommended_actions(bare_evidence(confidence="low"))
-    assert [a.kind for a in low] == ["review_accounts"]
-    high = recommended_actions(bare_evidence(confidence="high"))
-    assert high[0].title == "Ban the 12 listed accounts"
-    # A research minority without the farming signal is not a reason to re-verify a pathway.
-    minority = bare_evidence(signup_pathways=(Count("standard", 8), Count("research", 4)))
-    assert "reverify_pathway" not in {a.kind for a in recommended_actions(minority)}
-    fired = replace(minority, signals=(_signal("farming_pathways", "farming", 0.34, 0.3, 1),))
-    assert "reverify_pathway" in {a.kind for a in recommended_actions(fired)}
-    # Hashes alone are not shareable with other providers.
-    hashes_only = bare_evidence(linking=(LinkingIdentifier("prompt_template", "tpl-1", 4, 2, 4),))
-    assert "share_indicators" not in {a.kind for a in recommended_actions(hashes_only)}
-    # Blocking and sharing wait for an analyst exactly as enforcement does.
-    low_full = {a.kind: a.title for a in recommended_actions(make_evidence(confidence="low"))}
-    assert low_full["review_accounts"] == "Review the 12 listed accounts before any enforcement"
-    assert low_full["block_prefixes"] == "Block 2 IP prefixes only once an analyst has confirmed the campaign"
-    assert low_full["share_indicators"].endswith("only once an analyst has confirmed the campaign")
-    confirmed = make_evidence(confidence="low", verdict=Verdict("confirmed", "analyst-1", date(2026, 3, 9)))
-    titles = {a.kind: a.title for a in recommended_actions(confirmed)}
-    assert titles["ban_accounts"] == "Ban the 12 listed accounts"
-    assert titles["block_prefixes"] == "Block 2 IP prefixes"
-    single = recommended_actions(bare_evidence(accounts=1, top_accounts=make_evidence().top_accounts[:1]))
-    assert single[0].title == "Ban the 1 listed account after an analyst has reviewed the signals"
-    assert single[0].evidence[0] == (
-        "1 account in 1 organization is listed in the campaign (score 14, moderate confidence)."
-    )
-    # A false positive gets no action at all.
-    dismissed = make_evidence(verdict=Verdict("false_positive", "analyst-2", date(2026, 3, 9)))
-    assert recommended_actions(dismissed) == []

@@ -193,7 +193,7 @@ def read_duckdb(warehouse: Path) -> dict[str, tuple[dict[str, str], list[dict[st
             )
             cursor = con.execute(f"select {select} from main.{name}")
             columns = [d[0] for d in cursor.description]
-            tables[name] = (types, [dict(zip(columns, row)) for row in cursor.fetchall()])
+            tables[name] = (types, [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()])
     return tables
 
 
@@ -221,12 +221,12 @@ def read_spark_files(spark_dir: Path) -> dict[str, tuple[dict[str, str], list[di
                 tables[name] = ({}, [])
                 continue
             relation = con.read_parquet([str(f) for f in files], hive_partitioning=partitioned)
-            types = {c: str(t) for c, t in zip(relation.columns, relation.types)}
+            types = {c: str(t) for c, t in zip(relation.columns, relation.types, strict=True)}
             select = ", ".join(
                 f"epoch_us({c}) as {c}" if t.startswith("TIMESTAMP") else c for c, t in types.items()
             )
             cursor = relation.query("t", f"select {select} from t")
-            tables[name] = (types, [dict(zip(cursor.columns, row)) for row in cursor.fetchall()])
+            tables[name] = (types, [dict(zip(cursor.columns, row, strict=True)) for row in cursor.fetchall()])
     return tables
 
 
@@ -254,6 +254,7 @@ def assert_same_tables(duck: dict, spark: dict, same_type: dict[str, str] = SAME
         pairs = zip(
             sorted(duck_rows, key=lambda r: _sort_key(r, order)),
             sorted(spark_rows, key=lambda r: _sort_key(r, order)),
+            strict=True,
         )
         for duck_row, spark_row in pairs:
             for column in order:
@@ -405,9 +406,11 @@ def test_the_nightly_hand_off_reads_spark_tables_in_duckdb_and_runs_detection_an
     assert handoff.models_passed >= 20 and handoff.seeds_passed == 3  # staging + detection
     assert built["handoff_gate"].passed, built["handoff_gate"].critical_failures
     with duckdb.connect(str(built["spark_settings"].warehouse), read_only=True) as con:
-        kinds = dict(con.execute(
-            "select table_name, table_type from information_schema.tables where table_schema = 'main'"
-        ).fetchall())  # fmt: skip
+        kinds = dict(
+            con.execute(
+                "select table_name, table_type from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        )
     assert kinds["fct_account_daily"] == "VIEW" and kinds["dim_accounts"] == "VIEW"
     # the quarantine marts lost every row in the re-run: no file, so built empty on DuckDB
     assert kinds["fct_quarantine_daily"] == kinds["quarantined_requests"] == "BASE TABLE"

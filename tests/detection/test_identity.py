@@ -5,16 +5,14 @@ from __future__ import annotations
 import importlib.util
 import sys
 from datetime import date
-from pathlib import Path
 from types import ModuleType
 
 import pandas as pd
 import pytest
 
-MODEL = (
-    Path(__file__).resolve().parent.parent
-    / "dbt_project/models/intermediate/detection/int_detection_campaign_identity.py"
-)
+from flows.settings import DBT_PROJECT_DIR
+
+MODEL = DBT_PROJECT_DIR / "models/intermediate/detection/int_detection_campaign_identity.py"
 D1, D2, D3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from factories import HOSTILE_ORG, make_campaign_evidence, pdf_text, squash
@@ -161,7 +162,7 @@ def test_hostile_names_are_text_and_only_the_stylesheet_is_fetched(
 
 
 class _Trap(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         type(self).hits.append(self.path)
@@ -300,9 +301,10 @@ def test_render_campaign_reports_writes_pdf_stix_and_csv_per_campaign(tmp_path: 
     files = render_campaign_reports(warehouse, RUN, out, tlp="TLP:AMBER")
     assert [f.campaign_id for f in files] == ["DW-N", "DW-G", "DW-A", "DW-D"]
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        name for f in files for name in (f"{f.campaign_id}.pdf", f"{f.campaign_id}.stix.json",
-                                          f"{f.campaign_id}-accounts.csv")
-    )  # fmt: skip
+        name
+        for f in files
+        for name in (f"{f.campaign_id}.pdf", f"{f.campaign_id}.stix.json", f"{f.campaign_id}-accounts.csv")
+    )
     by_id = {f.campaign_id: f for f in files}
     a = by_id["DW-A"]
     text = pdf_text(a.pdf)
@@ -318,8 +320,9 @@ def test_render_campaign_reports_writes_pdf_stix_and_csv_per_campaign(tmp_path: 
         rows = list(csv.DictReader(handle))
     assert a.accounts == 2
     assert [(r["account_id"], r["organization_id"], r["requests"], r["score"]) for r in rows] == [
-        ("a1", "o1", "300", "7"), ("a2", "o2", "50", "5"),
-    ]  # fmt: skip
+        ("a1", "o1", "300", "7"),
+        ("a2", "o2", "50", "5"),
+    ]
     assert rows[0]["organization_name"] == WAREHOUSE_HOSTILE_ORG  # data, kept exactly
     assert rows[0]["listed_on_run_date"] == "true" and rows[0]["created_date"] == "2026-03-01"
     # A dormant campaign lists its last known accounts, not scored today.

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import duckdb
 import pytest
@@ -366,7 +367,7 @@ def test_digest_pdf_shows_the_figures_from_the_tables(digest_pdf: Path, digest: 
     assert "-5.0 pp" in text and "+5.0 pp" in text
     assert "notinexportcontract" in flat
     # Quarantine counts, validation counts, unknown enum values, gate status.
-    for file, rule, column, rows in QUARANTINE:
+    for file, rule, _column, rows in QUARANTINE:
         assert squash(f"{file}") in flat and squash(rule) in flat and str(rows) in text
     assert "98,765" in text and "98,744" in text
     assert "carrier_pigeon" in text and "33" in text
@@ -438,7 +439,7 @@ def test_quality_alert_variant_names_the_failures(warehouse: Path, tmp_path: Pat
 
 
 class _RecordingHandler(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         type(self).hits.append(self.path)
@@ -582,7 +583,7 @@ def test_digest_renders_with_an_empty_day(tmp_path: Path) -> None:
     wh = build_warehouse(tmp_path / "wh.duckdb", default_orgs())
     data = load_digest_data(wh, RUN_DATE + timedelta(days=1), validation=None, gate=None)
     assert data.today is None
-    assert [c.share_change for c in data.capabilities][0] == pytest.approx(-0.45)
+    assert next(c.share_change for c in data.capabilities) == pytest.approx(-0.45)
     data = replace(data, quarantine=())
     text = pdf_text(render_digest(data, tmp_path, "TLP:CLEAR"))
     assert "No usage rows are loaded" in text

@@ -89,29 +89,71 @@ def build_warehouse(path: Path, *, channels: bool = False) -> Path:
         [
             # detection's window figures (window_start .. RUN) differ on purpose from the
             # whole-period sums the evidence computes from the daily marts
-            (RUN, "DW-A", "growing", 12.0, "moderate", "Moderate confidence: review.", D8, RUN,
-             "confirmed", "analyst-1", D9, W0, 2, 2, 340, 15_000, 120, 1),
-            (RUN, "DW-D", "dormant", 8.0, "low", None, date(2026, 2, 20), D8, None, None, None,
-             W0, 1, 1, 30, 900, 0, 0),
+            (
+                RUN,
+                "DW-A",
+                "growing",
+                12.0,
+                "moderate",
+                "Moderate confidence: review.",
+                D8,
+                RUN,
+                "confirmed",
+                "analyst-1",
+                D9,
+                W0,
+                2,
+                2,
+                340,
+                15_000,
+                120,
+                1,
+            ),
+            (
+                RUN,
+                "DW-D",
+                "dormant",
+                8.0,
+                "low",
+                None,
+                date(2026, 2, 20),
+                D8,
+                None,
+                None,
+                None,
+                W0,
+                1,
+                1,
+                30,
+                900,
+                0,
+                0,
+            ),
             (RUN, "DW-N", "new", 9.0, "high", None, RUN, RUN, None, None, None, W0, 0, 0, 0, 0, 0, 0),
             (RUN, "DW-G", "growing", 20.0, "high", None, D8, RUN, None, None, None, W0, 1, 1, 10, 80, 10, 1),
             (D9, "DW-OLD", "active", 99.0, "high", None, D8, D9, None, None, None, W0, 1, 1, 5, 5, 5, 1),
             (RUN, "DW-C", "new", 30.0, "high", None, RUN, RUN, None, None, None, W0, 2, 1, 9, 9, 9, 2),
         ],
-    )  # fmt: skip
+    )
     # publication tier: DW-C is a candidate (for review only: no report, no STIX)
     con.execute("alter table fct_campaigns add column tier varchar default 'campaign'")
     con.execute("update fct_campaigns set tier = 'candidate' where campaign_id = 'DW-C'")
     con.executemany(
         "insert into fct_campaign_accounts values (?, ?, ?, ?, ?)",
-        [(RUN, "DW-A", "a1", "o1", 7.0), (RUN, "DW-A", "a2", "o2", 5.0),
-         (D9, "DW-A", "a3", "o3", 1.0)],  # another day's membership: ignored
-    )  # fmt: skip
+        [
+            (RUN, "DW-A", "a1", "o1", 7.0),
+            (RUN, "DW-A", "a2", "o2", 5.0),
+            (D9, "DW-A", "a3", "o3", 1.0),
+        ],  # another day's membership: ignored
+    )
     con.executemany(
         "insert into int_detection_campaign_identity values (?, ?, ?, ?)",
-        [(RUN, "DW-D", "account", "a2"), (RUN, "DW-D", "template", "t1"),
-         (RUN, "DW-A", "account", "a9")],  # identity is only the fallback: DW-A has listed accounts
-    )  # fmt: skip
+        [
+            (RUN, "DW-D", "account", "a2"),
+            (RUN, "DW-D", "template", "t1"),
+            (RUN, "DW-A", "account", "a9"),
+        ],  # identity is only the fallback: DW-A has listed accounts
+    )
     con.executemany(
         "insert into fct_campaign_signals values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -120,7 +162,7 @@ def build_warehouse(path: Path, *, channels: bool = False) -> Path:
             (RUN, "DW-A", 3, "launch_pivot", "harvesting", None, ">=", 0.5, None, 0, 2, "launch"),
             (RUN, "DW-G", 1, "signature_template_share", "harvesting", 0.1, ">=", 0.3, None, 0, 2, "x"),
         ],
-    )  # fmt: skip
+    )
     # account, day, requests, cot, grader, proxy, hosting (tokens are fixed multiples)
     daily = [
         ("a1", "o1", D7, 1000, 0, 0, 0, 0),  # before first_seen
@@ -141,38 +183,58 @@ def build_warehouse(path: Path, *, channels: bool = False) -> Path:
             ("a3", "o3", "Bystander", _utc(2025, 1, 1), "standard", "id", "pay-3", "gmail.com"),
             ("a9", "o9", "Not listed", _utc(2025, 1, 1), "standard", "id", None, " HARVEST.example"),
         ],
-    )  # fmt: skip
+    )
     con.executemany(
         "insert into dim_organizations values (?, ?)",
         [("o1", HOSTILE_ORG), ("o2", "Second Org"), ("o3", "Bystander")],
     )
     con.executemany(
         "insert into int_account_model_daily values (?, ?, ?, ?, ?)",
-        [(D8, "a1", "model-x", 100, 3000), (RUN, "a1", "model-x", 150, 4500),
-         (RUN, "a1", "model-y", 50, 1500), (D8, "a2", "model-y", 50, 1500),
-         (D7, "a1", "model-z", 1000, 1)],
-    )  # fmt: skip
+        [
+            (D8, "a1", "model-x", 100, 3000),
+            (RUN, "a1", "model-x", 150, 4500),
+            (RUN, "a1", "model-y", 50, 1500),
+            (D8, "a2", "model-y", 50, 1500),
+            (D7, "a1", "model-z", 1000, 1),
+        ],
+    )
     con.executemany(
         "insert into int_account_capability_daily values (?, ?, ?, ?)",
-        [(D8, "a1", "coding", 100), (RUN, "a1", "coding", 200), (D8, "a2", "reasoning", 50),
-         (D8, "a3", "general_chat", 400), (D7, "a1", "translation", 1000)],
-    )  # fmt: skip
+        [
+            (D8, "a1", "coding", 100),
+            (RUN, "a1", "coding", 200),
+            (D8, "a2", "reasoning", 50),
+            (D8, "a3", "general_chat", 400),
+            (D7, "a1", "translation", 1000),
+        ],
+    )
     # platform = every account: coding 300, reasoning 50, general_chat 400 over the period
     con.executemany(
         "insert into int_capability_daily values (?, ?, ?)",
-        [(D8, "coding", 100), (RUN, "coding", 200), (D8, "reasoning", 50),
-         (D8, "general_chat", 400), (D7, "translation", 1000)],
-    )  # fmt: skip
+        [
+            (D8, "coding", 100),
+            (RUN, "coding", 200),
+            (D8, "reasoning", 50),
+            (D8, "general_chat", 400),
+            (D7, "translation", 1000),
+        ],
+    )
     con.executemany(
         "insert into int_account_template_daily values (?, ?, ?, ?)",
-        [(D8, "a1", "t1", 80), (RUN, "a1", "t1", 150), (D8, "a2", "t1", 40),
-         (D8, "a1", "t-solo", 20), (D7, "a2", "t-early", 5), (D7, "a1", "t-early", 5),
-         (D8, "a3", "t1", 10)],  # a bystander sends t1 too
-    )  # fmt: skip
+        [
+            (D8, "a1", "t1", 80),
+            (RUN, "a1", "t1", 150),
+            (D8, "a2", "t1", 40),
+            (D8, "a1", "t-solo", 20),
+            (D7, "a2", "t-early", 5),
+            (D7, "a1", "t-early", 5),
+            (D8, "a3", "t1", 10),
+        ],  # a bystander sends t1 too
+    )
     con.executemany(
         "insert into int_account_system_prompt_daily values (?, ?, ?, ?)",
         [(D8, "a1", None, 100), (D8, "a2", None, 50), (RUN, "a1", "s1", 200), (D8, "a2", "s1", 1)],
-    )  # fmt: skip
+    )
     con.executemany(
         "insert into int_account_ip_prefix_daily values (?, ?, ?, ?, ?, ?)",
         [
@@ -189,7 +251,7 @@ def build_warehouse(path: Path, *, channels: bool = False) -> Path:
             (D8, "a3", "192.0.2.0/24", 64502, "isp", 390),
             (RUN, "a1", "2001:db8::/48", 64501, "hosting", 100),
         ],
-    )  # fmt: skip
+    )
     con.executemany(
         "insert into stg_reference__model_releases values (?, ?)",
         [("model-y", _utc(2026, 3, 9, 18)), ("model-old", _utc(2026, 1, 1))],
@@ -202,9 +264,13 @@ def build_warehouse(path: Path, *, channels: bool = False) -> Path:
         )
         con.executemany(
             "insert into int_account_access_channel_daily values (?, ?, ?, ?)",
-            [(D8, "a1", "api", 100), (RUN, "a1", "batch", 200), (D8, "a2", "api", 50),
-             (D8, "a3", "console", 400)],
-        )  # fmt: skip
+            [
+                (D8, "a1", "api", 100),
+                (RUN, "a1", "batch", 200),
+                (D8, "a2", "api", 50),
+                (D8, "a3", "console", 400),
+            ],
+        )
     con.close()
     return path
 
@@ -227,8 +293,10 @@ def test_campaign_head_and_totals(warehouse: Path) -> None:
     assert (e.cot_elicitation_requests, e.grader_prompt_requests) == (210, 35)
     assert (e.proxy_requests, e.hosting_requests) == (150, 110)
     assert e.verdict is not None and (e.verdict.verdict, e.verdict.analyst, e.verdict.verdict_date) == (
-        "confirmed", "analyst-1", D9,
-    )  # fmt: skip
+        "confirmed",
+        "analyst-1",
+        D9,
+    )
 
 
 def test_series_models_capabilities(warehouse: Path) -> None:
@@ -279,12 +347,19 @@ def test_infrastructure_counts_every_account_on_a_prefix(warehouse: Path) -> Non
     assert e.ip_prefixes == 4
     prefixes = {p.ip_prefix: p for p in e.infrastructure}
     assert [p.ip_prefix for p in e.infrastructure] == [
-        "203.0.113.0/24", "2001:db8::/48", "198.51.100.0/24", "192.0.2.0/24",
-    ]  # fmt: skip
+        "203.0.113.0/24",
+        "2001:db8::/48",
+        "198.51.100.0/24",
+        "192.0.2.0/24",
+    ]
     proxy = prefixes["203.0.113.0/24"]
     assert (proxy.asn, proxy.asn_type, proxy.requests, proxy.accounts, proxy.platform_accounts) == (
-        64500, "proxy", 160, 2, 2,
-    )  # fmt: skip
+        64500,
+        "proxy",
+        160,
+        2,
+        2,
+    )
     assert proxy.is_dedicated
     shared = prefixes["198.51.100.0/24"]
     assert (shared.accounts, shared.platform_accounts) == (2, 5)  # a3, a4, a5 use it too

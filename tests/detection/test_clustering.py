@@ -5,15 +5,13 @@ from __future__ import annotations
 import importlib.util
 import random
 import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-MODEL = (
-    Path(__file__).resolve().parent.parent
-    / "dbt_project/models/intermediate/detection/int_detection_accounts_clustered.py"
-)
+from flows.settings import DBT_PROJECT_DIR
+
+MODEL = DBT_PROJECT_DIR / "models/intermediate/detection/int_detection_accounts_clustered.py"
 
 
 @pytest.fixture(scope="module")
