@@ -469,9 +469,10 @@ def _report_day(
 ) -> None:
     """A passed gate: the digest goes out as soon as it is ready; the campaign reports follow.
 
-    The campaign reports start rendering first, in worker processes (`render_campaigns`, one
-    per CPU, below this process's priority) into a staging folder of their own. Meanwhile this
-    process renders the digest, publishes the day set (digest, campaigns.csv,
+    This process renders the digest first (the workers' start-up, a WeasyPrint import each,
+    would take the cores from it), then starts the campaign reports in worker processes
+    (`render_campaigns`, one per CPU, below this process's priority) into a staging folder of
+    their own. Meanwhile it publishes the day set (digest, campaigns.csv,
     campaign_accounts.csv: `flows.publish` step 1) and mails it, attaching only published
     files. Then it waits for the campaign reports, publishes them (step 2) and mails them. If
     they fail after the digest went out, the run fails at stage "campaign reports" and its
@@ -486,10 +487,10 @@ def _report_day(
         try:
             campaigns = _timed(export_campaigns, settings)(settings, run_date, staged)
             summary.campaigns = campaigns.campaigns
-            if campaigns.campaigns:
+            digest = _timed(render_digest_pdf, settings)(settings, data, staged)
+            if campaigns.campaigns:  # after the digest: on two cores it would wait for them
                 campaigns_staged = staging_day_dir(settings.reports_dir, run_date)
                 pending = _timed(render_campaigns, settings).submit(settings, run_date, campaigns_staged)
-            digest = _timed(render_digest_pdf, settings)(settings, data, staged)
             checkpoint("render")
             published = publish_day(staged, settings.reports_dir, run_date)
         except BaseException:
