@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import smtplib
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -440,21 +441,32 @@ def with_dbt_test_failures(gate: GateResult, failures: tuple[DbtNodeFailure, ...
     return replace(gate, checks=checks + gate.checks)
 
 
+def _stage_and_publish(
+    settings: Settings, run_date: date, write: Callable[[Path], list[Path]]
+) -> tuple[Path, list[Path]]:
+    """`write` the day set into a fresh staging folder, then publish it as `reports/<date>/`
+    (`flows.publish` step 1); returns that folder and the published paths of what was written.
+    If anything fails first, the previous set of the day stays as it was."""
+    staged = staging_day_dir(settings.reports_dir, run_date)
+    try:
+        files = write(staged)
+        checkpoint("render")
+        published = publish_day(staged, settings.reports_dir, run_date)
+    except BaseException:
+        discard_staging(staged)
+        raise
+    return published, [published / path.relative_to(staged) for path in files]
+
+
 def _alert_day(
     settings: Settings, run_date: date, gate: GateResult, data: DigestData, summary: RunSummary, *,
     resend: bool,
 ) -> None:  # fmt: skip
     """A failed gate: the data-quality alert PDF, published as the day's only file, and its mail."""
     _enter(run_date, "render")
-    staged = staging_day_dir(settings.reports_dir, run_date)
-    try:
-        alert = _timed(render_alert_pdf, settings)(settings, data, staged)
-        checkpoint("render")
-        published = publish_day(staged, settings.reports_dir, run_date)
-    except BaseException:
-        discard_staging(staged)  # the previous set of the day stays as it was
-        raise
-    files = [published / alert.relative_to(staged)]
+    _, files = _stage_and_publish(
+        settings, run_date, lambda staged: [_timed(render_alert_pdf, settings)(settings, data, staged)]
+    )
     summary.reports = [str(path) for path in files]
     _enter(run_date, "deliver")
     checkpoint("deliver")
@@ -480,31 +492,26 @@ def _report_day(
     renders them again and does not send the digest twice (`flows.ledger`).
     """
     _enter(run_date, "render")
-    staged = staging_day_dir(settings.reports_dir, run_date)
     campaigns_staged: Path | None = None
     pending: Any = None
+
+    def write_day_set(staged: Path) -> list[Path]:
+        nonlocal campaigns_staged, pending
+        campaigns = _timed(export_campaigns, settings)(settings, run_date, staged)
+        summary.campaigns = campaigns.campaigns
+        digest = _timed(render_digest_pdf, settings)(settings, data, staged)
+        if campaigns.campaigns:  # after the digest: on two cores it would wait for them
+            campaigns_staged = staging_day_dir(settings.reports_dir, run_date)
+            pending = _timed(render_campaigns, settings).submit(settings, run_date, campaigns_staged)
+        return [digest, campaigns.campaigns_csv, campaigns.campaign_accounts_csv]
+
     try:
-        try:
-            campaigns = _timed(export_campaigns, settings)(settings, run_date, staged)
-            summary.campaigns = campaigns.campaigns
-            digest = _timed(render_digest_pdf, settings)(settings, data, staged)
-            if campaigns.campaigns:  # after the digest: on two cores it would wait for them
-                campaigns_staged = staging_day_dir(settings.reports_dir, run_date)
-                pending = _timed(render_campaigns, settings).submit(settings, run_date, campaigns_staged)
-            checkpoint("render")
-            published = publish_day(staged, settings.reports_dir, run_date)
-        except BaseException:
-            discard_staging(staged)  # the previous set of the day stays as it was
-            raise
-        day_files = [
-            published / path.relative_to(staged)
-            for path in (digest, campaigns.campaigns_csv, campaigns.campaign_accounts_csv)
-        ]
+        published, day_files = _stage_and_publish(settings, run_date, write_day_set)
         summary.reports = [str(path) for path in day_files]
 
         _enter(run_date, "deliver")
         checkpoint("deliver")
-        subject, body = digest_mail(run_date, campaigns.campaigns)
+        subject, body = digest_mail(run_date, summary.campaigns)
         summary.delivered.append(
             _timed(send, settings)(settings, run_date, "daily-digest", subject, body, day_files,
                                    resend=resend)
@@ -518,7 +525,7 @@ def _report_day(
         report_dir = publish_campaigns(campaigns_staged, published)
         report_files = [report_dir / path.relative_to(campaigns_staged / CAMPAIGNS_DIR) for path in rendered]
         summary.reports += [str(path) for path in report_files]
-        subject, body = campaign_reports_mail(run_date, campaigns.campaigns)
+        subject, body = campaign_reports_mail(run_date, summary.campaigns)
         summary.delivered.append(
             _timed(send, settings)(settings, run_date, "campaign-reports", subject, body, report_files,
                                    resend=resend)
