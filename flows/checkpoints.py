@@ -14,9 +14,10 @@ import signal
 import time
 
 KILL_AT_ENV = "DISTILLWATCH_TEST_KILL_AT"
-# In the order a nightly passes them; `render`: every output written to the staging folder,
-# not yet published; `deliver`: published, mail not yet sent.
-STAGES = ("pull", "validate", "dbt", "gate", "render", "deliver")
+# In the order a nightly passes them; `render`: the digest (or alert) and the day's CSVs written
+# to the staging folder, not yet published; `deliver`: that set published, its mail not yet sent;
+# `campaigns`: the digest mail sent, the campaign reports rendered aside, not yet published.
+STAGES = ("pull", "validate", "dbt", "gate", "render", "deliver", "campaigns")
 
 
 def checkpoint(stage: str) -> None:

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from flows.atomic import write_atomic
 from flows.ledger import DeliveryLedger, content_hash, ledger_path, stable_message_id
-from flows.report.render import safe_filename
+from flows.report.fmt import safe_filename
 from flows.settings import Settings
 
 log = logging.getLogger("distillwatch.deliver")

@@ -11,7 +11,7 @@ import logging
 import multiprocessing
 import smtplib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -26,11 +26,16 @@ from flows.checkpoints import checkpoint
 from flows.deliver import build_message, deliver, deliver_once
 from flows.detection.outputs import CampaignOutputs, write_campaign_outputs
 from flows.locking import warehouse_writer
-from flows.publish import clean_stale, discard_staging, publish_day, staging_day_dir
+from flows.publish import (
+    CAMPAIGNS_DIR,
+    clean_stale,
+    discard_staging,
+    publish_campaigns,
+    publish_day,
+    staging_day_dir,
+)
 from flows.pull import DropIncompleteError, LandedDrop, pull_drop
 from flows.quality import CheckResult, GateResult, run_quality_gate
-from flows.report.campaign_report import render_campaign_reports
-from flows.report.digest import ALERT_FILE, DIGEST_FILE, render_digest, render_quality_alert
 from flows.report.digest_data import CandidateRow, DigestData, digest_without_figures, load_digest_data
 from flows.settings import Settings
 from flows.spark_handoff import build_on_duckdb_after_spark
@@ -160,22 +165,36 @@ def export_campaigns(settings: Settings, run_date: date, staged: Path) -> Campai
     return write_campaign_outputs(settings.warehouse.resolve(), run_date, staged.parent)
 
 
+# The renderers (WeasyPrint, stix2) are imported by the tasks that use them, not with this
+# module: the flow's process start pays only for what every stage needs.
+
+
 @task
 def render_campaigns(settings: Settings, run_date: date, staged: Path) -> list[Path]:
     """One PDF, STIX bundle and account CSV per campaign of the day."""
+    from flows.report.campaign_report import render_campaign_reports
+
     files = render_campaign_reports(
-        settings.warehouse.resolve(), run_date, staged / "campaigns", tlp=settings.tlp
+        settings.warehouse.resolve(),
+        run_date,
+        staged / CAMPAIGNS_DIR,
+        tlp=settings.tlp,
+        workers=settings.render_workers,
     )
     return [path for report in files for path in report.files]
 
 
 @task
 def render_digest_pdf(settings: Settings, data: DigestData, staged: Path) -> Path:
+    from flows.report.digest import render_digest
+
     return render_digest(data, staged, settings.tlp)
 
 
 @task
 def render_alert_pdf(settings: Settings, data: DigestData, staged: Path) -> Path:
+    from flows.report.digest import render_quality_alert
+
     return render_quality_alert(data, staged, settings.tlp)
 
 
@@ -202,19 +221,22 @@ def send(
     )
 
 
-def digest_mail_body(run_date: date, campaigns: int, candidates: Sequence[CandidateRow] = ()) -> str:
-    """The digest mail's text: the campaigns sent, then a For review section naming each
-    candidate (never a ban recommendation: candidates get no report)."""
+def digest_mail(run_date: date, campaigns: int, candidates: Sequence[CandidateRow] = ()) -> tuple[str, str]:
+    """(subject, body) of the day's digest mail (digest PDF, campaigns.csv, campaign_accounts.csv,
+    candidates.csv): the campaigns, then a For review section naming each candidate (never a ban
+    recommendation: candidates get no report)."""
     day = run_date.isoformat()
+    subject = f"distillwatch daily digest {day}: {campaigns} campaign(s)"
     if campaigns == 0:
         lines = [f"Daily digest for {day} attached. No distillation campaign was detected."]
     else:
         lines = [
-            f"Daily digest for {day} attached, with {campaigns} campaign report(s): a PDF, a STIX 2.1 "
-            "bundle and the full account list (CSV) per campaign, plus campaigns.csv and "
-            "campaign_accounts.csv for the day."
+            f"Daily digest for {day} attached, with campaigns.csv and campaign_accounts.csv for the "
+            f"day's {campaigns} campaign(s). The campaign reports (a PDF, a STIX 2.1 bundle and the "
+            "full account list per campaign) follow in a separate mail once rendered."
         ]
     if candidates:
+        subject += f", {len(candidates)} for review"
         lines += [
             "",
             f"For review: {len(candidates)} candidate(s), flagged but under the publication bar. "
@@ -228,7 +250,17 @@ def digest_mail_body(run_date: date, campaigns: int, candidates: Sequence[Candid
                 for c in candidates
             ),
         ]
-    return "\n".join(lines)
+    return subject, "\n".join(lines)
+
+
+def campaign_reports_mail(run_date: date, campaigns: int) -> tuple[str, str]:
+    """(subject, body) of the mail with the day's campaign reports, sent after the digest."""
+    day = run_date.isoformat()
+    return (
+        f"distillwatch campaign reports {day}: {campaigns} campaign(s)",
+        f"The {campaigns} campaign report(s) of {day} attached: a PDF, a STIX 2.1 bundle and the "
+        "full account list (CSV) per campaign. The day's digest went out in its own mail.",
+    )
 
 
 def _publish_artifacts(summary: RunSummary, gate: GateResult | None) -> None:
@@ -393,26 +425,12 @@ def _run_one_day_locked(settings: Settings, run_date: date, *, built: bool, rese
         summary.gate_passed = gate.passed
         summary.gate_failures = list(gate.critical_failures)
 
-        _enter(run_date, "render")
-        staged = staging_day_dir(settings.reports_dir, run_date)
-        try:
-            files = _render_day(settings, run_date, gate, data, staged, summary)
-            checkpoint("render")
-            published = publish_day(staged, settings.reports_dir, run_date)
-        except BaseException:
-            discard_staging(staged)  # the previous set of the day stays as it was
-            raise
-        files = [published / path.relative_to(staged) for path in files]
-        summary.reports = [str(path) for path in files]
-
-        # Delivery under the lock too: the ledger's check-then-send must not race with another
-        # run of the same date.
-        _enter(run_date, "deliver")
-        checkpoint("deliver")
-        kind, subject, body = _mail_for(run_date, gate, summary.campaigns, data.candidates)
-        summary.delivered.append(
-            _timed(send, settings)(settings, run_date, kind, subject, body, files, resend=resend)
-        )
+        # Rendering, publishing and delivery under the lock too: the ledger's check-then-send
+        # must not race with another run of the same date.
+        if gate.passed:
+            _report_day(settings, run_date, data, summary, resend=resend)
+        else:
+            _alert_day(settings, run_date, gate, data, summary, resend=resend)
     _enter(run_date, "done")
     _publish_artifacts(summary, gate)
     logger.info("run %s done: %s", run_date, asdict(summary))
@@ -453,40 +471,113 @@ def with_dbt_test_failures(gate: GateResult, failures: tuple[DbtNodeFailure, ...
     return replace(gate, checks=checks + gate.checks)
 
 
-def _render_day(
+def _stage_and_publish(
+    settings: Settings, run_date: date, write: Callable[[Path], list[Path]]
+) -> tuple[Path, list[Path]]:
+    """`write` the day set into a fresh staging folder, then publish it as `reports/<date>/`
+    (`flows.publish` step 1); returns that folder and the published paths of what was written.
+    If anything fails first, the previous set of the day stays as it was."""
+    staged = staging_day_dir(settings.reports_dir, run_date)
+    try:
+        files = write(staged)
+        checkpoint("render")
+        published = publish_day(staged, settings.reports_dir, run_date)
+    except BaseException:
+        discard_staging(staged)
+        raise
+    return published, [published / path.relative_to(staged) for path in files]
+
+
+def _alert_day(
     settings: Settings,
     run_date: date,
     gate: GateResult,
     data: DigestData,
-    staged: Path,
     summary: RunSummary,
-) -> list[Path]:
-    """Every output of the day into `staged`, in the order they are attached."""
-    if not gate.passed:
-        return [_timed(render_alert_pdf, settings)(settings, data, staged)]
-    campaigns = _timed(export_campaigns, settings)(settings, run_date, staged)
-    summary.campaigns = campaigns.campaigns
-    summary.candidates = campaigns.candidates
-    campaign_files = [
-        campaigns.campaigns_csv,
-        campaigns.campaign_accounts_csv,
-        campaigns.candidates_csv,
-        *_timed(render_campaigns, settings)(settings, run_date, staged),
-    ]
-    digest = _timed(render_digest_pdf, settings)(settings, data, staged)
-    return [digest, *campaign_files]
+    *,
+    resend: bool,
+) -> None:
+    """A failed gate: the data-quality alert PDF, published as the day's only file, and its mail."""
+    _enter(run_date, "render")
+    _, files = _stage_and_publish(
+        settings, run_date, lambda staged: [_timed(render_alert_pdf, settings)(settings, data, staged)]
+    )
+    summary.reports = [str(path) for path in files]
+    _enter(run_date, "deliver")
+    checkpoint("deliver")
+    subject, body = quality_alert_mail(run_date, gate)
+    summary.delivered.append(
+        _timed(send, settings)(settings, run_date, "quality-alert", subject, body, files, resend=resend)
+    )
 
 
-def _mail_for(
-    run_date: date, gate: GateResult, campaigns: int, candidates: Sequence[CandidateRow] = ()
-) -> tuple[str, str, str]:
-    """(kind, subject, body) of the day's message: the digest, or the data-quality alert."""
+def _report_day(
+    settings: Settings, run_date: date, data: DigestData, summary: RunSummary, *, resend: bool
+) -> None:
+    """A passed gate: the digest goes out as soon as it is ready; the campaign reports follow.
+
+    This process renders the digest first (the workers' start-up, a WeasyPrint import each,
+    would take the cores from it), then starts the campaign reports in worker processes
+    (`render_campaigns`, one per CPU, below this process's priority) into a staging folder of
+    their own. Meanwhile it publishes the day set (digest, campaigns.csv,
+    campaign_accounts.csv: `flows.publish` step 1) and mails it, attaching only published
+    files. Then it waits for the campaign reports, publishes them (step 2) and mails them. If
+    they fail after the digest went out, the run fails at stage "campaign reports" and its
+    failure alert names the campaigns and says the digest went out without them; a re-run
+    renders them again and does not send the digest twice (`flows.ledger`).
+    """
+    _enter(run_date, "render")
+    campaigns_staged: Path | None = None
+    pending: Any = None
+
+    def write_day_set(staged: Path) -> list[Path]:
+        nonlocal campaigns_staged, pending
+        campaigns = _timed(export_campaigns, settings)(settings, run_date, staged)
+        summary.campaigns = campaigns.campaigns
+        summary.candidates = campaigns.candidates
+        digest = _timed(render_digest_pdf, settings)(settings, data, staged)
+        if campaigns.campaigns:  # after the digest: on two cores it would wait for them
+            campaigns_staged = staging_day_dir(settings.reports_dir, run_date)
+            pending = _timed(render_campaigns, settings).submit(settings, run_date, campaigns_staged)
+        return [digest, campaigns.campaigns_csv, campaigns.campaign_accounts_csv, campaigns.candidates_csv]
+
+    try:
+        published, day_files = _stage_and_publish(settings, run_date, write_day_set)
+        summary.reports = [str(path) for path in day_files]
+
+        _enter(run_date, "deliver")
+        checkpoint("deliver")
+        subject, body = digest_mail(run_date, summary.campaigns, data.candidates)
+        summary.delivered.append(
+            _timed(send, settings)(
+                settings, run_date, "daily-digest", subject, body, day_files, resend=resend
+            )
+        )
+
+        _enter(run_date, "campaign reports")
+        rendered = pending.result() if pending is not None else []
+        checkpoint("campaigns")
+        if campaigns_staged is None:
+            return
+        report_dir = publish_campaigns(campaigns_staged, published)
+        report_files = [report_dir / path.relative_to(campaigns_staged / CAMPAIGNS_DIR) for path in rendered]
+        summary.reports += [str(path) for path in report_files]
+        subject, body = campaign_reports_mail(run_date, summary.campaigns)
+        summary.delivered.append(
+            _timed(send, settings)(
+                settings, run_date, "campaign-reports", subject, body, report_files, resend=resend
+            )
+        )
+    finally:
+        if pending is not None:
+            pending.wait()  # never leave the lock with render workers still writing
+        if campaigns_staged is not None:
+            discard_staging(campaigns_staged)  # gone already once published
+
+
+def quality_alert_mail(run_date: date, gate: GateResult) -> tuple[str, str]:
+    """(subject, body) of the data-quality alert mail of a day whose gate failed."""
     day = run_date.isoformat()
-    if gate.passed:
-        subject = f"distillwatch daily digest {day}: {campaigns} campaign(s)"
-        if candidates:
-            subject += f", {len(candidates)} for review"
-        return "daily-digest", subject, digest_mail_body(run_date, campaigns, candidates)
     body = "\n".join(
         [
             f"The quality gate failed for {day}; no threat report was sent.",
@@ -494,7 +585,7 @@ def _mail_for(
             *[f"- {failure}" for failure in gate.critical_failures],
         ]
     )
-    return "quality-alert", f"distillwatch DATA-QUALITY ALERT {day}", body
+    return f"distillwatch DATA-QUALITY ALERT {day}", body
 
 
 # --- failure alerts (Prefect state hooks) --------------------------------------------------------
@@ -539,10 +630,20 @@ def alert_failed_nightly(flow: Any, flow_run: Any, state: Any) -> None:
         kind = "crashed" if state.is_crashed() else "failed"
         stage = _current_stage.get(run_date, "unknown")
         line = failure_alert_line(kind, run_date, stage, _error_line(state))
+        if stage == "campaign reports":
+            published = (
+                f"The digest of {run_date} went out and is published; its campaign reports are not "
+                "(neither published nor mailed). After fixing the cause, a re-run renders and sends "
+                "them (the digest is not sent again)"
+            )
+        else:
+            published = (
+                f"The published reports of {run_date} (if any) are those of the last complete run. "
+                "After fixing the cause"
+            )
         detail = (
-            f"Prefect flow run {flow_run.name} ({flow_run.id}) is {state.type.value}. The "
-            f"published reports of {run_date} (if any) are those of the last complete run. After "
-            f"fixing the cause: distillwatch run --date {run_date}"
+            f"Prefect flow run {flow_run.name} ({flow_run.id}) is {state.type.value}. {published}: "
+            f"distillwatch run --date {run_date}"
         )
         send_run_alert(Settings(), f"{run_date}-run-{kind}", line, detail)
     except Exception:
@@ -618,6 +719,8 @@ def date_range(start_date: date, end_date: date) -> list[date]:
 
 
 def _done(summary: RunSummary) -> DateOutcome:
+    from flows.report.digest import ALERT_FILE, DIGEST_FILE
+
     digest = next((r for r in summary.reports if r.endswith((DIGEST_FILE, ALERT_FILE))), "")
     status = "digest" if summary.gate_passed else "quality alert"
     return DateOutcome(summary.run_date, status, summary.campaigns, digest, summary=summary)

@@ -1,13 +1,21 @@
-"""A day's outputs (`reports/<date>/`) produced aside and published whole, in one rename.
+"""A day's outputs (`reports/<date>/`) produced aside and published in two renames.
 
-Every output of a date (digest or quality alert, campaigns.csv, campaign_accounts.csv, the
-campaigns/ folder) is written into `reports/.publishing-<date>-<id>/<date>/`; once all of them
-exist, that folder is exchanged with `reports/<date>/` (`renameat2(RENAME_EXCHANGE)`, the
-landing zone's swap), so a reader sees the previous set or the new one, never a mix. A run that
-fails or is killed before the swap leaves the previous set untouched, and a re-run whose gate
-flipped leaves no digest or campaign file of the earlier run beside the alert (the new folder
-replaces the old one whole). Staging folders left by a killed run are removed at the next run's
-start (`clean_stale`), under the warehouse writer lock, so no other run is using them.
+1. The day set: the digest or quality alert, campaigns.csv and campaign_accounts.csv are written
+   into `reports/.publishing-<date>-<id>/<date>/`; once all of them exist, that folder is
+   exchanged with `reports/<date>/` (`renameat2(RENAME_EXCHANGE)`, the landing zone's swap,
+   `publish_day`), so a reader sees the previous set or the new one, never a mix. The digest
+   mail goes out after this step and attaches only these published files.
+2. The campaign reports (a PDF, STIX bundle and account CSV per campaign), rendered meanwhile
+   into a staging folder of their own, are then moved in as `reports/<date>/campaigns/` in one
+   rename (`publish_campaigns`). Between the steps a reader sees the new day set without
+   campaign reports, never the earlier run's campaign reports beside the new digest.
+
+A run that fails or is killed before step 1 leaves the previous set untouched; one that fails
+between the steps leaves the new day set without campaigns/ (what the digest mail said), and
+the run's failure alert says so. A re-run whose gate flipped leaves no digest or campaign file
+of the earlier run beside the alert (the new folder replaces the old one whole). Staging folders
+left by a killed run are removed at the next run's start (`clean_stale`), under the warehouse
+writer lock, so no other run is using them.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from pathlib import Path
 from flows.pull import day_dir, swap_folders
 
 STAGING_PREFIX = ".publishing-"
+CAMPAIGNS_DIR = "campaigns"
 
 
 def staging_day_dir(reports_dir: Path, run_date: date) -> Path:
@@ -36,6 +45,15 @@ def publish_day(staged: Path, reports_dir: Path, run_date: date) -> Path:
     target = Path(reports_dir) / run_date.isoformat()
     swap_folders(staged, target)
     shutil.rmtree(staged.parent, ignore_errors=True)  # now the previous set, if any
+    return target
+
+
+def publish_campaigns(staged: Path, published: Path) -> Path:
+    """Step 2: move `staged/campaigns/` (a `staging_day_dir`) in as `published/campaigns/` and
+    drop the staging folder. `published` is the folder `publish_day` returned."""
+    target = published / CAMPAIGNS_DIR
+    swap_folders(staged / CAMPAIGNS_DIR, target)  # one rename: step 1 left no campaigns/ there
+    shutil.rmtree(staged.parent, ignore_errors=True)
     return target
 
 

@@ -120,6 +120,12 @@ class Settings(BaseSettings):
         description="Timeout of every Prefect task (generous: an incident-size day's dbt build "
         "takes minutes, not hours)",
     )
+    render_workers: int | None = Field(
+        None,
+        ge=1,
+        description="Processes rendering the campaign PDFs of a day at once; default: one per CPU "
+        "this process may run on",
+    )
     delivery_ledger: Path | None = Field(
         None,
         description="JSON-lines record of every message sent, so a re-run does not send again; "

@@ -20,7 +20,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -178,6 +178,7 @@ def test_kill_at_every_stage_then_a_nightly_and_a_backfill_together_give_the_uni
     by `kill -9`. Then a nightly and a backfill of the date start at once: the writer lock
     serializes them, both finish, one digest mail, and everything equals the uninterrupted run."""
     world.reset()
+    day_set = {name for name in baseline.reports if "/campaigns/" not in name}
     for stage in STAGES:
         how = f"{stage}:TERM" if stage == "gate" else stage
         killed = world.cli("run", "--date", DAY.isoformat(), kill_at=how)
@@ -186,11 +187,12 @@ def test_kill_at_every_stage_then_a_nightly_and_a_backfill_together_give_the_uni
         if stage != "gate":
             assert killed.returncode == 137, f"{stage}: {err[-2000:]}"
         published = world.root / "reports" / DAY.isoformat()
-        if stage == "deliver":  # published whole, nothing sent yet
-            assert outputs(world).reports == baseline.reports
+        if stage in ("deliver", "campaigns"):  # the day set published whole, no campaign report
+            assert set(outputs(world).reports) == day_set, stage
         else:  # nothing half-published
             assert not published.exists(), f"{stage}: {sorted(published.rglob('*'))}"
-        assert f"{DAY}-daily-digest.eml" not in mails(world), stage
+        # the digest mail goes out once the day set is published, before the campaign reports
+        assert (f"{DAY}-daily-digest.eml" in mails(world)) == (stage == "campaigns"), stage
 
     crash = message(world.root / "outbox" / f"{DAY}-run-crashed.eml")
     assert str(crash["Subject"]).strip().startswith(f"distillwatch nightly {DAY} crashed at stage gate: ")
@@ -334,3 +336,58 @@ def test_failing_dbt_data_test_sends_the_quality_alert_and_no_threat_report(
     assert "assert_no_request_of_the_day_is_unchecked" in alert.get_body().get_content()
     assert set(mails(world)) == {f"{DAY}-quality-alert.eml"}
     world.reset()  # this warehouse was built by another project copy
+
+
+def test_digest_goes_out_when_a_campaign_report_fails_and_the_alert_names_it(
+    world: World, baseline: Outputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The campaign reports render after the digest went out: one that fails leaves the digest
+    mailed and published (without campaigns/), fails the run, and its alert names the campaign
+    and says what was and was not sent. The re-run sends the reports, not the digest again.
+
+    The operations world has no campaign of its own: the day's outputs report one more than
+    detection found, and its render fails as WeasyPrint would."""
+    from flows import pipeline
+    from flows.report import campaign_report
+    from flows.report.campaign_report import CampaignReportError
+
+    real_outputs = pipeline.write_campaign_outputs
+
+    def one_more_campaign(*args: Any) -> Any:
+        found = real_outputs(*args)
+        return replace(found, campaigns=found.campaigns + 1)
+
+    def failing_render(*args: Any, **kwargs: Any) -> Any:
+        raise CampaignReportError({"DW-2026-11-10-0000beef": "RuntimeError: WeasyPrint ran out of pages"})
+
+    world.reset()
+    monkeypatch.setattr(pipeline, "write_campaign_outputs", one_more_campaign)
+    monkeypatch.setattr(campaign_report, "render_campaign_reports", failing_render)
+    with pytest.raises(CampaignReportError, match="DW-2026-11-10-0000beef"):
+        world.nightly()
+    monkeypatch.undo()
+
+    assert set(mails(world)) == {f"{DAY}-daily-digest.eml", f"{DAY}-run-failed.eml"}
+    digest = message(world.root / "outbox" / f"{DAY}-daily-digest.eml")
+    attached = {part.get_filename() for part in digest.iter_attachments()}
+    assert attached == {"daily-digest.pdf", "campaigns.csv", "campaign_accounts.csv"}
+    published = world.root / "reports" / DAY.isoformat()
+    assert sorted(p.name for p in published.iterdir()) == sorted(attached)  # what the mail said
+    alert = message(world.root / "outbox" / f"{DAY}-run-failed.eml")
+    assert (
+        str(alert["Subject"])
+        .strip()
+        .startswith(
+            f"distillwatch nightly {DAY} failed at stage campaign reports: CampaignReportError: "
+            "1 campaign report(s) failed: DW-2026-11-10-0000beef: RuntimeError: WeasyPrint ran out of pages"
+        )
+    )
+    assert "went out and is published; its campaign reports are not" in alert.get_body().get_content()
+    assert leftovers(world) == []
+    assert delivered(world, "daily-digest") == 1
+
+    # fixed: the re-run publishes the day as the uninterrupted run did, without a second digest
+    summary = world.nightly()
+    assert summary.gate_passed
+    assert outputs(world).reports == baseline.reports
+    assert delivered(world, "daily-digest") == 1

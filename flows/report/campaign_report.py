@@ -15,18 +15,24 @@ Network and domain values are shown *defanged* everywhere in the PDF (tables, fi
 action targets), so no copy of an indicator in a document can be clicked or auto-linked; the
 STIX bundle carries the canonical values for machines.
 
-`render_campaign_reports` renders a day's campaigns in child processes (spawned, two at most):
-WeasyPrint holds on to memory after a large document, so a short-lived worker keeps the flow's
-own process small, and two cores render two reports at once.
+`render_campaign_reports` renders a day's campaigns in child processes (spawned, one per CPU
+by default, `Settings.render_workers`): WeasyPrint holds on to memory after a large document, so
+a short-lived worker keeps the flow's own process small, and every core renders a report. The
+workers run at a lower CPU priority than the flow, so the digest the flow renders meanwhile is
+not slowed by them (`flows.pipeline`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
 import multiprocessing
+import os
 import shutil
+import threading
+import time as time_module
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -51,6 +57,7 @@ from flows.report.evidence import (
     list_campaigns,
     load_campaign_evidence,
 )
+from flows.report.fmt import safe_filename
 from flows.report.graph_svg import GraphGroup, GraphNode, account_link_graph
 from flows.report.indicators import (
     Action,
@@ -61,7 +68,7 @@ from flows.report.indicators import (
     defang,
     recommended_actions,
 )
-from flows.report.render import SafeURLFetcher, render_pdf, safe_filename
+from flows.report.render import SafeURLFetcher, render_pdf
 from flows.report.stix_bundle import write_stix_bundle
 from flows.tlp import normalize_tlp, tlp_context
 
@@ -76,7 +83,8 @@ PREFIXES_SHOWN = 10
 NETWORKS_SHOWN = 8
 CAPABILITIES_SHOWN = 8
 GRAPH_PER_KIND = 3
-MAX_WORKERS = 2
+# How much lower than the flow's the render workers' CPU priority is (nice increment).
+WORKER_NICE = 5
 
 # Kind of linking identifier → (figure group title, singular, plural).
 LINK_LABELS: dict[str, tuple[str, str, str]] = {
@@ -142,6 +150,7 @@ class CampaignReportFiles:
     stix: Path
     accounts_csv: Path
     accounts: int  # rows in the CSV
+    worker_pid: int = 0  # the process that rendered it
 
     @property
     def files(self) -> tuple[Path, Path, Path]:
@@ -760,7 +769,30 @@ def _report_one(
     csv_path = out_dir / report_file_names(campaign_id)["csv"]
     rows = write_accounts_csv(Path(warehouse), evidence, csv_path)
     pdf, stix = _render_outputs(evidence, out_dir, tlp, report_version)
-    return CampaignReportFiles(campaign_id, pdf, stix, csv_path, rows)
+    return CampaignReportFiles(campaign_id, pdf, stix, csv_path, rows, os.getpid())
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _worker_start(parent_pid: int) -> None:
+    """Initializer of a render worker: below the flow's CPU priority (see the module doc), and
+    gone within a second of its parent: a flow process killed mid-render (`kill -9`, the OOM
+    killer) must not leave workers holding the warehouse open against the next run's writer."""
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICE)
+
+    def exit_with_parent() -> None:
+        while os.getppid() == parent_pid:
+            time_module.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=exit_with_parent, name="exit-with-parent", daemon=True).start()
 
 
 def render_campaign_reports(
@@ -770,15 +802,17 @@ def render_campaign_reports(
     *,
     tlp: str,
     report_version: str = "1",
-    workers: int = MAX_WORKERS,
+    workers: int | None = None,
 ) -> list[CampaignReportFiles]:
     """PDF, STIX bundle and account CSV for every campaign reported on `run_date`.
 
-    Evidence and CSVs are read here (DuckDB, read-only); PDFs and bundles are written by up to
-    `workers` spawned processes (0: in this process). A campaign that fails does not stop the
-    others: its error is collected and `CampaignReportError` is raised once all are done.
-    Returns the files in `list_campaigns` order.
+    Each campaign's evidence, CSV, PDF and bundle are made by one of up to `workers` spawned
+    processes (default: `available_cpus()`; 0: in this process). A campaign that fails does
+    not stop the others: its error is collected and `CampaignReportError` is raised once all
+    are done. Returns the files in `list_campaigns` order.
     """
+    if workers is None:
+        workers = available_cpus()
     marking = normalize_tlp(tlp)
     campaign_ids = list_campaigns(Path(warehouse), run_date)
     final_dir = Path(campaigns_dir)
@@ -838,7 +872,12 @@ def _render_all(
     # spawn, not fork: the parent holds DuckDB and Prefect threads that must not be duplicated
     # into a child mid-operation. Each child opens the warehouse read-only on its own.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(campaign_ids)), mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(campaign_ids)),
+        mp_context=context,
+        initializer=_worker_start,
+        initargs=(os.getpid(),),
+    ) as pool:
         futures = [
             (
                 campaign_id,

@@ -1,4 +1,6 @@
-"""Number and text formatting shared by the report templates and the SVG charts.
+"""Number and text formatting shared by the report templates and the SVG charts, and the safe
+file names of reports and mail attachments (`safe_filename`, kept free of WeasyPrint so the
+mailer does not import the renderer).
 
 Every number that reaches a report goes through one of these functions, so a PDF shows the same
 figure the same way in a table, a chart label and a headline. Text from the data (organization
@@ -9,6 +11,7 @@ characters visible and bounds the length *before* HTML escaping, which Jinja's a
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MISSING = "–"  # en dash: a value we do not have, distinct from zero
@@ -99,3 +102,20 @@ def display_text(value: object, max_len: int = 60) -> str:
     if len(out) > max_len or len(str(value)) > len(text):
         out = out[: max_len - 1].rstrip() + "…"
     return out
+
+
+_UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(name: str, *, max_length: int = 100, default: str = "unnamed") -> str:
+    """A file name built from data that cannot escape its folder or confuse a mail client.
+
+    ASCII letters, digits, ``.``, ``_`` and ``-`` only (everything else becomes ``-``), no
+    leading dot or dash (hidden files, option-like names), no ``..``, bounded length.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    cleaned = _UNSAFE_FILENAME_CHARS.sub("-", ascii_name)
+    cleaned = re.sub(r"\.{2,}", ".", cleaned)
+    cleaned = re.sub(r"-{2,}", "-", cleaned).strip(".-")
+    cleaned = cleaned[:max_length].rstrip(".-")
+    return cleaned or default

@@ -21,9 +21,7 @@ import hashlib
 import logging
 import mimetypes
 import os
-import re
 import threading
-import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -186,20 +184,3 @@ def render_pdf(
     with atomic_path(out_path) as partial, _source_date_epoch(source_date):
         document.write_pdf(partial, pdf_identifier=identifier)
     return out_path
-
-
-_UNSAFE_FILENAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_filename(name: str, *, max_length: int = 100, default: str = "unnamed") -> str:
-    """A file name built from data that cannot escape its folder or confuse a mail client.
-
-    ASCII letters, digits, ``.``, ``_`` and ``-`` only (everything else becomes ``-``), no
-    leading dot or dash (hidden files, option-like names), no ``..``, bounded length.
-    """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    cleaned = _UNSAFE_FILENAME_CHARS.sub("-", ascii_name)
-    cleaned = re.sub(r"\.{2,}", ".", cleaned)
-    cleaned = re.sub(r"-{2,}", "-", cleaned).strip(".-")
-    cleaned = cleaned[:max_length].rstrip(".-")
-    return cleaned or default

@@ -30,7 +30,7 @@ from flows.detection.evaluate import evaluate
 from flows.detection.outputs import write_campaign_outputs
 from flows.detection.replay import ReplayResult, replay
 from flows.drop_writer import write_drop
-from flows.pipeline import digest_mail_body
+from flows.pipeline import digest_mail
 from flows.report import fmt
 from flows.report.campaign_report import render_campaign_reports
 from flows.report.digest import render_digest
@@ -375,7 +375,7 @@ def test_the_digest_lists_the_candidate_for_review(world: tuple[ReplayResult, Pa
     review = review[: review.index(squash("Requests per day"))]
     assert squash(candidate_id) in review and squash(published_id) not in review
     assert squash("too small for a coordinated operation") in review
-    body = digest_mail_body(LAST, len(data.campaigns), data.candidates)
+    _, body = digest_mail(LAST, len(data.campaigns), data.candidates)
     head, review_text = body.split("For review:", 1)
     assert published_id not in review_text and candidate_id not in head
     assert f"- {candidate_id} (" in review_text and "not in campaign_accounts.csv" in review_text

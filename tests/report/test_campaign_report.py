@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import http.server
 import json
+import os
 import re
 import threading
 import time
@@ -298,8 +299,10 @@ def test_render_campaign_reports_writes_pdf_stix_and_csv_per_campaign(tmp_path: 
     out = tmp_path / "campaigns"
     out.mkdir()
     (out / "DW-GONE.pdf").write_bytes(b"%PDF stale")  # an earlier run's campaign, not found now
-    files = render_campaign_reports(warehouse, RUN, out, tlp="TLP:AMBER")
+    files = render_campaign_reports(warehouse, RUN, out, tlp="TLP:AMBER", workers=2)
     assert [f.campaign_id for f in files] == ["DW-N", "DW-G", "DW-A", "DW-D"]
+    # rendered in parallel, by two worker processes (each takes seconds, so both get work)
+    assert len({f.worker_pid for f in files}) == 2 and os.getpid() not in {f.worker_pid for f in files}
     assert sorted(p.name for p in out.iterdir()) == sorted(
         name
         for f in files

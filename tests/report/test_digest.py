@@ -24,8 +24,8 @@ from pypdf import PdfReader
 from flows.report import charts
 from flows.report.digest import render_digest, render_quality_alert
 from flows.report.digest_data import DigestData, load_digest_data
-from flows.report.fmt import display_text
-from flows.report.render import SafeURLFetcher, render_pdf, safe_filename
+from flows.report.fmt import display_text, safe_filename
+from flows.report.render import SafeURLFetcher, render_pdf
 from flows.settings import TEMPLATES_DIR
 
 RUN_DATE = date(2025, 3, 14)
