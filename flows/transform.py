@@ -204,6 +204,13 @@ def build_empty(settings: Settings, run_date: date, models: list[str]) -> DbtRun
     return _invoke(settings, args, run_date)
 
 
+def build_models(settings: Settings, run_date: date, models: list[str]) -> DbtRunSummary:
+    """`dbt build` of `models` alone (with their data tests) for `run_date`, over whatever
+    relations their refs name in the warehouse: no landing zone is read."""
+    args = ["build", *_common_args(settings), "--vars", _vars(settings), "--select", " ".join(models)]
+    return _invoke(settings, args, run_date)
+
+
 def seed_dbt(settings: Settings) -> DbtRunSummary:
     """`dbt seed`: load the reference seeds (capabilities) without building anything else.
 

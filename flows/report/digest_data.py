@@ -260,20 +260,17 @@ def _series(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple
 def _top_organizations(
     con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, previous_date: date
 ) -> tuple[OrganizationRow, ...]:
-    names = t.get("dim_organizations")
-    name_join = f"left join {names} n on n.organization_id = o.organization_id" if names else ""
-    name_col = "n.organization_name" if names else "cast(null as varchar)"
     rows = con.execute(
         f"""
         with day_total as (
             select sum(requests) as requests from {t["fct_organization_daily"]}
             where activity_date = ?
         )
-        select o.organization_id, {name_col}, o.accounts_active, o.requests, o.total_tokens,
+        select o.organization_id, n.organization_name, o.accounts_active, o.requests, o.total_tokens,
                o.requests / nullif((select requests from day_total), 0),
                p.requests
         from {t["fct_organization_daily"]} o
-        {name_join}
+        left join {t["dim_organizations"]} n on n.organization_id = o.organization_id
         left join {t["fct_organization_daily"]} p
                on p.organization_id = o.organization_id and p.activity_date = ?
         where o.activity_date = ?
@@ -297,17 +294,13 @@ def _top_organizations(
 
 
 def _top_accounts(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[AccountRow, ...]:
-    names = t.get("dim_organizations")
-    name_join = f"left join {names} n on n.organization_id = a.organization_id" if names else ""
-    name_col = "n.organization_name" if names else "cast(null as varchar)"
-    templates = t.column("fct_account_daily", "distinct_prompt_templates", "distinct_templates", alias="a")
     rows = con.execute(
         f"""
-        select a.account_id, a.organization_id, {name_col}, a.requests, a.total_tokens,
-               {templates}, a.top_capability, a.top_capability_share,
+        select a.account_id, a.organization_id, n.organization_name, a.requests, a.total_tokens,
+               a.distinct_prompt_templates, a.top_capability, a.top_capability_share,
                a.cot_elicitation_requests, a.grader_prompt_requests
         from {t["fct_account_daily"]} a
-        {name_join}
+        left join {t["dim_organizations"]} n on n.organization_id = a.organization_id
         where a.activity_date = ?
         order by a.requests desc, a.total_tokens desc, a.account_id
         limit {TOP_N}
@@ -334,15 +327,14 @@ def _top_accounts(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) ->
 def _capabilities(
     con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, previous_date: date
 ) -> tuple[CapabilityRow, ...]:
-    share = t.column("fct_capability_daily", "request_share", "share_of_requests")
     rows = con.execute(
         f"""
         with today as (
-            select capability, requests, {share} as share_of_requests, is_known_capability
+            select capability, requests, request_share as share_of_requests, is_known_capability
             from {t["fct_capability_daily"]} where activity_date = ?
         ),
         prev as (
-            select capability, {share} as share_of_requests, is_known_capability
+            select capability, request_share as share_of_requests, is_known_capability
             from {t["fct_capability_daily"]} where activity_date = ?
         )
         select coalesce(today.capability, prev.capability) as capability,
@@ -370,14 +362,13 @@ def _capabilities(
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[QuarantineRow, ...]:
-    counted = t.column("fct_quarantine_daily", "quarantined_rows", "rows")
     rows = con.execute(
         f"""
-        select source_file, rule, column_name, sum({counted}) as quarantined
+        select source_file, rule, column_name, sum(quarantined_rows) as quarantined
         from {t["fct_quarantine_daily"]}
         where activity_date = ?
         group by source_file, rule, column_name
-        having sum({counted}) > 0
+        having sum(quarantined_rows) > 0
         order by quarantined desc, source_file, rule, column_name
         """,
         [run_date],
