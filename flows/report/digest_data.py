@@ -6,13 +6,13 @@ person will read. Missing optional inputs are explicit states, not errors: no `f
 table means "detection has not run"; no validation or gate summary means "not available".
 
 The validation and gate summaries arrive as dicts (`ValidationResult.to_dict()`,
-`GateResult.to_dict()`); `summarize_validation` / `summarize_gate` read the keys they need and
-tolerate absent ones, so the digest does not break when those summaries grow new fields.
+`GateResult.to_dict()`); `summarize_validation` / `summarize_gate` read the keys those write
+(new keys are ignored, a missing one is a KeyError: the two are written by this package).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -421,67 +421,40 @@ def _join_values(value: Any) -> str:
 # --- validation and gate summaries -------------------------------------------------------------
 
 
-def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
-    for key in keys:
-        if key in mapping and mapping[key] is not None:
-            return mapping[key]
-    return None
-
-
 def summarize_validation(validation: Mapping[str, Any] | None) -> ValidationSummary:
     """Row counts, quarantine groups and unknown enum values from the validation summary.
 
-    Reads the shape of `validation.json` (``ValidationResult.to_json``): ``rows`` as
+    Reads what ``ValidationResult.to_dict`` writes (validation.json): ``rows`` as
     ``{kind: {read, kept, quarantined}}``, ``quarantine`` as ``[{file, column, rule, rows}]`` and
-    ``unknown_enum_values`` as ``[{column, value, rows}]``. Also accepts flat counts
-    (``rows_read`` / ``rows_kept`` / ``rows_quarantined``) and unknown values as
-    ``{column: {value: rows}}``; absent keys just leave the section empty.
+    ``unknown_enum_values`` as ``[{column, value, rows}]``.
     """
     if validation is None:
         return ValidationSummary(available=False)
-    files: list[FileCounts] = []
-    rows = validation.get("rows")
-    if isinstance(rows, Mapping):
-        for kind, counts in rows.items():
-            if isinstance(counts, Mapping):
-                files.append(
-                    FileCounts(
-                        kind=str(kind),
-                        read=_int_or_none(_first(counts, "read", "rows_read")),
-                        kept=_int_or_none(_first(counts, "kept", "rows_kept")),
-                        quarantined=_int_or_none(_first(counts, "quarantined", "rows_quarantined")),
-                    )
-                )
-    elif any(k in validation for k in ("rows_read", "requests_read")):
-        files.append(
+    files = sorted(
+        (
             FileCounts(
-                kind="requests",
-                read=_int_or_none(_first(validation, "requests_read", "rows_read")),
-                kept=_int_or_none(_first(validation, "requests_kept", "rows_kept")),
-                quarantined=_int_or_none(
-                    _first(validation, "requests_quarantined", "quarantined_total", "rows_quarantined")
-                ),
+                kind=str(kind), read=int(c["read"]), kept=int(c["kept"]), quarantined=int(c["quarantined"])
             )
-        )
-    files.sort(key=lambda f: (f.kind != "requests", f.kind))
-
-    unknown: dict[tuple[str, str], int | None] = {}
-    for key in ("unknown_enum_values", "unknown_values"):
-        for column, value, n in _unknown_entries(validation.get(key)):
-            previous = unknown.get((column, value))
-            unknown[(column, value)] = None if n is None else (previous or 0) + n
-    ordered = sorted(unknown.items(), key=lambda kv: (-(kv[1] or 0), kv[0]))
-
+            for kind, c in validation["rows"].items()
+        ),
+        key=lambda f: (f.kind != "requests", f.kind),
+    )
+    unknown = sorted(
+        (
+            UnknownValue(str(u["column"]), str(u["value"]), int(u["rows"]))
+            for u in validation["unknown_enum_values"]
+        ),
+        key=lambda u: (-(u.rows or 0), u.column, u.value),
+    )
     quarantine: dict[tuple[str, str, str | None], int] = {}
-    raw_quarantine = validation.get("quarantine")
-    for entry in raw_quarantine if isinstance(raw_quarantine, (list, tuple)) else ():
-        if isinstance(entry, Mapping) and entry.get("rows"):
-            where = (str(entry.get("file", "")), str(entry.get("rule", "")), entry.get("column"))
+    for entry in validation["quarantine"]:
+        if entry["rows"]:
+            where = (str(entry["file"]), str(entry["rule"]), entry["column"])
             quarantine[where] = quarantine.get(where, 0) + int(entry["rows"])
     return ValidationSummary(
         available=True,
         files=tuple(files),
-        unknown_values=tuple(UnknownValue(c, v, n) for (c, v), n in ordered),
+        unknown_values=tuple(unknown),
         quarantine=tuple(
             QuarantineRow(f, r, c, n)
             for (f, r, c), n in sorted(quarantine.items(), key=lambda kv: (-kv[1], str(kv[0])))
@@ -489,52 +462,15 @@ def summarize_validation(validation: Mapping[str, Any] | None) -> ValidationSumm
     )
 
 
-def _unknown_entries(raw: Any) -> Iterable[tuple[str, str, int | None]]:
-    if isinstance(raw, Mapping):
-        for column, values in raw.items():
-            if isinstance(values, Mapping):
-                for value, rows in values.items():
-                    yield str(column), str(value), _int_or_none(rows)
-            elif isinstance(values, (list, tuple)):
-                for value in values:
-                    yield str(column), str(value), None
-    elif isinstance(raw, (list, tuple)):
-        for entry in raw:
-            if isinstance(entry, Mapping) and "column" in entry and "value" in entry:
-                rows = _first(entry, "rows", "count")
-                yield str(entry["column"]), str(entry["value"]), _int_or_none(rows)
-
-
 def summarize_gate(gate: Mapping[str, Any] | None) -> GateSummary:
-    """Pass/fail, number evaluated and failed expectations from the gate summary.
-
-    Reads ``passed`` / ``success``; ``critical_failures`` / ``failed`` / ``failures`` (strings
-    or dicts with ``expectation`` / ``column`` / ``suite``); ``warnings`` /
-    ``non_critical_failures``; ``evaluated`` / ``expectations`` (a count or a list).
-    """
+    """Pass/fail, number evaluated and failed expectations from the gate summary: what
+    ``GateResult.to_dict`` writes (``passed``, ``evaluated``, ``critical_failures`` and
+    ``warnings`` as one line per check)."""
     if gate is None:
         return GateSummary(status="not run")
-    passed = _first(gate, "passed", "success")
-    evaluated_raw = _first(gate, "evaluated", "evaluated_expectations", "expectations", "results")
-    evaluated = len(evaluated_raw) if isinstance(evaluated_raw, (list, tuple)) else evaluated_raw
-    failed = tuple(_describe(f) for f in _first(gate, "critical_failures", "failed", "failures") or ())
-    warnings = tuple(_describe(f) for f in _first(gate, "warnings", "non_critical_failures") or ())
-    if passed is None:
-        passed = not failed
     return GateSummary(
-        status="passed" if passed else "failed",
-        evaluated=_int_or_none(evaluated),
-        failed=failed,
-        warnings=warnings,
+        status="passed" if gate["passed"] else "failed",
+        evaluated=int(gate["evaluated"]),
+        failed=tuple(str(f) for f in gate["critical_failures"]),
+        warnings=tuple(str(w) for w in gate["warnings"]),
     )
-
-
-def _describe(failure: Any) -> str:
-    if isinstance(failure, Mapping):
-        parts = [
-            str(failure[k])
-            for k in ("suite", "expectation", "expectation_type", "column", "detail")
-            if failure.get(k) not in (None, "")
-        ]
-        return " · ".join(parts) or str(dict(failure))
-    return str(failure)
