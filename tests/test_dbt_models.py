@@ -303,7 +303,7 @@ def test_capabilities_seed_matches_the_contract() -> None:
 def test_each_run_builds_and_tests_the_date(in_order: dict) -> None:
     first = in_order["summaries"][0]
     assert first.run_date == DAY1
-    assert first.models_passed >= 19  # 5 staging views, 8 daily aggregates, 7 marts
+    assert first.models_passed >= 22  # 5 staging views, 9 daily aggregates, 8 marts
     assert first.seeds_passed == 1
     assert first.unit_tests_passed >= 10
     assert first.data_tests_passed >= 50
