@@ -410,8 +410,7 @@ def _run_one_day_locked(settings: Settings, run_date: date, *, built: bool, rese
             _enter(run_date, "dbt")
             dbt_summary, dbt_failures = _dbt_checked(transform, settings, run_date)
         checkpoint("dbt")
-        # Readers stay under the lock too: staging holds only this date until the next run's
-        # dbt build, and a concurrent writer would make read-only opens fail.
+        # Readers stay under the lock too: a concurrent writer would make read-only opens fail.
         _enter(run_date, "gate")
         gate = with_dbt_test_failures(_timed(check_quality, settings)(settings, run_date), dbt_failures)
         data = _timed(gather_digest_data, settings)(settings, run_date, validation, gate)

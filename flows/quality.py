@@ -3,15 +3,20 @@
 ``run_quality_gate(warehouse, run_date)`` reads each suite's table from DuckDB (the run date's
 rows of a daily mart, the whole of a dimension) into a pandas DataFrame and validates it with
 GX Core. GX's SQL data source fails on DuckDB, and the marts are aggregates (account × day at
-most), so a DataFrame of one date is small. Raw requests never leave DuckDB: what the marts must
-reconcile with (staging SUMs and counts for the run date) and the trailing-days volume baseline
-are computed in SQL and passed to the suites as ``$PARAMETER`` values.
+most), so a DataFrame of one date is small. The trailing-days volume baseline is computed in
+SQL and passed to the suites as ``$PARAMETER`` values.
+
+The gate guards publishing: freshness and presence, value ranges and business rules, known
+labels and volume against the baseline. Build integrity (keys, not-null, relationships,
+reconciliation with staging) is dbt's (its data tests, which stop the build); a failed dbt data
+test joins the gate's result as a failed critical check (``flows.pipeline.with_dbt_test_failures``)
+so both end in the same data-quality alert. A suite cannot hold a check kind dbt owns
+(``DBT_OWNED_CHECKS``); expectations/README.md has the split.
 
 Each expectation carries ``meta.severity``: a failed ``critical`` expectation fails the gate,
 a failed ``warning`` is reported only. ``meta.check`` names what kind of check it is.
 An expectation whose parameter cannot be computed is skipped (``success`` None): volume with
-too few trailing days, reconciliation when staging has no rows for the run date. The latter
-fails the gate once, on its own critical row for the staging view.
+too few trailing days.
 
 GX runs in an ephemeral context with progress bars, analytics and Data Docs off, so nothing is
 written to disk and nothing is fetched from the network. Prefect is not used here; the flow
@@ -45,19 +50,19 @@ if TYPE_CHECKING:  # GX (~2.5 s) and pandas (~0.5 s) to import: only the gate it
     from great_expectations.data_context.data_context.abstract_data_context import AbstractDataContext
 
 SEVERITIES: tuple[str, ...] = ("critical", "warning")
-# Kinds of check, in the order a reader wants them: is the data there, is it keyed, does it add
-# up, are values sane, then the softer signals.
+# Kinds of check a suite may hold, in the order a reader wants them: is the data there, are
+# values sane, then the softer signals.
 CHECKS: tuple[str, ...] = (
     "presence",
     "freshness",
-    "uniqueness",
     "completeness",
-    "reconciliation",
     "range",
     "known_values",
     "volume",
 )
-STAGING_VIEW = "stg_usage__requests"
+# What dbt's data tests own (build integrity): a suite naming one of these is refused, so no
+# check lives in both places.
+DBT_OWNED_CHECKS: tuple[str, ...] = ("uniqueness", "reconciliation", "relationships")
 # Volume baseline: daily totals of fct_account_daily over the days before the run date.
 VOLUME_TABLE = "fct_account_daily"
 VOLUME_TRAILING_DAYS = 7
@@ -110,6 +115,10 @@ def _load_suite_file(path: Path) -> SuiteFile:
         where = f"{path.name}: expectation {i} ({expectation.get('type')})"
         if exp_meta.get("severity") not in SEVERITIES:
             raise SuiteDefinitionError(f"{where}: meta.severity must be one of {SEVERITIES}")
+        if exp_meta.get("check") in DBT_OWNED_CHECKS:
+            raise SuiteDefinitionError(
+                f"{where}: {exp_meta['check']} is a dbt data test's job (build integrity), not the gate's"
+            )
         if exp_meta.get("check") not in CHECKS:
             raise SuiteDefinitionError(f"{where}: meta.check must be one of {CHECKS}")
     return SuiteFile(name, table, str(date_column) if date_column else None, expectations)
@@ -137,47 +146,8 @@ class Unavailable:
 def gate_parameters(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, Any]:
     """Every ``$PARAMETER`` the suites may use, for one run date."""
     params: dict[str, Any] = {"known_capabilities": list(CAPABILITIES)}
-    params.update(staging_totals(con, run_date))
     params.update(volume_baseline(con, run_date))
     return params
-
-
-# parameter name -> SQL aggregate over the run date's staging rows
-STAGING_TOTALS: dict[str, str] = {
-    "staging_requests": "count(*)",
-    "staging_ok_requests": "count(*) filter (where status = 'ok')",
-    "staging_input_tokens": "coalesce(sum(input_tokens), 0)",
-    "staging_output_tokens": "coalesce(sum(output_tokens), 0)",
-    "staging_thinking_tokens": "coalesce(sum(thinking_tokens), 0)",
-    "staging_total_tokens": "coalesce(sum(input_tokens + output_tokens + thinking_tokens), 0)",
-    "staging_accounts": "count(distinct account_id)",
-    "staging_organizations": "count(distinct organization_id)",
-    # accounts_active summed over organizations counts each (organization, account) pair once
-    "staging_organization_accounts": "count(distinct (organization_id, account_id))",
-    "staging_capabilities": "count(distinct capability)",
-}
-
-
-def staging_totals(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, Any]:
-    """What the marts must add up to: SUMs and distinct counts of staging for the run date."""
-    columns = ", ".join(f"{sql} as {name}" for name, sql in STAGING_TOTALS.items())
-    try:
-        row = con.execute(
-            f"select {columns} from {STAGING_VIEW} where activity_date = ?", [run_date]
-        ).fetchone()
-        assert row is not None  # an aggregate without GROUP BY always returns one row
-        if row[0] == 0:
-            # Staging is a view over the last built date's Parquet: a gate run for another date
-            # (or an empty drop) has nothing to reconcile with. Say so once, not per mart SUM.
-            (held,) = con.execute(
-                f"select string_agg(distinct cast(activity_date as varchar), ', ') from {STAGING_VIEW}"
-            ).fetchone() or (None,)
-            why = f"{STAGING_VIEW} has no rows for {run_date}" + (f" (holds {held})" if held else "")
-            return dict.fromkeys(STAGING_TOTALS, Unavailable(why))
-    except duckdb.Error as exc:
-        why = f"{STAGING_VIEW} unreadable: {_first_line(str(exc))}"
-        return dict.fromkeys(STAGING_TOTALS, Unavailable(why))
-    return {name: int(value) for name, value in zip(STAGING_TOTALS, row, strict=True)}
 
 
 def volume_baseline(con: duckdb.DuckDBPyConnection, run_date: date) -> dict[str, Any]:
@@ -292,22 +262,6 @@ class GateResult:
         }
 
 
-def staging_check(params: Mapping[str, Any]) -> CheckResult:
-    """The gate's own critical row: staging holds the run date, so the marts can be reconciled."""
-    requests = params["staging_requests"]
-    readable = not isinstance(requests, Unavailable)
-    return CheckResult(
-        suite=STAGING_VIEW,
-        expectation="rows for the run date",
-        check="freshness",
-        column="",
-        severity="critical",
-        success=readable,
-        observed=str(requests) if readable else f"{requests.reason}; mart reconciliation skipped",
-        expected=">= 1",
-    )
-
-
 # --- the gate ----------------------------------------------------------------------------------
 
 
@@ -321,8 +275,7 @@ def run_quality_gate(
     checks: list[CheckResult] = []
     with connect_read_only(warehouse) as con:
         params = gate_parameters(con, run_date)
-        checks.append(staging_check(params))
-        # views too (staging is one); only the schema unqualified names resolve to
+        # only the schema unqualified names resolve to
         tables = Catalog(con, current_schema_only=True)
         for suite in suites:
             if suite.table not in tables:

@@ -118,14 +118,6 @@ class Catalog:
     def has(self, table: str, column: str) -> bool:
         return column in self.columns.get(table, ())
 
-    def column(self, table: str, *candidates: str, alias: str | None = None) -> str:
-        """The first of `candidates` that `table` has, quoted (prefixed by `alias.`), else NULL."""
-        for candidate in candidates:
-            if self.has(table, candidate):
-                quoted = quote_identifier(candidate)
-                return f"{alias}.{quoted}" if alias else quoted
-        return "null"
-
 
 # How campaigns are listed everywhere (digest, reports): new ones first, dormant ones last.
 CAMPAIGN_STATUS_ORDER: tuple[str, ...] = ("new", "growing", "active", "dormant")

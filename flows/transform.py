@@ -204,6 +204,24 @@ def build_empty(settings: Settings, run_date: date, models: list[str]) -> DbtRun
     return _invoke(settings, args, run_date)
 
 
+def build_models(settings: Settings, run_date: date, models: list[str]) -> DbtRunSummary:
+    """`dbt build` of `models` alone (with their data tests) for `run_date`, over whatever
+    relations their refs name in the warehouse: no landing zone is read."""
+    args = ["build", *_common_args(settings), "--vars", _vars(settings), "--select", " ".join(models)]
+    return _invoke(settings, args, run_date)
+
+
+def parse_dbt(settings: Settings) -> Path:
+    """`dbt parse` for the settings' target (nothing runs); returns the manifest it wrote."""
+    target_path = dbt_target_path(settings)
+    target_path.mkdir(parents=True, exist_ok=True)
+    with _dbt_environment(settings, None):
+        result = _invoke_plain(["parse", *_common_args(settings), "--vars", _vars(settings)], target_path)
+    if not result.success:
+        raise DbtBuildError(f"dbt parse failed: {result.exception}")
+    return target_path / "manifest.json"
+
+
 def seed_dbt(settings: Settings) -> DbtRunSummary:
     """`dbt seed`: load the reference seeds (capabilities) without building anything else.
 

@@ -119,6 +119,10 @@ def test_campaign_account_list_neutralises_organization_names(tmp_path: Path) ->
             + ") t(activity_date, campaign_id, account_id, score)"
         )
         con.execute(
+            "create table fct_campaign_members as select activity_date, campaign_id, account_id, "
+            "true as is_listed, activity_date as period_start from fct_campaign_accounts"
+        )
+        con.execute(
             "create table fct_account_daily as select account_id, "
             f"date '{evidence.run_date}' as activity_date, 10 as requests, 100 as total_tokens "
             "from fct_campaign_accounts"

@@ -901,39 +901,25 @@ def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any,
     """Every account of the campaign on the run date, in the appendix's order (requests over the
     campaign period, then id), with organization, requests, tokens and score.
 
-    Membership follows `load_campaign_evidence`: the accounts listed in `fct_campaign_accounts`
-    that day, or for a dormant campaign its last known accounts from the identity state.
+    Membership follows `load_campaign_evidence`: `fct_campaign_members` of the run date (the
+    accounts listed in `fct_campaign_accounts` that day, or a dormant campaign's last known ones).
     """
     period = [evidence.first_seen, evidence.run_date]
     key = [evidence.run_date, evidence.campaign_id]
     with connect_bounded(warehouse) as con:
         t = Catalog(con)
-        identity = t.get("int_detection_campaign_identity")
-        fallback = (
-            f"""
-            union all
-            select distinct identifier_value, cast(null as double), false
-            from {identity}
-            where activity_date = ? and campaign_id = ? and identifier_kind = 'account'
-              and not exists (select 1 from listed)
-            """
-            if identity
-            else ""
-        )
-        orgs = t.get("dim_organizations")
-        name_join = f"left join {orgs} o on o.organization_id = a.organization_id" if orgs else ""
-        name_col = "o.organization_name" if orgs else "cast(null as varchar)"
         return con.execute(
             f"""
-            with listed as (
-                select account_id, max(score) as score, true as listed
+            with members as (
+                select account_id, is_listed
+                from {t["fct_campaign_members"]}
+                where activity_date = ? and campaign_id = ?
+            ),
+            scores as (
+                select account_id, max(score) as score
                 from {t["fct_campaign_accounts"]}
                 where activity_date = ? and campaign_id = ?
                 group by account_id
-            ),
-            members as (
-                select * from listed
-                {fallback}
             ),
             volume as (
                 select d.account_id, sum(d.requests) as requests, sum(d.total_tokens) as tokens
@@ -942,17 +928,18 @@ def account_rows(warehouse: Path, evidence: CampaignEvidence) -> list[tuple[Any,
                 group by d.account_id
             )
             select row_number() over (order by coalesce(volume.requests, 0) desc, m.account_id),
-                   ? as campaign_id, m.account_id, a.organization_id, {name_col},
+                   ? as campaign_id, m.account_id, a.organization_id, o.organization_name,
                    coalesce(volume.requests, 0) as requests, coalesce(volume.tokens, 0),
-                   m.score, m.listed, a.signup_pathway, a.verification,
+                   scores.score, m.is_listed, a.signup_pathway, a.verification,
                    cast(a.created_at as date)
             from members m
+            left join scores using (account_id)
             left join {t["dim_accounts"]} a using (account_id)
-            {name_join}
+            left join {t["dim_organizations"]} o on o.organization_id = a.organization_id
             left join volume using (account_id)
             order by 1
             """,
-            key + (key if identity else []) + period + [evidence.campaign_id],
+            key + key + period + [evidence.campaign_id],
         ).fetchall()
 
 

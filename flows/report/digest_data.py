@@ -6,13 +6,13 @@ person will read. Missing optional inputs are explicit states, not errors: no `f
 table means "detection has not run"; no validation or gate summary means "not available".
 
 The validation and gate summaries arrive as dicts (`ValidationResult.to_dict()`,
-`GateResult.to_dict()`); `summarize_validation` / `summarize_gate` read the keys they need and
-tolerate absent ones, so the digest does not break when those summaries grow new fields.
+`GateResult.to_dict()`); `summarize_validation` / `summarize_gate` read the keys those write
+(new keys are ignored, a missing one is a KeyError: the two are written by this package).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -280,20 +280,17 @@ def _series(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple
 def _top_organizations(
     con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, previous_date: date
 ) -> tuple[OrganizationRow, ...]:
-    names = t.get("dim_organizations")
-    name_join = f"left join {names} n on n.organization_id = o.organization_id" if names else ""
-    name_col = "n.organization_name" if names else "cast(null as varchar)"
     rows = con.execute(
         f"""
         with day_total as (
             select sum(requests) as requests from {t["fct_organization_daily"]}
             where activity_date = ?
         )
-        select o.organization_id, {name_col}, o.accounts_active, o.requests, o.total_tokens,
+        select o.organization_id, n.organization_name, o.accounts_active, o.requests, o.total_tokens,
                o.requests / nullif((select requests from day_total), 0),
                p.requests
         from {t["fct_organization_daily"]} o
-        {name_join}
+        left join {t["dim_organizations"]} n on n.organization_id = o.organization_id
         left join {t["fct_organization_daily"]} p
                on p.organization_id = o.organization_id and p.activity_date = ?
         where o.activity_date = ?
@@ -317,17 +314,13 @@ def _top_organizations(
 
 
 def _top_accounts(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[AccountRow, ...]:
-    names = t.get("dim_organizations")
-    name_join = f"left join {names} n on n.organization_id = a.organization_id" if names else ""
-    name_col = "n.organization_name" if names else "cast(null as varchar)"
-    templates = t.column("fct_account_daily", "distinct_prompt_templates", "distinct_templates", alias="a")
     rows = con.execute(
         f"""
-        select a.account_id, a.organization_id, {name_col}, a.requests, a.total_tokens,
-               {templates}, a.top_capability, a.top_capability_share,
+        select a.account_id, a.organization_id, n.organization_name, a.requests, a.total_tokens,
+               a.distinct_prompt_templates, a.top_capability, a.top_capability_share,
                a.cot_elicitation_requests, a.grader_prompt_requests
         from {t["fct_account_daily"]} a
-        {name_join}
+        left join {t["dim_organizations"]} n on n.organization_id = a.organization_id
         where a.activity_date = ?
         order by a.requests desc, a.total_tokens desc, a.account_id
         limit {TOP_N}
@@ -354,15 +347,14 @@ def _top_accounts(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) ->
 def _capabilities(
     con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, previous_date: date
 ) -> tuple[CapabilityRow, ...]:
-    share = t.column("fct_capability_daily", "request_share", "share_of_requests")
     rows = con.execute(
         f"""
         with today as (
-            select capability, requests, {share} as share_of_requests, is_known_capability
+            select capability, requests, request_share as share_of_requests, is_known_capability
             from {t["fct_capability_daily"]} where activity_date = ?
         ),
         prev as (
-            select capability, {share} as share_of_requests, is_known_capability
+            select capability, request_share as share_of_requests, is_known_capability
             from {t["fct_capability_daily"]} where activity_date = ?
         )
         select coalesce(today.capability, prev.capability) as capability,
@@ -390,14 +382,13 @@ def _capabilities(
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[QuarantineRow, ...]:
-    counted = t.column("fct_quarantine_daily", "quarantined_rows", "rows")
     rows = con.execute(
         f"""
-        select source_file, rule, column_name, sum({counted}) as quarantined
+        select source_file, rule, column_name, sum(quarantined_rows) as quarantined
         from {t["fct_quarantine_daily"]}
         where activity_date = ?
         group by source_file, rule, column_name
-        having sum({counted}) > 0
+        having sum(quarantined_rows) > 0
         order by quarantined desc, source_file, rule, column_name
         """,
         [run_date],
@@ -405,25 +396,24 @@ def _quarantine(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> t
     return tuple(QuarantineRow(str(f), str(r), c, int(n)) for f, r, c, n in rows)
 
 
-def _tier_filter(t: Catalog, tier: str) -> str:
-    """`tier = '<tier>'` on fct_campaigns. A table built before publication tiers (on the
-    data-quality alert path dbt may skip the migrating build) has no tier: nothing matches."""
-    assert tier in (TIER_CAMPAIGN, TIER_CANDIDATE)  # constants, not data
-    return f"{t.column('fct_campaigns', 'tier')} = '{tier}'"
-
-
 def _tier_rows(
     con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, tier: str, columns: str
 ) -> list[tuple[Any, ...]]:
-    """`columns` of the date's fct_campaigns rows of `tier`, in status order, then by score."""
+    """`columns` of the date's fct_campaigns rows of `tier`, in status order, then by score.
+
+    Nothing when the table predates publication tiers: on the data-quality alert path of the
+    first run after an upgrade, dbt may have skipped the build that adds the tier columns."""
+    assert tier in (TIER_CAMPAIGN, TIER_CANDIDATE)  # constants, not data
+    if not t.has("fct_campaigns", "tier"):
+        return []
     return con.execute(
         f"""
         select {columns}
         from {t["fct_campaigns"]}
-        where activity_date = ? and {_tier_filter(t, tier)}
+        where activity_date = ? and tier = ?
         order by {campaign_order_sql()}
         """,
-        [run_date],
+        [run_date, tier],
     ).fetchall()
 
 
@@ -455,8 +445,6 @@ def _campaigns(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tu
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[CandidateRow, ...]:
-    if t.column("fct_campaigns", "tier") == "null":
-        return ()  # built before publication tiers: no candidate columns either
     rows = _tier_rows(
         con,
         t,
@@ -499,67 +487,40 @@ def _join_values(value: Any) -> str:
 # --- validation and gate summaries -------------------------------------------------------------
 
 
-def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
-    for key in keys:
-        if key in mapping and mapping[key] is not None:
-            return mapping[key]
-    return None
-
-
 def summarize_validation(validation: Mapping[str, Any] | None) -> ValidationSummary:
     """Row counts, quarantine groups and unknown enum values from the validation summary.
 
-    Reads the shape of `validation.json` (``ValidationResult.to_json``): ``rows`` as
+    Reads what ``ValidationResult.to_dict`` writes (validation.json): ``rows`` as
     ``{kind: {read, kept, quarantined}}``, ``quarantine`` as ``[{file, column, rule, rows}]`` and
-    ``unknown_enum_values`` as ``[{column, value, rows}]``. Also accepts flat counts
-    (``rows_read`` / ``rows_kept`` / ``rows_quarantined``) and unknown values as
-    ``{column: {value: rows}}``; absent keys just leave the section empty.
+    ``unknown_enum_values`` as ``[{column, value, rows}]``.
     """
     if validation is None:
         return ValidationSummary(available=False)
-    files: list[FileCounts] = []
-    rows = validation.get("rows")
-    if isinstance(rows, Mapping):
-        for kind, counts in rows.items():
-            if isinstance(counts, Mapping):
-                files.append(
-                    FileCounts(
-                        kind=str(kind),
-                        read=_int_or_none(_first(counts, "read", "rows_read")),
-                        kept=_int_or_none(_first(counts, "kept", "rows_kept")),
-                        quarantined=_int_or_none(_first(counts, "quarantined", "rows_quarantined")),
-                    )
-                )
-    elif any(k in validation for k in ("rows_read", "requests_read")):
-        files.append(
+    files = sorted(
+        (
             FileCounts(
-                kind="requests",
-                read=_int_or_none(_first(validation, "requests_read", "rows_read")),
-                kept=_int_or_none(_first(validation, "requests_kept", "rows_kept")),
-                quarantined=_int_or_none(
-                    _first(validation, "requests_quarantined", "quarantined_total", "rows_quarantined")
-                ),
+                kind=str(kind), read=int(c["read"]), kept=int(c["kept"]), quarantined=int(c["quarantined"])
             )
-        )
-    files.sort(key=lambda f: (f.kind != "requests", f.kind))
-
-    unknown: dict[tuple[str, str], int | None] = {}
-    for key in ("unknown_enum_values", "unknown_values"):
-        for column, value, n in _unknown_entries(validation.get(key)):
-            previous = unknown.get((column, value))
-            unknown[(column, value)] = None if n is None else (previous or 0) + n
-    ordered = sorted(unknown.items(), key=lambda kv: (-(kv[1] or 0), kv[0]))
-
+            for kind, c in validation["rows"].items()
+        ),
+        key=lambda f: (f.kind != "requests", f.kind),
+    )
+    unknown = sorted(
+        (
+            UnknownValue(str(u["column"]), str(u["value"]), int(u["rows"]))
+            for u in validation["unknown_enum_values"]
+        ),
+        key=lambda u: (-(u.rows or 0), u.column, u.value),
+    )
     quarantine: dict[tuple[str, str, str | None], int] = {}
-    raw_quarantine = validation.get("quarantine")
-    for entry in raw_quarantine if isinstance(raw_quarantine, (list, tuple)) else ():
-        if isinstance(entry, Mapping) and entry.get("rows"):
-            where = (str(entry.get("file", "")), str(entry.get("rule", "")), entry.get("column"))
+    for entry in validation["quarantine"]:
+        if entry["rows"]:
+            where = (str(entry["file"]), str(entry["rule"]), entry["column"])
             quarantine[where] = quarantine.get(where, 0) + int(entry["rows"])
     return ValidationSummary(
         available=True,
         files=tuple(files),
-        unknown_values=tuple(UnknownValue(c, v, n) for (c, v), n in ordered),
+        unknown_values=tuple(unknown),
         quarantine=tuple(
             QuarantineRow(f, r, c, n)
             for (f, r, c), n in sorted(quarantine.items(), key=lambda kv: (-kv[1], str(kv[0])))
@@ -567,52 +528,15 @@ def summarize_validation(validation: Mapping[str, Any] | None) -> ValidationSumm
     )
 
 
-def _unknown_entries(raw: Any) -> Iterable[tuple[str, str, int | None]]:
-    if isinstance(raw, Mapping):
-        for column, values in raw.items():
-            if isinstance(values, Mapping):
-                for value, rows in values.items():
-                    yield str(column), str(value), _int_or_none(rows)
-            elif isinstance(values, (list, tuple)):
-                for value in values:
-                    yield str(column), str(value), None
-    elif isinstance(raw, (list, tuple)):
-        for entry in raw:
-            if isinstance(entry, Mapping) and "column" in entry and "value" in entry:
-                rows = _first(entry, "rows", "count")
-                yield str(entry["column"]), str(entry["value"]), _int_or_none(rows)
-
-
 def summarize_gate(gate: Mapping[str, Any] | None) -> GateSummary:
-    """Pass/fail, number evaluated and failed expectations from the gate summary.
-
-    Reads ``passed`` / ``success``; ``critical_failures`` / ``failed`` / ``failures`` (strings
-    or dicts with ``expectation`` / ``column`` / ``suite``); ``warnings`` /
-    ``non_critical_failures``; ``evaluated`` / ``expectations`` (a count or a list).
-    """
+    """Pass/fail, number evaluated and failed expectations from the gate summary: what
+    ``GateResult.to_dict`` writes (``passed``, ``evaluated``, ``critical_failures`` and
+    ``warnings`` as one line per check)."""
     if gate is None:
         return GateSummary(status="not run")
-    passed = _first(gate, "passed", "success")
-    evaluated_raw = _first(gate, "evaluated", "evaluated_expectations", "expectations", "results")
-    evaluated = len(evaluated_raw) if isinstance(evaluated_raw, (list, tuple)) else evaluated_raw
-    failed = tuple(_describe(f) for f in _first(gate, "critical_failures", "failed", "failures") or ())
-    warnings = tuple(_describe(f) for f in _first(gate, "warnings", "non_critical_failures") or ())
-    if passed is None:
-        passed = not failed
     return GateSummary(
-        status="passed" if passed else "failed",
-        evaluated=_int_or_none(evaluated),
-        failed=failed,
-        warnings=warnings,
+        status="passed" if gate["passed"] else "failed",
+        evaluated=int(gate["evaluated"]),
+        failed=tuple(str(f) for f in gate["critical_failures"]),
+        warnings=tuple(str(w) for w in gate["warnings"]),
     )
-
-
-def _describe(failure: Any) -> str:
-    if isinstance(failure, Mapping):
-        parts = [
-            str(failure[k])
-            for k in ("suite", "expectation", "expectation_type", "column", "detail")
-            if failure.get(k) not in (None, "")
-        ]
-        return " · ".join(parts) or str(dict(failure))
-    return str(failure)

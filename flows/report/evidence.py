@@ -9,15 +9,18 @@ Where the figures come from (all aggregation in DuckDB SQL, warehouse opened rea
 - the campaign row: `fct_campaigns` (status, score, confidence, first/last seen, verdict, and
   the detection-window figures: `WindowFigures`) and its signals `fct_campaign_signals`, both
   for the run date;
-- the campaign's accounts: `fct_campaign_accounts` for the run date; a dormant campaign carried
-  from earlier days has no listed accounts there, so its last known accounts are read from
-  `int_detection_campaign_identity` (identifier_kind = 'account') instead;
-- everything per period (requests, tokens, models, capability mix, networks, templates, the
-  daily series) from the daily marts and intermediate aggregates of those accounts over
-  **first_seen .. run_date**. These are the campaign's whole life, so they can be larger than
-  the detection-window figures of `fct_campaigns` that the digest shows;
-- account attributes (organization, pathway, verification, creation time, payment, e-mail
-  domain) from `dim_accounts`, names from `dim_organizations`.
+- the campaign's accounts: `fct_campaign_members` for the run date (the accounts listed in
+  `fct_campaign_accounts`, or a dormant campaign's last known ones);
+- everything per period (requests, tokens, models, capability mix, access channels, networks,
+  linking identifiers, the daily series) over **first_seen .. run_date**, from the campaign
+  period marts (`fct_campaign_models`, `_capabilities`, `_access_channels`, `_prefixes`,
+  `_networks`, `_linking_identifiers`, aggregated by dbt) and `fct_account_daily`. These are
+  the campaign's whole life, so they can be larger than the detection-window figures of
+  `fct_campaigns` that the digest shows;
+- account attributes (organization, pathway, verification, creation time) from `dim_accounts`,
+  names from `dim_organizations`, model releases from `dim_model_releases`.
+
+Python reads marts only (each with an enforced dbt contract), so every column named here exists.
 
 Values from the data are never formatted into SQL: table names come from the catalog (quoted),
 every value is a bound parameter, and the account list is registered as an Arrow table.
@@ -35,7 +38,8 @@ import duckdb
 import pyarrow as pa
 
 from flows.detection.outputs import TIER_CAMPAIGN
-from flows.reader import Catalog, as_date, campaign_order_sql, connect_bounded
+from flows.reader import Catalog, as_date, campaign_order_sql, connect_bounded, fetch_one
+from flows.sql import quote_identifier
 
 log = logging.getLogger("distillwatch.report")
 
@@ -223,7 +227,7 @@ class CampaignEvidence:
     models: tuple[ModelUse, ...]
     capabilities: tuple[CapabilityUse, ...]
     signup_pathways: tuple[Count, ...]
-    access_channels: tuple[Count, ...]  # empty when the warehouse has no channel aggregate
+    access_channels: tuple[Count, ...]
     verification_levels: tuple[Count, ...]
     daily: tuple[DayRequests, ...]
     model_releases: tuple[ModelRelease, ...]
@@ -296,6 +300,7 @@ def load_campaign_evidence(warehouse: Path, run_date: date, campaign_id: str) ->
         members = _members(con, t, run_date, campaign_id)
         con.register("campaign_members", pa.table({"account_id": pa.array(members, pa.string())}))
         period = [first_seen, run_date]
+        key = [run_date, campaign_id]
         totals = _totals(con, t, period)
         return CampaignEvidence(
             campaign_id=campaign_id,
@@ -320,20 +325,20 @@ def load_campaign_evidence(warehouse: Path, run_date: date, campaign_id: str) ->
             grader_prompt_requests=totals["grader_prompt_requests"],
             proxy_requests=totals["proxy_requests"],
             hosting_requests=totals["hosting_requests"],
-            ip_prefixes=_distinct_prefixes(con, t, period),
-            models=_models(con, t, period),
-            capabilities=_capabilities(con, t, period),
+            ip_prefixes=_distinct_prefixes(con, t, key),
+            models=_models(con, t, key),
+            capabilities=_capabilities(con, t, key),
             signup_pathways=_account_counts(con, t, "signup_pathway"),
-            access_channels=_access_channels(con, t, period),
+            access_channels=_access_channels(con, t, key),
             verification_levels=_account_counts(con, t, "verification"),
             daily=_daily(con, t, period),
             model_releases=_model_releases(con, t, period),
-            linking=_linking(con, t, period),
-            infrastructure=_prefixes(con, t, period, dedicated_only=False),
-            dedicated_prefixes=_prefixes(con, t, period, dedicated_only=True),
-            networks=_networks(con, t, period),
+            linking=_linking(con, t, key),
+            infrastructure=_prefixes(con, t, key, dedicated_only=False),
+            dedicated_prefixes=_prefixes(con, t, key, dedicated_only=True),
+            networks=_networks(con, t, key),
             creation_bursts=_creation_bursts(con, t),
-            signals=_signals(con, t, run_date, campaign_id),
+            signals=_signals(con, t, key),
             top_accounts=_top_accounts(con, t, period, run_date, campaign_id),
             verdict=_verdict(head),
         )
@@ -360,8 +365,7 @@ def _campaign_row(
         "requests_on_run_date",
         "accounts_active_on_run_date",
     )
-    # Optional columns read as NULL when absent, so an older mart still loads.
-    select = ", ".join(f'"{c}"' if t.has("fct_campaigns", c) else f'null as "{c}"' for c in wanted)
+    select = ", ".join(quote_identifier(c) for c in wanted)
     cursor = con.execute(
         f"select {select} from {t['fct_campaigns']} where activity_date = ? and campaign_id = ?",
         [run_date, campaign_id],
@@ -390,24 +394,12 @@ def _window_figures(head: dict[str, Any], run_date: date) -> WindowFigures:
 def _members(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, campaign_id: str) -> list[str]:
     rows = con.execute(
         f"""
-        select distinct account_id from {t["fct_campaign_accounts"]}
+        select account_id from {t["fct_campaign_members"]}
         where activity_date = ? and campaign_id = ?
         order by account_id
         """,
         [run_date, campaign_id],
     ).fetchall()
-    identity = t.get("int_detection_campaign_identity")
-    if not rows and identity is not None:
-        # A dormant campaign carried from earlier days lists no accounts today; its last known
-        # accounts are on record in the identity state of the run date.
-        rows = con.execute(
-            f"""
-            select distinct identifier_value from {identity}
-            where activity_date = ? and campaign_id = ? and identifier_kind = 'account'
-            order by identifier_value
-            """,
-            [run_date, campaign_id],
-        ).fetchall()
     return [str(r[0]) for r in rows]
 
 
@@ -450,70 +442,48 @@ def _organizations(con: duckdb.DuckDBPyConnection, t: Catalog) -> int:
     return int(row[0]) if row else 0
 
 
-def _distinct_prefixes(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> int:
-    row = con.execute(
-        f"""
-        select count(distinct p.ip_prefix)
-        from {t["int_account_ip_prefix_daily"]} p join campaign_members m using (account_id)
-        where p.activity_date between ? and ?
-        """,
-        period,
-    ).fetchone()
-    return int(row[0]) if row else 0
+def _distinct_prefixes(con: duckdb.DuckDBPyConnection, t: Catalog, key: list[Any]) -> int:
+    (n,) = fetch_one(
+        con,
+        f"select count(*) from {t['fct_campaign_prefixes']} where activity_date = ? and campaign_id = ?",
+        key,
+    )
+    return int(n)
 
 
-def _models(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> tuple[ModelUse, ...]:
+def _models(con: duckdb.DuckDBPyConnection, t: Catalog, key: list[Any]) -> tuple[ModelUse, ...]:
     rows = con.execute(
         f"""
-        select d.model, sum(d.requests) as requests, coalesce(sum(d.output_tokens), 0)
-        from {t["int_account_model_daily"]} d join campaign_members m using (account_id)
-        where d.activity_date between ? and ?
-        group by d.model
-        order by requests desc, d.model
+        select model, requests, output_tokens
+        from {t["fct_campaign_models"]}
+        where activity_date = ? and campaign_id = ?
+        order by requests desc, model
         """,
-        period,
+        key,
     ).fetchall()
     return tuple(ModelUse(str(model), int(req), int(out)) for model, req, out in rows)
 
 
-def _capabilities(
-    con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]
-) -> tuple[CapabilityUse, ...]:
+def _capabilities(con: duckdb.DuckDBPyConnection, t: Catalog, key: list[Any]) -> tuple[CapabilityUse, ...]:
     rows = con.execute(
         f"""
-        with campaign as (
-            select d.capability, sum(d.requests) as requests
-            from {t["int_account_capability_daily"]} d join campaign_members m using (account_id)
-            where d.activity_date between ? and ?
-            group by d.capability
-        ),
-        platform as (
-            select capability, sum(requests) as requests
-            from {t["int_capability_daily"]}
-            where activity_date between ? and ?
-            group by capability
-        )
-        select campaign.capability, campaign.requests,
-               campaign.requests / sum(campaign.requests) over () as share,
-               platform.requests / nullif((select sum(requests) from platform), 0) as platform_share
-        from campaign left join platform using (capability)
-        order by campaign.requests desc, campaign.capability
+        select capability, requests, request_share, platform_request_share, lift
+        from {t["fct_campaign_capabilities"]}
+        where activity_date = ? and campaign_id = ?
+        order by requests desc, capability
         """,
-        period + period,
+        key,
     ).fetchall()
-    out = []
-    for capability, requests, share, platform_share in rows:
-        ps = _float_or_none(platform_share)
-        out.append(
-            CapabilityUse(
-                capability=str(capability),
-                requests=int(requests),
-                share=float(share),
-                platform_share=ps,
-                lift=float(share) / ps if ps else None,
-            )
+    return tuple(
+        CapabilityUse(
+            capability=str(capability),
+            requests=int(requests),
+            share=float(share),
+            platform_share=_float_or_none(platform_share),
+            lift=_float_or_none(lift),
         )
-    return tuple(out)
+        for capability, requests, share, platform_share, lift in rows
+    )
 
 
 def _account_counts(con: duckdb.DuckDBPyConnection, t: Catalog, column: str) -> tuple[Count, ...]:
@@ -530,21 +500,15 @@ def _account_counts(con: duckdb.DuckDBPyConnection, t: Catalog, column: str) -> 
     return tuple(Count(str(v), int(n)) for v, n in rows)
 
 
-def _access_channels(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> tuple[Count, ...]:
-    # No daily aggregate by access channel exists yet; read it when it lands (account x
-    # access_channel x day with `requests`), otherwise the report shows "not available".
-    table = t.get("int_account_access_channel_daily")
-    if table is None:
-        return ()
+def _access_channels(con: duckdb.DuckDBPyConnection, t: Catalog, key: list[Any]) -> tuple[Count, ...]:
     rows = con.execute(
         f"""
-        select d.access_channel, sum(d.requests) as requests
-        from {table} d join campaign_members m using (account_id)
-        where d.activity_date between ? and ?
-        group by d.access_channel
-        order by requests desc, d.access_channel
+        select access_channel, requests
+        from {t["fct_campaign_access_channels"]}
+        where activity_date = ? and campaign_id = ?
+        order by requests desc, access_channel
         """,
-        period,
+        key,
     ).fetchall()
     return tuple(Count(str(c), int(n)) for c, n in rows)
 
@@ -574,156 +538,59 @@ def _daily(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> tu
 def _model_releases(
     con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]
 ) -> tuple[ModelRelease, ...]:
-    table = t.get("stg_reference__model_releases")
-    if table is None:
-        return ()
-    try:
-        rows = con.execute(
-            f"""
-            select model, released_at from {table}
-            where released_at is not null
-              and cast(released_at as date) between ? and ?
-            order by released_at, model
-            """,
-            period,
-        ).fetchall()
-    except duckdb.IOException as exc:
-        # The staging view reads the landing zone's CSV; a moved landing dir loses the release
-        # markers on the timeline, not the report.
-        log.warning("model releases unavailable for the campaign timeline: %.200s", exc)
-        return ()
+    rows = con.execute(
+        f"""
+        select model, released_at from {t["dim_model_releases"]}
+        where released_date between ? and ?
+        order by released_at, model
+        """,
+        period,
+    ).fetchall()
     return tuple(ModelRelease(str(m), _as_utc(r)) for m, r in rows)
 
 
-def _linking(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> tuple[LinkingIdentifier, ...]:
+def _linking(con: duckdb.DuckDBPyConnection, t: Catalog, key: list[Any]) -> tuple[LinkingIdentifier, ...]:
     """Identifiers shared by 2+ of the campaign's accounts (up to LINKS_PER_KIND per kind, most
     accounts first), each with how many accounts of the whole platform use it."""
-    free_mail = t.get("detection_free_email_domains")
-    free_mail_filter = (
-        f"and lower(trim(email_domain)) not in (select lower(trim(email_domain)) from {free_mail})"
-        if free_mail
-        else ""
+    rows = con.execute(
+        f"""
+        select identifier_kind, identifier_value, accounts, organizations, platform_accounts
+        from {t["fct_campaign_linking_identifiers"]}
+        where activity_date = ? and campaign_id = ?
+        qualify row_number() over (
+            partition by identifier_kind
+            order by accounts desc, requests desc, identifier_value
+        ) <= ?
+        order by list_position(?, identifier_kind), accounts desc, requests desc, identifier_value
+        """,
+        [*key, LINKS_PER_KIND, list(LINK_KINDS)],
+    ).fetchall()
+    return tuple(
+        LinkingIdentifier(str(kind), str(value), int(accounts), int(organizations), int(platform))
+        for kind, value, accounts, organizations, platform in rows
+        if kind in LINK_KINDS
     )
-    # Per kind: (value, account_id, requests) over *all* accounts of the period.
-    bases = {
-        "payment_fingerprint": (
-            f"select payment_fingerprint as value, account_id, 0 as requests "
-            f"from {t['dim_accounts']} where payment_fingerprint is not null",
-            [],
-        ),
-        "email_domain": (
-            f"select lower(trim(email_domain)) as value, account_id, 0 as requests "
-            f"from {t['dim_accounts']} where email_domain like '%.%' {free_mail_filter}",
-            [],
-        ),
-        "prompt_template": (
-            f"select prompt_template_hash as value, account_id, requests "
-            f"from {t['int_account_template_daily']} where activity_date between ? and ?",
-            period,
-        ),
-        "system_prompt": (
-            f"select system_prompt_hash as value, account_id, requests "
-            f"from {t['int_account_system_prompt_daily']} "
-            f"where activity_date between ? and ? and system_prompt_hash is not null",
-            period,
-        ),
-        "ip_prefix": (
-            f"select ip_prefix as value, account_id, requests "
-            f"from {t['int_account_ip_prefix_daily']} "
-            f"where activity_date between ? and ? and asn_type in ('hosting', 'proxy')",
-            period,
-        ),
-    }
-    out: list[LinkingIdentifier] = []
-    for kind in LINK_KINDS:
-        base, params = bases[kind]
-        # Two statements, each reading `base` once: a CTE read twice is materialized whole by
-        # DuckDB (every template use of the period), which a large platform cannot afford.
-        campaign = con.execute(
-            f"""
-            with base as ({base}),
-            -- grouped by (value, account) first: a plain aggregate spills to disk under the
-            -- memory limit, a count(distinct) over millions of rows does not
-            per_account as (
-                select b.value, b.account_id, sum(b.requests) as requests
-                from base b
-                join campaign_members m using (account_id)
-                group by b.value, b.account_id
-            )
-            select p.value, count(*) as accounts,
-                   count(distinct a.organization_id) as organizations,
-                   sum(p.requests) as requests
-            from per_account p
-            left join {t["dim_accounts"]} a using (account_id)
-            group by p.value
-            having count(*) >= 2
-            order by accounts desc, requests desc, p.value
-            limit {LINKS_PER_KIND}
-            """,
-            params,
-        ).fetchall()
-        if not campaign:
-            continue
-        platform = dict(
-            con.execute(
-                f"""
-                with base as ({base})
-                select value, count(*)
-                from (
-                    select distinct value, account_id
-                    from base
-                    where value in (select unnest(?::varchar[]))
-                )
-                group by value
-                """,
-                [*params, [str(row[0]) for row in campaign]],
-            ).fetchall()
-        )
-        out.extend(
-            LinkingIdentifier(kind, str(v), int(a), int(o), int(platform.get(v, a)))
-            for v, a, o, _requests in campaign
-        )
-    return tuple(out)
 
 
 def _prefixes(
-    con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date], *, dedicated_only: bool
+    con: duckdb.DuckDBPyConnection, t: Catalog, key: list[Any], *, dedicated_only: bool
 ) -> tuple[PrefixUse, ...]:
     """The campaign's client prefixes with how many accounts of the whole platform used each:
     the top TOP_NETWORKS by requests, or every dedicated hosting/proxy one."""
-    table = t["int_account_ip_prefix_daily"]
     if dedicated_only:
-        kinds = ", ".join(f"'{k}'" for k in CONCEALING_ASN_TYPES)  # constants, not data
-        keep = (
-            f"where campaign.asn_type in ({kinds}) "
-            "and campaign.accounts >= ? * coalesce(platform.platform_accounts, campaign.accounts)"
-        )
-        limit, keep_params = MAX_DEDICATED_PREFIXES, [DEDICATED_SHARE]
+        keep = "and asn_type in (select unnest(?::varchar[])) and accounts >= ? * platform_accounts"
+        limit, keep_params = MAX_DEDICATED_PREFIXES, [list(CONCEALING_ASN_TYPES), DEDICATED_SHARE]
     else:
         keep, limit, keep_params = "", TOP_NETWORKS, []
     rows = con.execute(
         f"""
-        with campaign as (
-            select d.ip_prefix, max(d.asn) as asn, max(d.asn_type) as asn_type,
-                   sum(d.requests) as requests, count(distinct d.account_id) as accounts
-            from {table} d join campaign_members m using (account_id)
-            where d.activity_date between ? and ?
-            group by d.ip_prefix
-        ),
-        platform as (
-            select d.ip_prefix, count(distinct d.account_id) as platform_accounts
-            from {table} d join campaign using (ip_prefix)
-            where d.activity_date between ? and ?
-            group by d.ip_prefix
-        )
-        select campaign.ip_prefix, campaign.asn, campaign.asn_type, campaign.requests,
-               campaign.accounts, coalesce(platform.platform_accounts, campaign.accounts)
-        from campaign left join platform using (ip_prefix)
-        {keep}
-        order by campaign.requests desc, campaign.ip_prefix
+        select ip_prefix, asn, asn_type, requests, accounts, platform_accounts
+        from {t["fct_campaign_prefixes"]}
+        where activity_date = ? and campaign_id = ? {keep}
+        order by requests desc, ip_prefix
         limit {limit}
         """,
-        period + period + keep_params,
+        [*key, *keep_params],
     ).fetchall()
     return tuple(
         PrefixUse(
@@ -738,18 +605,16 @@ def _prefixes(
     )
 
 
-def _networks(con: duckdb.DuckDBPyConnection, t: Catalog, period: list[date]) -> tuple[NetworkUse, ...]:
+def _networks(con: duckdb.DuckDBPyConnection, t: Catalog, key: list[Any]) -> tuple[NetworkUse, ...]:
     rows = con.execute(
         f"""
-        select d.asn, max(d.asn_type), count(distinct d.ip_prefix), sum(d.requests) as requests,
-               count(distinct d.account_id)
-        from {t["int_account_ip_prefix_daily"]} d join campaign_members m using (account_id)
-        where d.activity_date between ? and ? and d.asn is not null
-        group by d.asn
-        order by requests desc, d.asn
+        select asn, asn_type, prefixes, requests, accounts
+        from {t["fct_campaign_networks"]}
+        where activity_date = ? and campaign_id = ?
+        order by requests desc, asn
         limit {TOP_NETWORKS}
         """,
-        period,
+        key,
     ).fetchall()
     return tuple(
         NetworkUse(int(asn), None if kind is None else str(kind), int(p), int(r), int(a))
@@ -772,20 +637,15 @@ def _creation_bursts(con: duckdb.DuckDBPyConnection, t: Catalog) -> tuple[Creati
     return tuple(CreationBurst(as_date(d) or date.min, int(n)) for d, n in rows)
 
 
-def _signals(
-    con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, campaign_id: str
-) -> tuple[Signal, ...]:
-    table = t.get("fct_campaign_signals")
-    if table is None:
-        return ()
+def _signals(con: duckdb.DuckDBPyConnection, t: Catalog, key: list[Any]) -> tuple[Signal, ...]:
     rows = con.execute(
         f"""
         select signal, family, value, threshold, direction, points, max_points, description
-        from {table}
+        from {t["fct_campaign_signals"]}
         where activity_date = ? and campaign_id = ?
         order by signal_order, signal
         """,
-        [run_date, campaign_id],
+        key,
     ).fetchall()
     return tuple(
         Signal(
@@ -809,13 +669,6 @@ def _top_accounts(
     run_date: date,
     campaign_id: str,
 ) -> tuple[TopAccount, ...]:
-    orgs = t.get("dim_organizations")
-    name_join = (
-        f"left join {orgs} o on o.organization_id = coalesce(scores.organization_id, a.organization_id)"
-        if orgs
-        else ""
-    )
-    name_col = "o.organization_name" if orgs else "cast(null as varchar)"
     rows = con.execute(
         f"""
         with volume as (
@@ -833,11 +686,12 @@ def _top_accounts(
         -- the organization as detection listed it (fct_campaign_accounts); carried accounts
         -- are not listed today, so theirs comes from dim_accounts
         select m.account_id, coalesce(scores.organization_id, a.organization_id) as organization_id,
-               {name_col}, coalesce(volume.requests, 0) as requests, scores.score
+               o.organization_name, coalesce(volume.requests, 0) as requests, scores.score
         from campaign_members m
         left join {t["dim_accounts"]} a using (account_id)
         left join scores using (account_id)
-        {name_join}
+        left join {t["dim_organizations"]} o
+               on o.organization_id = coalesce(scores.organization_id, a.organization_id)
         left join volume using (account_id)
         order by requests desc, m.account_id
         limit {TOP_ACCOUNTS}

@@ -361,7 +361,7 @@ def test_spark_target_is_local_spark_without_concurrent_writers(built: dict) -> 
 
 def test_spark_builds_and_tests_every_non_detection_model(built: dict) -> None:
     backfill = built["spark_summaries"][1]
-    assert backfill.models_passed == 15  # 8 daily aggregates + 7 marts (staging is ephemeral)
+    assert backfill.models_passed == 17  # 9 daily aggregates + 8 marts (staging is ephemeral)
     assert backfill.seeds_passed == 1
     assert backfill.data_tests_passed >= 50
     assert backfill.unit_tests_passed == 0

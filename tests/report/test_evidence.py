@@ -10,6 +10,7 @@ are only in the identity state.
 from __future__ import annotations
 
 import hashlib
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -28,6 +29,19 @@ from flows.report.evidence import (
     list_campaigns,
     load_campaign_evidence,
 )
+from flows.settings import Settings
+from flows.transform import build_models, dbt_target_path
+
+# What dbt builds over the hand-made tables (detection's period aggregates of a campaign).
+CAMPAIGN_PERIOD_MARTS = [
+    "fct_campaign_members",
+    "fct_campaign_models",
+    "fct_campaign_capabilities",
+    "fct_campaign_access_channels",
+    "fct_campaign_prefixes",
+    "fct_campaign_networks",
+    "fct_campaign_linking_identifiers",
+]
 
 RUN = date(2026, 3, 10)
 D7, D8, D9 = date(2026, 3, 7), date(2026, 3, 8), date(2026, 3, 9)
@@ -72,7 +86,9 @@ create table int_account_system_prompt_daily (
 create table int_account_ip_prefix_daily (
     activity_date date, account_id varchar, ip_prefix varchar, asn bigint, asn_type varchar,
     requests bigint);
-create table stg_reference__model_releases (model varchar, released_at timestamptz);
+create table dim_model_releases (model varchar, released_at timestamptz, released_date date);
+create table int_account_access_channel_daily (
+    activity_date date, account_id varchar, access_channel varchar, requests bigint);
 create table detection_free_email_domains (email_domain varchar);
 """
 
@@ -81,7 +97,7 @@ def _utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def build_warehouse(path: Path, *, channels: bool = False) -> Path:
+def build_warehouse(path: Path) -> Path:
     con = duckdb.connect(str(path))
     con.execute(SCHEMA)
     con.executemany(
@@ -253,31 +269,33 @@ def build_warehouse(path: Path, *, channels: bool = False) -> Path:
         ],
     )
     con.executemany(
-        "insert into stg_reference__model_releases values (?, ?)",
-        [("model-y", _utc(2026, 3, 9, 18)), ("model-old", _utc(2026, 1, 1))],
+        "insert into dim_model_releases values (?, ?, ?)",
+        [("model-y", _utc(2026, 3, 9, 18), D9), ("model-old", _utc(2026, 1, 1), date(2026, 1, 1))],
     )
     con.execute("insert into detection_free_email_domains values ('gmail.com')")
-    if channels:
-        con.execute(
-            "create table int_account_access_channel_daily "
-            "(activity_date date, account_id varchar, access_channel varchar, requests bigint)"
-        )
-        con.executemany(
-            "insert into int_account_access_channel_daily values (?, ?, ?, ?)",
-            [
-                (D8, "a1", "api", 100),
-                (RUN, "a1", "batch", 200),
-                (D8, "a2", "api", 50),
-                (D8, "a3", "console", 400),
-            ],
-        )
+    con.executemany(
+        "insert into int_account_access_channel_daily values (?, ?, ?, ?)",
+        [
+            (D8, "a1", "api", 100),
+            (RUN, "a1", "batch", 200),
+            (D8, "a2", "api", 50),
+            (D8, "a3", "console", 400),
+        ],
+    )
     con.close()
+    # the period aggregates are the warehouse's (dbt builds them from the tables above)
+    settings = Settings(landing_dir=path.parent / "landing", warehouse=path)
+    try:
+        build_models(settings, RUN, CAMPAIGN_PERIOD_MARTS)
+    finally:
+        shutil.rmtree(dbt_target_path(settings), ignore_errors=True)
     return path
 
 
-@pytest.fixture()
-def warehouse(tmp_path: Path) -> Path:
-    return build_warehouse(tmp_path / "warehouse.duckdb")
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once (dbt runs the campaign period marts on it); every test only reads it."""
+    return build_warehouse(tmp_path_factory.mktemp("evidence") / "warehouse.duckdb")
 
 
 def test_campaign_head_and_totals(warehouse: Path) -> None:
@@ -318,7 +336,6 @@ def test_accounts_pathways_and_bursts(warehouse: Path) -> None:
     assert e.signup_pathways == (Count("research", 2),)
     assert e.verification_levels == (Count("email", 1), Count("none", 1))
     assert e.creation_bursts == (CreationBurst(date(2026, 3, 1), 2),)
-    assert e.access_channels == ()  # no channel aggregate in this warehouse
     top = [
         (a.account_id, a.organization_id, a.organization_name, a.requests, a.score) for a in e.top_accounts
     ]
@@ -387,10 +404,9 @@ def test_dormant_campaign_reads_its_accounts_from_the_identity_state(warehouse: 
     assert len(e.daily) == 19 and sum(d.requests for d in e.daily) == 50
 
 
-def test_access_channels_when_the_aggregate_exists(tmp_path: Path) -> None:
-    path = build_warehouse(tmp_path / "w.duckdb", channels=True)
-    e = load_campaign_evidence(path, RUN, "DW-A")
-    assert e.access_channels == (Count("batch", 200), Count("api", 150))
+def test_access_channels_over_the_period(warehouse: Path) -> None:
+    e = load_campaign_evidence(warehouse, RUN, "DW-A")
+    assert e.access_channels == (Count("batch", 200), Count("api", 150))  # a3's console is not theirs
 
 
 def test_list_campaigns_orders_by_status_then_score(warehouse: Path, tmp_path: Path) -> None:
