@@ -370,7 +370,7 @@ def test_digest_goes_out_when_a_campaign_report_fails_and_the_alert_names_it(
     assert set(mails(world)) == {f"{DAY}-daily-digest.eml", f"{DAY}-run-failed.eml"}
     digest = message(world.root / "outbox" / f"{DAY}-daily-digest.eml")
     attached = {part.get_filename() for part in digest.iter_attachments()}
-    assert attached == {"daily-digest.pdf", "campaigns.csv", "campaign_accounts.csv"}
+    assert attached == {"daily-digest.pdf", "campaigns.csv", "campaign_accounts.csv", "candidates.csv"}
     published = world.root / "reports" / DAY.isoformat()
     assert sorted(p.name for p in published.iterdir()) == sorted(attached)  # what the mail said
     alert = message(world.root / "outbox" / f"{DAY}-run-failed.eml")

@@ -26,6 +26,8 @@ periods as (
 
 ),
 
+-- each account as its latest snapshot up to the run date said (not dim_accounts: that is
+-- built across dates, after the dates of a concurrent backfill, and knows later snapshots)
 accounts as (
 
     select
@@ -33,7 +35,17 @@ accounts as (
         organization_id,
         payment_fingerprint,
         lower(trim(email_domain)) as email_domain
-    from {{ ref('dim_accounts') }}
+    from (
+        select
+            account_id,
+            organization_id,
+            payment_fingerprint,
+            email_domain,
+            row_number() over (partition by account_id order by activity_date desc) as recency
+        from {{ ref('int_account_snapshots_daily') }}
+        where activity_date <= {{ run_date_literal() }}
+    ) as ranked
+    where recency = 1
 
 ),
 
