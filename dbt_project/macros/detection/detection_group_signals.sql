@@ -243,7 +243,11 @@ g_families as (
     select
         group_id,
         count(*) as template_families,
-        max(family_accounts) as top_template_family_accounts
+        max(family_accounts) as top_template_family_accounts,
+        -- accounts in families of 3+ accounts: a campaign runs several task families
+        -- (reasoning, coding, ...) over its accounts, each a family of its own
+        cast(sum(case when family_accounts >= 3 then family_accounts else 0 end) as {{ dbt.type_bigint() }})
+            as template_family_accounts
 
     from g_family_sizes
     group by group_id
@@ -630,9 +634,10 @@ g_final as (
         end as signature_template_breadth,
         coalesce(g_families.template_families, 0) as template_families,
         coalesce(g_families.top_template_family_accounts, 0) as top_template_family_accounts,
+        coalesce(g_families.template_family_accounts, 0) as template_family_accounts,
         case
-            when coalesce(g_families.top_template_family_accounts, 0) >= 3
-                then cast(g_families.top_template_family_accounts as {{ type_double() }}) / g_basics.accounts
+            when coalesce(g_families.template_family_accounts, 0) >= 3
+                then cast(g_families.template_family_accounts as {{ type_double() }}) / g_basics.accounts
         end as template_family_breadth,
         coalesce(g_private_shared.requests, 0) + g_basics.solo_repeated_requests as private_template_requests,
         coalesce({{ detection_ratio('coalesce(g_private_shared.requests, 0) + g_basics.solo_repeated_requests', 'g_basics.requests') }}, 0) as private_template_share,
