@@ -243,7 +243,11 @@ g_families as (
     select
         group_id,
         count(*) as template_families,
-        max(family_accounts) as top_template_family_accounts
+        max(family_accounts) as top_template_family_accounts,
+        -- accounts in families of 3+ accounts: a campaign runs several task families
+        -- (reasoning, coding, ...) over its accounts, each a family of its own
+        cast(sum(case when family_accounts >= 3 then family_accounts else 0 end) as {{ dbt.type_bigint() }})
+            as template_family_accounts
 
     from g_family_sizes
     group by group_id
@@ -435,6 +439,56 @@ g_cross_org_infra as (
 
 ),
 
+{#- a shared harness: system prompts the accounts use repeatedly (graph identifiers, held by
+    2+ window accounts), linking >= 2 accounts of the group, of which the group holds at least
+    detection_dedicated_share of every holder, used by 2+ of its organizations declaring 2+
+    identities: nominally independent customers running one operator's harness -#}
+g_group_system_prompts as (
+
+    select
+        g_members.group_id,
+        identifiers.identifier,
+        max(identifiers.identifier_accounts) as holder_accounts,
+        count(*) as group_accounts,
+        count(distinct g_members.organization_id) as group_organizations,
+        count(distinct g_members.declared_identity) as group_identities
+
+    from g_members
+    inner join {{ ref('int_detection_account_identifiers') }} as identifiers
+        on g_members.account_id = identifiers.account_id
+        and identifiers.identifier_kind = 'system_prompt'
+    group by g_members.group_id, identifiers.identifier
+
+),
+
+g_cross_org_harness_accounts as (
+
+    select distinct
+        g_members.group_id,
+        g_members.account_id
+
+    from g_members
+    inner join {{ ref('int_detection_account_identifiers') }} as identifiers
+        on g_members.account_id = identifiers.account_id
+        and identifiers.identifier_kind = 'system_prompt'
+    inner join g_group_system_prompts
+        on g_members.group_id = g_group_system_prompts.group_id
+        and identifiers.identifier = g_group_system_prompts.identifier
+    where g_group_system_prompts.group_accounts >= 2
+      and g_group_system_prompts.group_accounts >= {{ detection_var('detection_dedicated_share') }} * g_group_system_prompts.holder_accounts
+      and g_group_system_prompts.group_organizations >= 2
+      and g_group_system_prompts.group_identities >= 2
+
+),
+
+g_cross_org_harness as (
+
+    select group_id, count(*) as cross_org_system_prompt_accounts
+    from g_cross_org_harness_accounts
+    group by group_id
+
+),
+
 g_dedicated as (
 
     select group_id, count(*) as dedicated_prefixes
@@ -580,9 +634,10 @@ g_final as (
         end as signature_template_breadth,
         coalesce(g_families.template_families, 0) as template_families,
         coalesce(g_families.top_template_family_accounts, 0) as top_template_family_accounts,
+        coalesce(g_families.template_family_accounts, 0) as template_family_accounts,
         case
-            when coalesce(g_families.top_template_family_accounts, 0) >= 3
-                then cast(g_families.top_template_family_accounts as {{ type_double() }}) / g_basics.accounts
+            when coalesce(g_families.template_family_accounts, 0) >= 3
+                then cast(g_families.template_family_accounts as {{ type_double() }}) / g_basics.accounts
         end as template_family_breadth,
         coalesce(g_private_shared.requests, 0) + g_basics.solo_repeated_requests as private_template_requests,
         coalesce({{ detection_ratio('coalesce(g_private_shared.requests, 0) + g_basics.solo_repeated_requests', 'g_basics.requests') }}, 0) as private_template_share,
@@ -620,6 +675,8 @@ g_final as (
         coalesce(g_dedicated.dedicated_prefixes, 0) as dedicated_prefixes,
         cast(coalesce(g_cross_org_infra.cross_org_infra_accounts, 0) as {{ type_double() }})
             / g_basics.accounts as cross_org_infra_share,
+        cast(coalesce(g_cross_org_harness.cross_org_system_prompt_accounts, 0) as {{ type_double() }})
+            / g_basics.accounts as cross_org_system_prompt_share,
         g_basics.proxy_share,
         {{ detection_rest_ratio('g_platform.platform_proxy_requests', 'g_platform.platform_requests', 'g_basics.proxy_requests', 'g_basics.requests') }} as platform_proxy_share,
         g_typical.typical_proxy_share,
@@ -656,6 +713,8 @@ g_final as (
         on g_basics.group_id = g_dedicated.group_id
     left join g_cross_org_infra
         on g_basics.group_id = g_cross_org_infra.group_id
+    left join g_cross_org_harness
+        on g_basics.group_id = g_cross_org_harness.group_id
     left join g_burst
         on g_basics.group_id = g_burst.group_id
     left join g_sync

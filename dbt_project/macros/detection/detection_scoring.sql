@@ -4,7 +4,7 @@
   clusters (decision) and the campaigns (report), so both read the same definitions.
 
   family (two families, each split into direct evidence and capped context):
-    harvesting = extraction + least(targeting, detection_targeting_points_cap)
+    harvesting = extraction + context(targeting, detection_targeting_points_cap)
       extraction   the prompts themselves: one template family (exact or paraphrased) sent by
                    many accounts of the group and hardly anyone else, traffic on private
                    skeletons, chain-of-thought elicitation, rubric-grading prompts
@@ -12,14 +12,18 @@
                    exchanges, a pivot to a just-released model, volume above the cohort.
                    Legitimate products and early adopters show these, so they add at most
                    detection_targeting_points_cap
-    coordination = concealment + least(farming, detection_farming_points_cap)
+    coordination = concealment + context(farming, detection_farming_points_cap)
       concealment  hidden links between nominally separate customers: one payment instrument
                    for several organizations, dedicated hosting/proxy infrastructure shared
-                   across organizations, anonymizing proxies, IP rotation
+                   across organizations, a dedicated system prompt (harness) shared across
+                   organizations, anonymizing proxies, IP rotation
       farming      how the accounts were made and are run: creation bursts, weak verification,
                    education/research/startup pathways, balanced load, round-the-clock and
                    synchronized activity, one account per organization. Legitimate
                    organizations show these too, so they add at most detection_farming_points_cap
+    context(raw, cap) = least(raw, cap) + detection_context_bonus_points when raw >=
+      detection_context_bonus_min_points (macro detection_context_points): many independent
+      context signals at once are more than any legitimate customer shows
 
   A signal whose value is null (not measurable: too few accounts, no new model in the window)
   earns 0 points. `threshold` is the effective bar, e.g. for the CoT rate
@@ -92,6 +96,10 @@
      'value': 'cross_org_infra_share', 'reference': 'null',
      'threshold': v('detection_cross_org_infra_share_min'), 'points': v('detection_cross_org_infra_points'),
      'description': 'share of accounts on a dedicated hosting/proxy prefix shared with another organization of the group'},
+    {'signal': 'cross_org_system_prompt', 'family': 'concealment', 'direction': '>=',
+     'value': 'cross_org_system_prompt_share', 'reference': 'null',
+     'threshold': v('detection_cross_org_system_prompt_share_min'), 'points': v('detection_cross_org_system_prompt_points'),
+     'description': 'share of accounts on a dedicated system prompt (a harness) shared with another organization of the group'},
     {'signal': 'proxy_share', 'family': 'concealment', 'direction': '>=',
      'value': 'proxy_share', 'reference': 'typical_proxy_share',
      'threshold': v('detection_proxy_share_min'), 'points': v('detection_proxy_points'),
@@ -172,19 +180,29 @@
         {{ key }},
         cast(sum(case when family = 'extraction' then points else 0 end) as {{ dbt.type_bigint() }}) as extraction_points,
         cast(sum(case when family = 'targeting' then points else 0 end) as {{ dbt.type_bigint() }}) as targeting_points_raw,
-        cast(least(
-            sum(case when family = 'targeting' then points else 0 end),
-            {{ detection_var('detection_targeting_points_cap') }}
-        ) as {{ dbt.type_bigint() }}) as targeting_points,
+        cast({{ detection_context_points("sum(case when family = 'targeting' then points else 0 end)", 'detection_targeting_points_cap') }}
+            as {{ dbt.type_bigint() }}) as targeting_points,
         cast(sum(case when family = 'concealment' then points else 0 end) as {{ dbt.type_bigint() }}) as concealment_points,
         cast(sum(case when family = 'farming' then points else 0 end) as {{ dbt.type_bigint() }}) as farming_points_raw,
-        cast(least(
-            sum(case when family = 'farming' then points else 0 end),
-            {{ detection_var('detection_farming_points_cap') }}
-        ) as {{ dbt.type_bigint() }}) as farming_points
+        cast({{ detection_context_points("sum(case when family = 'farming' then points else 0 end)", 'detection_farming_points_cap') }}
+            as {{ dbt.type_bigint() }}) as farming_points
     from {{ points_relation }}
     group by {{ key }}
 {% endmacro %}
+
+
+{#- A family's context points: at most its cap, plus detection_context_bonus_points when its
+    raw context reaches detection_context_bonus_min_points (twice the cap by default). One or
+    two context signals are what legitimate customers show (a course: education pathway and a
+    semester burst; an enterprise product: narrow capabilities and long answers); four or more
+    independent ones at once (weak verification, credit pathways, one account per
+    organization, balanced load, synchronized firing) describe an operation, and earn one
+    point more, never enough alone to reach a family's bar. -#}
+{% macro detection_context_points(raw, cap_var) -%}
+  (least({{ raw }}, {{ detection_var(cap_var) }})
+   + case when {{ raw }} >= {{ detection_var('detection_context_bonus_min_points') }}
+          then {{ detection_var('detection_context_bonus_points') }} else 0 end)
+{%- endmacro %}
 
 
 {#- Confidence level from the two family totals (see int_detection_clusters_scored). -#}

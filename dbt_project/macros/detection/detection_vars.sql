@@ -59,6 +59,10 @@
   {#- --- harvesting family (points) --------------------------------------------------------- -#}
   {#- targeting signals (capability, output ratio, launch pivot, volume) add at most this many -#}
   {%- do d.update({'detection_targeting_points_cap': 2}) -%}
+  {#- context (targeting, farming) raw points from which a family's context earns
+      detection_context_bonus_points over its cap: many independent context signals at once -#}
+  {%- do d.update({'detection_context_bonus_min_points': 4}) -%}
+  {%- do d.update({'detection_context_bonus_points': 1}) -%}
   {#- accounts sending the group's top signature template, as a share of its accounts -#}
   {%- do d.update({'detection_template_breadth_min': 0.5}) -%}
   {%- do d.update({'detection_template_breadth_points': 0}) -%}
@@ -124,6 +128,9 @@
   {#- share of accounts sharing a dedicated hosting/proxy prefix with another organization -#}
   {%- do d.update({'detection_cross_org_infra_share_min': 0.2}) -%}
   {%- do d.update({'detection_cross_org_infra_points': 2}) -%}
+  {#- share of accounts sharing a dedicated system prompt (a harness) with another organization -#}
+  {%- do d.update({'detection_cross_org_system_prompt_share_min': 0.2}) -%}
+  {%- do d.update({'detection_cross_org_system_prompt_points': 2}) -%}
   {#- share of requests through anonymizing proxy networks -#}
   {%- do d.update({'detection_proxy_share_min': 0.25}) -%}
   {%- do d.update({'detection_proxy_points': 2}) -%}

@@ -234,6 +234,7 @@ account_as_group as (
         cohort_volume_ratio as median_cohort_volume_ratio,
         case when is_payment_shared_across_orgs then 1.0 else 0.0 end as cross_org_payment_share,
         cast(null as {{ type_double() }}) as cross_org_infra_share,
+        cast(null as {{ type_double() }}) as cross_org_system_prompt_share,
         proxy_share,
         cast(null as {{ type_double() }}) as platform_proxy_share,
         ip_prefixes_per_active_day as median_ip_prefixes_per_active_day,

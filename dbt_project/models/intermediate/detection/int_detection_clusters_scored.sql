@@ -2,8 +2,8 @@
 {#-
   Cluster grain: family points, score and the decision.
 
-    harvesting_points   = extraction_points  + least(targeting points, detection_targeting_points_cap)
-    coordination_points = concealment_points + least(farming points, detection_farming_points_cap)
+    harvesting_points   = extraction_points  + context(targeting points, detection_targeting_points_cap)
+    coordination_points = concealment_points + context(farming points, detection_farming_points_cap)
     score               = harvesting_points + coordination_points
     is_flagged          = harvesting_points   >= detection_harvesting_points_min
                       and coordination_points >= detection_coordination_points_min
