@@ -74,6 +74,9 @@ create table dim_accounts (
     created_at timestamptz, signup_pathway varchar, verification varchar,
     payment_fingerprint varchar, email_domain varchar);
 create table dim_organizations (organization_id varchar, organization_name varchar);
+create table int_account_snapshots_daily (
+    activity_date date, account_id varchar, organization_id varchar, payment_fingerprint varchar,
+    email_domain varchar);
 create table int_account_model_daily (
     activity_date date, account_id varchar, model varchar, requests bigint, output_tokens bigint);
 create table int_account_capability_daily (
@@ -198,6 +201,20 @@ def build_warehouse(path: Path) -> Path:
             ("a2", "o2", "Second Org", _utc(2026, 3, 1, 11), "research", "none", "pay-1", "harvest.example"),
             ("a3", "o3", "Bystander", _utc(2025, 1, 1), "standard", "id", "pay-3", "gmail.com"),
             ("a9", "o9", "Not listed", _utc(2025, 1, 1), "standard", "id", None, " HARVEST.example"),
+        ],
+    )
+    # the linking identifiers come from each account's latest snapshot up to the run date: an
+    # older card and a later one (after the run date) must both be ignored
+    con.execute(
+        "insert into int_account_snapshots_daily select ?, account_id, organization_id,"
+        " payment_fingerprint, email_domain from dim_accounts",
+        [D8],
+    )
+    con.executemany(
+        "insert into int_account_snapshots_daily values (?, ?, ?, ?, ?)",
+        [
+            (D7, "a1", "o1", "pay-old", "harvest.example"),
+            (date(2026, 3, 11), "a2", "o2", "pay-later", "harvest.example"),
         ],
     )
     con.executemany(
