@@ -30,6 +30,8 @@ def test_the_architecture_page_links_every_detection_model() -> None:
         for p in folder.iterdir()
         if p.suffix in (".sql", ".py")
     }
-    linked = {(ARCHITECTURE.parent / target).resolve().relative_to(ROOT) for target in relative_links(ARCHITECTURE)}
+    linked = {
+        (ARCHITECTURE.parent / target).resolve().relative_to(ROOT) for target in relative_links(ARCHITECTURE)
+    }
     assert len(detection) > 30
     assert sorted(map(str, detection - linked)) == []
