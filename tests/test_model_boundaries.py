@@ -23,9 +23,6 @@ from flows.transform import dbt_target_path, parse_dbt
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 MODELS = DBT_PROJECT_DIR / "models"
-# Contracts that the lead adds with the columns other work is adding now (issue 13, item 1).
-# Once one has its contract, take it out of here (test_pending_contracts_are_still_pending).
-CONTRACT_PENDING = frozenset({"fct_campaigns", "fct_campaign_accounts", "fct_campaign_signals"})
 
 
 def python_sources() -> dict[str, str]:
@@ -87,19 +84,9 @@ def test_the_scan_sees_what_python_reads() -> None:
 
 
 def test_every_mart_python_reads_has_an_enforced_contract(models: dict[str, dict[str, Any]]) -> None:
-    read = marts_python_reads() - CONTRACT_PENDING
+    read = marts_python_reads()
     assert read <= models.keys()
     outside_marts = sorted(n for n in read if not models[n]["original_file_path"].startswith("models/marts/"))
     assert outside_marts == [], "Python reads them, so they must be marts"
     gaps = {name: contract_gaps(models[name]) for name in sorted(read)}
     assert {name: g for name, g in gaps.items() if g} == {}
-
-
-def test_pending_contracts_are_still_pending(models: dict[str, dict[str, Any]]) -> None:
-    done = {name for name in CONTRACT_PENDING if not contract_gaps(models[name])}
-    assert done == set(), "these have their contract now: remove them from CONTRACT_PENDING"
-
-
-@pytest.mark.parametrize("name", sorted(CONTRACT_PENDING))
-def test_pending_ones_are_read_by_python(name: str) -> None:
-    assert name in marts_python_reads()
