@@ -7,8 +7,7 @@ with
 
 members as (
 
-    select * from {{ ref('fct_campaign_members') }}
-    where activity_date = {{ run_date_literal() }}
+    {{ campaign_members() }}
 
 ),
 
@@ -28,8 +27,7 @@ final as (
         {{ sum_bigint('channels_daily.requests') }} as requests
     from members
     inner join channels_daily
-        on members.account_id = channels_daily.account_id
-        and members.period_start <= channels_daily.activity_date
+        on {{ in_campaign_period('members', 'channels_daily') }}
     group by members.campaign_id, channels_daily.access_channel
 
 )

@@ -8,8 +8,7 @@ with
 
 members as (
 
-    select * from {{ ref('fct_campaign_members') }}
-    where activity_date = {{ run_date_literal() }}
+    {{ campaign_members() }}
 
 ),
 
@@ -44,8 +43,7 @@ campaign_use as (
         {{ sum_bigint('account_capabilities.requests') }} as requests
     from members
     inner join account_capabilities
-        on members.account_id = account_capabilities.account_id
-        and members.period_start <= account_capabilities.activity_date
+        on {{ in_campaign_period('members', 'account_capabilities') }}
     group by members.campaign_id, account_capabilities.capability
 
 ),

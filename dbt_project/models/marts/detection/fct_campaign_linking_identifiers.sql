@@ -12,8 +12,7 @@ with
 
 members as (
 
-    select * from {{ ref('fct_campaign_members') }}
-    where activity_date = {{ run_date_literal() }}
+    {{ campaign_members() }}
 
 ),
 
@@ -133,8 +132,7 @@ campaign_daily_uses as (
         {{ sum_bigint('templates_daily.requests') }} as requests
     from members
     inner join templates_daily
-        on members.account_id = templates_daily.account_id
-        and members.period_start <= templates_daily.activity_date
+        on {{ in_campaign_period('members', 'templates_daily') }}
     group by members.campaign_id, templates_daily.identifier_value, members.account_id
     union all
     select
@@ -145,8 +143,7 @@ campaign_daily_uses as (
         {{ sum_bigint('system_prompts_daily.requests') }} as requests
     from members
     inner join system_prompts_daily
-        on members.account_id = system_prompts_daily.account_id
-        and members.period_start <= system_prompts_daily.activity_date
+        on {{ in_campaign_period('members', 'system_prompts_daily') }}
     group by members.campaign_id, system_prompts_daily.identifier_value, members.account_id
     union all
     select
@@ -157,8 +154,7 @@ campaign_daily_uses as (
         {{ sum_bigint('prefixes_daily.requests') }} as requests
     from members
     inner join prefixes_daily
-        on members.account_id = prefixes_daily.account_id
-        and members.period_start <= prefixes_daily.activity_date
+        on {{ in_campaign_period('members', 'prefixes_daily') }}
     group by members.campaign_id, prefixes_daily.identifier_value, members.account_id
 
 ),

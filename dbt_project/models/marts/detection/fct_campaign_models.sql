@@ -7,8 +7,7 @@ with
 
 members as (
 
-    select * from {{ ref('fct_campaign_members') }}
-    where activity_date = {{ run_date_literal() }}
+    {{ campaign_members() }}
 
 ),
 
@@ -29,8 +28,7 @@ final as (
         {{ sum_bigint('models_daily.output_tokens') }} as output_tokens
     from members
     inner join models_daily
-        on members.account_id = models_daily.account_id
-        and members.period_start <= models_daily.activity_date
+        on {{ in_campaign_period('members', 'models_daily') }}
     group by members.campaign_id, models_daily.model
 
 )

@@ -8,8 +8,7 @@ with
 
 members as (
 
-    select * from {{ ref('fct_campaign_members') }}
-    where activity_date = {{ run_date_literal() }}
+    {{ campaign_members() }}
 
 ),
 
@@ -34,8 +33,7 @@ final as (
         count(distinct prefixes_daily.account_id) as accounts
     from members
     inner join prefixes_daily
-        on members.account_id = prefixes_daily.account_id
-        and members.period_start <= prefixes_daily.activity_date
+        on {{ in_campaign_period('members', 'prefixes_daily') }}
     group by members.campaign_id, prefixes_daily.asn
 
 )
