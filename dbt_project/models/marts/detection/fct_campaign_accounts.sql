@@ -10,10 +10,13 @@ with
 
 campaigns as (
 
-    select campaign_id, tier, verdict
+    select
+        campaign_id,
+        tier,
+        verdict
     from {{ ref('fct_campaigns') }}
     where activity_date = {{ run_date_literal() }}
-      and is_flagged
+        and is_flagged
 
 ),
 

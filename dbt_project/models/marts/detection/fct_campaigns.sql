@@ -8,6 +8,18 @@
   (replace_dates): a re-run of a date replaces that date.
 -#}
 {%- set specs = detection_signal_specs() -%}
+{#- the wide form of the signals: `<signal>_value` and `<signal>_points`, one pair per signal -#}
+{%- set signal_columns = [] -%}
+{%- set signal_columns_selected = [] -%}
+{%- for spec in specs -%}
+{%- for measure in ['value', 'points'] -%}
+{%- do signal_columns.append(
+    "max(case when signal = '" ~ spec.signal ~ "' then " ~ measure ~ " end) as " ~ spec.signal ~ "_" ~ measure
+) -%}
+{%- do signal_columns_selected.append("wide_signals." ~ spec.signal ~ "_" ~ measure) -%}
+{%- endfor -%}
+{%- endfor -%}
+{%- set confidence = detection_confidence('joined.harvesting_points', 'joined.coordination_points') -%}
 with
 
 identity as (
@@ -19,12 +31,12 @@ identity as (
 
 previous_identity as (
 
-    select * from {{ ref('int_detection_campaign_identity') }}
-    where activity_date = (
-        select max(activity_date)
-        from {{ ref('int_detection_campaign_identity') }}
-        where activity_date < {{ run_date_literal() }}
-    )
+    select identity_history.* from {{ ref('int_detection_campaign_identity') }} as identity_history
+    where identity_history.activity_date = (
+            select max(earlier.activity_date)
+            from {{ ref('int_detection_campaign_identity') }} as earlier
+            where earlier.activity_date < {{ run_date_literal() }}
+        )
 
 ),
 
@@ -56,7 +68,8 @@ campaigns as (
         max(last_flagged_date) as last_flagged_date,
         max(case when is_flagged then 1 else 0 end) = 1 as is_flagged,
         min(matched_by) as matched_by,
-        cast(sum(case when identifier_kind = 'cluster' then 1 else 0 end) as {{ dbt.type_bigint() }}) as clusters
+        cast(sum(case when identifier_kind = 'cluster' then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as clusters
 
     from identity
     group by campaign_id
@@ -65,7 +78,9 @@ campaigns as (
 
 previous_sizes as (
 
-    select campaign_id, count(*) as previous_accounts
+    select
+        campaign_id,
+        count(*) as previous_accounts
     from previous_identity
     where identifier_kind = 'account'
     group by campaign_id
@@ -82,10 +97,7 @@ wide_signals as (
 
     select
         campaign_id,
-        {%- for spec in specs %}
-        max(case when signal = '{{ spec.signal }}' then value end) as {{ spec.signal }}_value,
-        max(case when signal = '{{ spec.signal }}' then points end) as {{ spec.signal }}_points{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ signal_columns | join(',\n        ') }}
 
     from signal_points
     group by campaign_id
@@ -137,8 +149,8 @@ joined as (
     inner join tiers
         on campaigns.campaign_id = tiers.campaign_id
     where tiers.tier <> 'dismissed'
-      -- a carried campaign is reported as dormant while its accounts were active in the window
-      and (campaigns.is_flagged or campaign_signals.requests > 0)
+        -- a carried campaign is reported as dormant while its accounts were active in the window
+        and (campaigns.is_flagged or campaign_signals.requests > 0)
 
 ),
 
@@ -153,7 +165,8 @@ final as (
             when joined.founded_date = {{ run_date_literal() }} then 'new'
             when joined.accounts_active_on_run_date = 0 then 'dormant'
             when joined.previous_accounts is not null
-             and joined.accounts >= (1 + {{ detection_var('detection_growing_share_min') }}) * joined.previous_accounts
+                and joined.accounts
+                >= (1 + {{ detection_var('detection_growing_share_min') }}) * joined.previous_accounts
                 then 'growing'
             else 'active'
         end as status,
@@ -169,8 +182,8 @@ final as (
         joined.targeting_points,
         joined.concealment_points,
         joined.farming_points,
-        {{ detection_confidence('joined.harvesting_points', 'joined.coordination_points') }} as confidence,
-        {{ detection_confidence_statement(detection_confidence('joined.harvesting_points', 'joined.coordination_points')) }} as confidence_statement,
+        {{ confidence }} as confidence,
+        {{ detection_confidence_statement(confidence) }} as confidence_statement,
         joined.is_flagged,
         joined.matched_by,
         joined.clusters,
@@ -195,10 +208,7 @@ final as (
         least(joined.first_seen_date, joined.first_active_date) as first_seen,
         joined.last_active_date as last_seen,
         joined.last_flagged_date,
-        {%- for spec in specs %}
-        wide_signals.{{ spec.signal }}_value,
-        wide_signals.{{ spec.signal }}_points{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ signal_columns_selected | join(',\n        ') }}
 
     from joined
     inner join wide_signals
