@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import duckdb
 import pandas as pd
 
 from flows.detection import identity
@@ -119,3 +120,44 @@ def test_an_unmatched_campaign_is_carried_until_its_retention_ends() -> None:
     # back within retention: recognised by its accounts
     back = _run(D3, _members([("c5", "a1", None), ("c5", "a9", None)]), _templates([]), day2)
     assert _ids(back) == {campaign_id}
+
+
+def _state_table(connection: duckdb.DuckDBPyConnection, *days: date) -> None:
+    """The model's table with one campaign known on each of `days`."""
+    frames = [
+        _run(day, _members([("c1", "a1", None), ("c1", "a2", None)]), _templates([("c1", "t1")]))
+        for day in days
+    ]
+    connection.register("state_rows", pd.concat(frames, ignore_index=True))
+    connection.execute("create table identity_state as select * from state_rows")
+
+
+def test_a_run_reads_the_latest_earlier_state_within_retention_only() -> None:
+    connection = duckdb.connect()
+    _state_table(connection, D1, D2, D3)
+    # the latest date before the run date; a re-run of D2 never reads D2 or D3
+    rerun = identity.latest_earlier_state(connection, "identity_state", D2, retention_days=30)
+    assert set(pd.to_datetime(rerun["activity_date"]).dt.date) == {D1}
+    # the latest earlier state is too old: nothing is known
+    later = date(2026, 4, 10)
+    assert identity.latest_earlier_state(connection, "identity_state", later, retention_days=30).empty
+    kept = identity.latest_earlier_state(connection, "identity_state", later, retention_days=38)
+    assert set(pd.to_datetime(kept["activity_date"]).dt.date) == {D3}
+
+
+def test_only_listed_accounts_and_templates_of_their_clusters_make_campaigns() -> None:
+    members = _members([("c1", "a1", "p1"), ("c1", "a2", None), ("c2", "b1", "p1")])
+    members["is_listed"] = [True, True, False]
+    templates = _templates([("c1", "t1"), ("c2", "t2")])
+    frame = identity.campaign_identities(
+        D1, members, templates, None, account_overlap_min=0.3, template_overlap_min=0.5, retention_days=30
+    )
+    rows = frame.groupby("identifier_kind")["identifier_value"].apply(set).to_dict()
+    assert rows == {"cluster": {"c1"}, "account": {"a1", "a2"}, "template": {"t1"}, "payment": {"p1"}}
+
+
+def test_the_model_relation_has_its_column_types_even_without_rows() -> None:
+    connection = duckdb.connect()
+    relation = identity.typed_relation(connection, pd.DataFrame(columns=identity.COLUMNS))
+    types = {name: str(kind) for name, kind in zip(relation.columns, relation.types, strict=True)}
+    assert types == {name: kind.upper() for name, kind in identity.COLUMN_TYPES.items()}
