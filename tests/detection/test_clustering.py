@@ -1,27 +1,12 @@
-"""Account linking and clustering (the dbt Python model's functions, called directly)."""
+"""Account linking and clustering: flows.detection.clustering (int_detection_accounts_clustered)."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
-from types import ModuleType
 
-import pytest
+import pandas as pd
 
-from flows.settings import DBT_PROJECT_DIR
-
-MODEL = DBT_PROJECT_DIR / "models/intermediate/detection/int_detection_accounts_clustered.py"
-
-
-@pytest.fixture(scope="module")
-def clustering() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("int_detection_accounts_clustered", MODEL)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+from flows.detection import clustering
 
 
 def _campaign(n: int = 60, cards: int = 6, proxies: int = 12, seed: int = 1) -> list[tuple[str, str]]:
@@ -43,7 +28,7 @@ def _clusters_of(frame, prefix: str) -> set[str]:
     return set(frame.loc[frame["account_id"].str.startswith(prefix), "cluster_id"])
 
 
-def test_a_popular_public_template_does_not_glue_its_users_to_a_campaign(clustering: ModuleType) -> None:
+def test_a_popular_public_template_does_not_glue_its_users_to_a_campaign() -> None:
     edges = _campaign()
     # 200 unrelated users of a public template; 10 campaign accounts use it too
     edges += [(f"b{b:03d}", "template:public") for b in range(200)]
@@ -53,7 +38,7 @@ def test_a_popular_public_template_does_not_glue_its_users_to_a_campaign(cluster
     assert _clusters_of(frame, "c").isdisjoint(_clusters_of(frame, "b"))
 
 
-def test_a_cloud_nat_prefix_does_not_glue_its_users_to_a_campaign(clustering: ModuleType) -> None:
+def test_a_cloud_nat_prefix_does_not_glue_its_users_to_a_campaign() -> None:
     edges = _campaign()
     edges += [(f"n{b:03d}", "ip_prefix:cloud-nat") for b in range(150)]
     edges += [(f"c{a:03d}", "ip_prefix:cloud-nat") for a in range(20, 30)]
@@ -62,7 +47,7 @@ def test_a_cloud_nat_prefix_does_not_glue_its_users_to_a_campaign(clustering: Mo
     assert _clusters_of(frame, "c").isdisjoint(_clusters_of(frame, "n"))
 
 
-def test_communities_cut_along_cards_are_joined_by_their_shared_template(clustering: ModuleType) -> None:
+def test_communities_cut_along_cards_are_joined_by_their_shared_template() -> None:
     # Without re-joining, modularity cuts this campaign along its payment cards.
     edges = _campaign(n=120, cards=12, proxies=40)
     split = clustering.cluster_accounts([], edges, merge_share=1.01)
@@ -72,7 +57,7 @@ def test_communities_cut_along_cards_are_joined_by_their_shared_template(cluster
     assert joined["cluster_accounts"].max() == 120
 
 
-def test_small_components_stay_whole_and_unlinked_accounts_are_alone(clustering: ModuleType) -> None:
+def test_small_components_stay_whole_and_unlinked_accounts_are_alone() -> None:
     edges = [("a1", "payment:p"), ("a2", "payment:p"), ("a3", "organization:o"), ("a2", "organization:o")]
     frame = clustering.cluster_accounts(["a1", "a2", "a3", "z9"], edges).set_index("account_id")
     assert frame.loc[["a1", "a2", "a3"], "cluster_id"].tolist() == ["a1", "a1", "a1"]
@@ -81,7 +66,7 @@ def test_small_components_stay_whole_and_unlinked_accounts_are_alone(clustering:
     assert frame.loc["a3", "component_accounts"] == 3
 
 
-def test_clusters_do_not_depend_on_edge_order(clustering: ModuleType) -> None:
+def test_clusters_do_not_depend_on_edge_order() -> None:
     edges = _campaign() + [(f"b{b:03d}", "template:public") for b in range(100)]
     shuffled = edges[:]
     random.Random(7).shuffle(shuffled)
@@ -107,9 +92,7 @@ def _paraphrasing_campaign(n: int = 40, seed: int = 3) -> tuple[list[tuple[str, 
     return edges, evidence
 
 
-def test_accounts_with_disjoint_variants_of_one_family_and_a_shared_prefix_pool_are_linked(
-    clustering: ModuleType,
-) -> None:
+def test_accounts_with_disjoint_variants_of_one_family_and_a_shared_prefix_pool_are_linked() -> None:
     edges, evidence = _paraphrasing_campaign()
     variants = {a: {i for acc, i in evidence if acc == a} for a in ("p00", "p20")}
     assert variants["p00"].isdisjoint(variants["p20"])  # no exact template in common
@@ -126,7 +109,7 @@ def test_accounts_with_disjoint_variants_of_one_family_and_a_shared_prefix_pool_
         assert frame.loc[account, "link_strength"] >= 1.5
 
 
-def test_unrelated_accounts_sharing_one_popular_template_are_not_linked(clustering: ModuleType) -> None:
+def test_unrelated_accounts_sharing_one_popular_template_are_not_linked() -> None:
     edges = _campaign()
     # 40 unrelated users of a public template (few enough that it weighs their pairs), 10 of
     # the campaign's accounts use it too, and a public system prompt half of them send now and then
@@ -149,12 +132,12 @@ def test_unrelated_accounts_sharing_one_popular_template_are_not_linked(clusteri
     assert pairs.set_index("account_id").loc["x1", "strong_links"] == 1
 
 
-def test_accounts_whose_behaviour_differs_are_not_strongly_linked(clustering: ModuleType) -> None:
+def test_accounts_whose_behaviour_differs_are_not_strongly_linked() -> None:
     # two pairs, each sharing a card and a rare template; one pair asks for the same things,
     # the other pair's accounts have nothing in common in what they ask for
     edges = [("s1", "payment:c1"), ("s2", "payment:c1"), ("d1", "payment:c2"), ("d2", "payment:c2")]
     evidence = [("s1", "template:t1"), ("s2", "template:t1"), ("d1", "template:t2"), ("d2", "template:t2")]
-    behaviour = __import__("pandas").DataFrame(
+    behaviour = pd.DataFrame(
         [
             ("s1", "capability:reasoning", 0.9), ("s1", "capability:coding", 0.1),
             ("s2", "capability:reasoning", 0.8), ("s2", "capability:coding", 0.2),

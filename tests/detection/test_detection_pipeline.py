@@ -24,12 +24,12 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from factories import make_accounts, make_detection_requests, pdf_text, squash
+from worlds import replay_world
 
 from flows import transform
 from flows.detection.evaluate import evaluate
 from flows.detection.outputs import write_campaign_outputs
-from flows.detection.replay import ReplayResult, replay
-from flows.drop_writer import write_drop
+from flows.detection.replay import ReplayResult
 from flows.pipeline import digest_mail
 from flows.report import fmt
 from flows.report.campaign_report import render_campaign_reports
@@ -155,21 +155,6 @@ def _accounts() -> pa.Table:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReplayResult, Path]]:
     root = tmp_path_factory.mktemp("detection-world")
-    exports = root / "exports"
-    (exports / "reference").mkdir(parents=True)
-    (exports / "reference" / "model_releases.csv").write_text(
-        "model,released_at\nclaude-sonnet-4-5,2025-09-29T17:00:00Z\nclaude-opus-4-5,2025-11-24T18:00:00Z\n"
-    )
-    accounts = _accounts()
-    for offset in range(DAYS):
-        day = START + timedelta(days=offset)
-        parts = [
-            _cohort_requests(day, BENIGN, 1200, 10 + offset, "benign"),
-            _cohort_requests(day, CAMPAIGN, 600, 20 + offset, "campaign"),
-            _cohort_requests(day, ENTERPRISE, 800, 30 + offset, "enterprise"),
-            _cohort_requests(day, TEAM, 240, 40 + offset, "team"),
-        ]
-        write_drop(str(exports), day, parts, accounts)
     labels = root / "labels"
     labels.mkdir()
     with open(labels / "accounts.csv", "w", newline="") as f:
@@ -187,7 +172,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ReplayResu
         "campaign_id,kind,target_capabilities,first_date,last_date,accounts\n"
         f"cmp-test,campaign_reasoning,reasoning,{START},{START + timedelta(days=DAYS - 1)},9\n"
     )
-    yield replay(exports, root / "run", START, DAYS), labels
+
+    def requests_of_day(day: date, offset: int) -> list[pa.Table]:
+        return [
+            _cohort_requests(day, BENIGN, 1200, 10 + offset, "benign"),
+            _cohort_requests(day, CAMPAIGN, 600, 20 + offset, "campaign"),
+            _cohort_requests(day, ENTERPRISE, 800, 30 + offset, "enterprise"),
+            _cohort_requests(day, TEAM, 240, 40 + offset, "team"),
+        ]
+
+    yield replay_world(root, START, DAYS, _accounts(), requests_of_day), labels
 
 
 def _listed(result: ReplayResult, day: date) -> dict[str, str]:

@@ -26,9 +26,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from factories import make_accounts, make_detection_requests
+from worlds import replay_world
 
-from flows.detection.replay import ReplayResult, replay
-from flows.drop_writer import write_drop
+from flows.detection.replay import ReplayResult
 
 START = date(2026, 3, 2)
 DAYS = 3
@@ -111,22 +111,15 @@ def _accounts() -> pa.Table:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReplayResult]:
-    root = tmp_path_factory.mktemp("harvest-world")
-    exports = root / "exports"
-    (exports / "reference").mkdir(parents=True)
-    (exports / "reference" / "model_releases.csv").write_text(
-        "model,released_at\nclaude-sonnet-4-5,2025-09-29T17:00:00Z\nclaude-opus-4-5,2025-11-24T18:00:00Z\n"
-    )
-    accounts = _accounts()
-    for offset in range(DAYS):
-        day = START + timedelta(days=offset)
-        parts = [
+
+    def requests_of_day(day: date, offset: int) -> list[pa.Table]:
+        return [
             _requests(day, offset, BENIGN, 1200, 10 + offset, "benign"),
             _requests(day, offset, PARAPHRASER, 700, 20 + offset, "paraphraser"),
             _requests(day, offset, RELAY, 700, 30 + offset, "relay"),
         ]
-        write_drop(str(exports), day, parts, accounts)
-    yield replay(exports, root / "run", START, DAYS)
+
+    yield replay_world(tmp_path_factory.mktemp("harvest-world"), START, DAYS, _accounts(), requests_of_day)
 
 
 def _listed(result: ReplayResult, day: date) -> set[str]:
