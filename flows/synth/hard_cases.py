@@ -54,6 +54,7 @@ from flows.synth.networks import draw_prefixes, pick_near
 from flows.synth.population import (
     CHANNEL,
     OrgMix,
+    Population,
     calibrate_rates,
     ordinary_population,
 )
@@ -79,6 +80,13 @@ def _channels(weights: dict[str, float], n: int) -> np.ndarray:
 def _fixed_slots(codes: np.ndarray, entries: np.ndarray, weights: list[float]) -> SlotNetworks:
     n = len(codes)
     return SlotNetworks(codes=codes, entries=entries, cdf=cdf_rows(np.tile(weights, (n, 1))))
+
+
+def _case_population(
+    ctx: BuildContext, name: str, size: CaseSize, mix: OrgMix, kind: str, case: str
+) -> Population:
+    """The ordinary accounts and behaviour a case starts from, `size.accounts` of them."""
+    return ordinary_population(ctx, name, size.accounts, size.requests_per_day, mix=mix, kind=kind, case=case)
 
 
 def _one_org_rows(
@@ -129,14 +137,8 @@ def enterprise(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
         kind="benign_enterprise",
         case=case,
     )
-    base = ordinary_population(
-        ctx,
-        f"enterprise-seats{instance}",
-        n,
-        size.requests_per_day,
-        mix=OrgMix(0, 1, 0),
-        kind="benign_enterprise",
-        case=case,
+    base = _case_population(
+        ctx, f"enterprise-seats{instance}", size, OrgMix(0, 1, 0), "benign_enterprise", case
     ).behaviour
 
     # its own AS and office prefixes, shared by every seat
@@ -232,14 +234,8 @@ def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
         kind="benign_university",
         case=case,
     )
-    base = ordinary_population(
-        ctx,
-        f"university-students{instance}",
-        n,
-        size.requests_per_day,
-        mix=OrgMix(1, 0, 0),
-        kind="benign_university",
-        case=case,
+    base = _case_population(
+        ctx, f"university-students{instance}", size, OrgMix(1, 0, 0), "benign_university", case
     ).behaviour
     campus = ctx.networks.add("education", country)
     nets = ctx.networks.arrays()
@@ -316,14 +312,8 @@ def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[
         kind="benign_eval_company",
         case=case,
     )
-    base = ordinary_population(
-        ctx,
-        f"eval-runners{instance}",
-        n,
-        size.requests_per_day,
-        mix=OrgMix(0, 1, 0),
-        kind="benign_eval_company",
-        case=case,
+    base = _case_population(
+        ctx, f"eval-runners{instance}", size, OrgMix(0, 1, 0), "benign_eval_company", case
     ).behaviour
     regions = pick_near(
         rng, ctx.standard.hosting, ctx.standard.hosting_country, np.full(2, COUNTRY_INDEX[country]), 0.8
@@ -406,14 +396,8 @@ def reseller(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Coho
     n = size.accounts
     country = str(rng.choice(["US", "SG", "GB", "DE", "NL"]))
     # each end customer is one account in its own organisation: a person or a small business
-    pop = ordinary_population(
-        ctx,
-        f"reseller-customers{instance}",
-        n,
-        size.requests_per_day,
-        mix=OrgMix(1, 0, 0),
-        kind="benign_reseller",
-        case=case,
+    pop = _case_population(
+        ctx, f"reseller-customers{instance}", size, OrgMix(1, 0, 0), "benign_reseller", case
     )
     card = hex_digest(rng, 1)[0]
     rows = replace(
@@ -452,14 +436,8 @@ def early_adopters(ctx: BuildContext, size: CaseSize, instance: str = "") -> lis
     case = f"early_adopters{instance}"
     rng = ctx.rng("case", case)
     n = size.accounts
-    pop = ordinary_population(
-        ctx,
-        f"early-adopters{instance}",
-        n,
-        size.requests_per_day,
-        mix=OrgMix(0.8, 0.2, 0),
-        kind="benign_early_adopter",
-        case=case,
+    pop = _case_population(
+        ctx, f"early-adopters{instance}", size, OrgMix(0.8, 0.2, 0), "benign_early_adopter", case
     )
     behaviour = replace(
         pop.behaviour,
