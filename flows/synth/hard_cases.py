@@ -89,6 +89,25 @@ def _case_population(
     return ordinary_population(ctx, name, size.accounts, size.requests_per_day, mix=mix, kind=kind, case=case)
 
 
+def _active_all_period(
+    ctx: BuildContext,
+    rng: np.random.Generator,
+    size: CaseSize,
+    p_active: np.ndarray,
+    weekend: np.ndarray,
+    *,
+    sigma: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(first_day, rate) of accounts active from before the period on, whose log-normal
+    (`sigma`) activity is calibrated to `size.requests_per_day` in all."""
+    n = size.accounts
+    first_day = np.full(n, -10_000, dtype=np.int64)
+    rate = calibrate_rates(
+        rng.lognormal(0.0, sigma, n), p_active, weekend, first_day, ctx.days, size.requests_per_day
+    )
+    return first_day, rate
+
+
 def _one_org_rows(
     ctx: BuildContext,
     rng: np.random.Generator,
@@ -148,10 +167,7 @@ def enterprise(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
     codes = office[rng.integers(0, office.shape[0], (n, 3))]
     p_active = rng.uniform(0.75, 0.95, n)
     weekend = rng.uniform(0.05, 0.2, n)
-    first_day = np.full(n, -10_000, dtype=np.int64)
-    rate = calibrate_rates(
-        rng.lognormal(0.0, 0.5, n), p_active, weekend, first_day, ctx.days, size.requests_per_day
-    )
+    first_day, rate = _active_all_period(ctx, rng, size, p_active, weekend, sigma=0.5)
     product = _mix({"coding": 0.55, "agentic_coding": 0.30, "tool_use": 0.10, "other": 0.05})
     delay = rng.uniform(4, 9) * 24 + rng.uniform(0, 12, n)  # rolled out after an internal evaluation
     model_pref = np.zeros((n, len(EXISTING_MODELS)))
@@ -253,10 +269,7 @@ def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
     day_weight = np.where(weekday == (deadline - 1) % 7, 1.6, np.where(weekday == deadline, 1.3, 1.0))
     p_active = rng.uniform(0.4, 0.8, n)
     weekend = rng.uniform(0.3, 0.6, n)
-    first_day = np.full(n, -10_000, dtype=np.int64)
-    rate = calibrate_rates(
-        rng.lognormal(0.0, 0.8, n), p_active, weekend, first_day, ctx.days, size.requests_per_day
-    )
+    first_day, rate = _active_all_period(ctx, rng, size, p_active, weekend, sigma=0.8)
     homework = _mix(
         {
             "coding": 0.4,
@@ -327,10 +340,7 @@ def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[
     entries = np.column_stack([np.repeat(regions, 3)[pick], np.full(n, office_entry)])
     p_active = np.full(n, 0.9)
     weekend = np.full(n, 0.4)
-    first_day = np.full(n, -10_000, dtype=np.int64)
-    rate = calibrate_rates(
-        rng.lognormal(0.0, 0.6, n), p_active, weekend, first_day, ctx.days, size.requests_per_day
-    )
+    first_day, rate = _active_all_period(ctx, rng, size, p_active, weekend, sigma=0.6)
     benchmark = _mix(
         {
             "reasoning": 0.25,
