@@ -112,7 +112,6 @@ def _one_org_rows(
     ctx: BuildContext,
     rng: np.random.Generator,
     n: int,
-    *,
     name: str,
     country: str,
     created_us: np.ndarray,
@@ -146,16 +145,7 @@ def enterprise(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
     created = rollout + rng.integers(0, 2 * 3_600_000_000, n)
     later = rng.random(n) < 0.4
     created[later] = rollout + rng.integers(DAY_US, max(ctx.start_us - rollout, DAY_US + 1), int(later.sum()))
-    rows = _one_org_rows(
-        ctx,
-        rng,
-        n,
-        name=_name(rng),
-        country=country,
-        created_us=created,
-        kind="benign_enterprise",
-        case=case,
-    )
+    rows = _one_org_rows(ctx, rng, n, _name(rng), country, created, "benign_enterprise", case)
     base = _case_population(
         ctx, f"enterprise-seats{instance}", size, OrgMix(0, 1, 0), "benign_enterprise", case
     ).behaviour
@@ -315,16 +305,7 @@ def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[
     n = size.accounts
     country = str(rng.choice(["US", "GB"]))
     created = ctx.start_us - rng.integers(20, 700, n) * DAY_US - rng.integers(0, DAY_US, n)
-    rows = _one_org_rows(
-        ctx,
-        rng,
-        n,
-        name=_name(rng, " Evals"),
-        country=country,
-        created_us=created,
-        kind="benign_eval_company",
-        case=case,
-    )
+    rows = _one_org_rows(ctx, rng, n, _name(rng, " Evals"), country, created, "benign_eval_company", case)
     base = _case_population(
         ctx, f"eval-runners{instance}", size, OrgMix(0, 1, 0), "benign_eval_company", case
     ).behaviour
