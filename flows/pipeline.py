@@ -313,15 +313,28 @@ def finish_built_date(settings: Settings, run_date: date) -> DbtRunSummary:
     return _build_date(settings, run_date, select=" ".join(SHARED_ACROSS_DATES))
 
 
-# The stage each date's run is in, for the failure alert (the hook runs in this process after
-# the flow failed or crashed, with only the flow run and its final state to go on).
-_current_stage: dict[str, str] = {}
-# Dates whose failure already had its own alert (late data): the failure hook stays silent.
-_alerted: set[str] = set()
+@dataclass
+class RunProgress:
+    """How far one date's run got, for its failure alert and the backfill summary.
+
+    The run enters each stage as it goes. The Prefect failure hook sees only the flow run and
+    its final state, so the exception that ends the run carries this object out with it
+    (`run_one_day`, `progress_of`): no state is kept between runs of one process."""
+
+    stage: str = "unknown"
+    alerted: bool = False  # the failure already had an alert of its own (late data)
+
+    def enter(self, stage: str) -> None:
+        self.stage = stage
 
 
-def _enter(run_date: date, stage: str) -> None:
-    _current_stage[run_date.isoformat()] = stage
+_PROGRESS_ATTRIBUTE = "distillwatch_progress"
+
+
+def progress_of(error: object) -> RunProgress:
+    """The progress carried by an exception that ended `run_one_day` (a fresh one for any other)."""
+    progress = getattr(error, _PROGRESS_ATTRIBUTE, None)
+    return progress if isinstance(progress, RunProgress) else RunProgress()
 
 
 def _timed(task_: Any, settings: Settings) -> Any:
@@ -346,17 +359,29 @@ def run_one_day(
     `late_data_deadline`; past it one late-data alert goes out (once per date, `flows.ledger`)
     and the run fails. `resend`: deliver the day's mail even if the ledger says it went.
     """
+    progress = RunProgress()
+    try:
+        return _run_waiting_for_the_drop(settings, run_date, progress, built=built, resend=resend)
+    except BaseException as exc:
+        setattr(exc, _PROGRESS_ATTRIBUTE, progress)
+        raise
+
+
+def _run_waiting_for_the_drop(
+    settings: Settings, run_date: date, progress: RunProgress, *, built: bool, resend: bool
+) -> RunSummary:
     logger = get_run_logger()
     deadline = late_data_deadline(run_date, settings.late_data_alert_hour_utc)
     while True:
         try:
-            return _run_one_day_locked(settings, run_date, built=built, resend=resend)
+            return _run_one_day_locked(settings, run_date, progress, built=built, resend=resend)
         except DropIncompleteError as exc:
-            if _current_stage.get(run_date.isoformat()) != "pull":
+            if progress.stage != "pull":
                 raise
             wait_s = (deadline - datetime.now(UTC)).total_seconds()
             if wait_s <= 0:
                 _send_late_data_alert(settings, run_date, deadline, exc, resend=resend)
+                progress.alerted = True
                 raise
             logger.info(
                 "%s; waiting for it until %s (next look in %.0f s)",
@@ -379,14 +404,15 @@ def _send_late_data_alert(
         f"run `distillwatch run --date {run_date.isoformat()}` (or a backfill from the UI)."
     )
     outcome = _timed(send, settings)(settings, run_date, "late-data", line, body, [], resend=resend)
-    _alerted.add(run_date.isoformat())
     get_run_logger().error("%s (%s)", line, outcome)
 
 
-def _run_one_day_locked(settings: Settings, run_date: date, *, built: bool, resend: bool) -> RunSummary:
+def _run_one_day_locked(
+    settings: Settings, run_date: date, progress: RunProgress, *, built: bool, resend: bool
+) -> RunSummary:
     logger = get_run_logger()
     summary = RunSummary(run_date=run_date.isoformat())
-    _enter(run_date, "waiting for the writer lock")
+    progress.enter("waiting for the writer lock")
     with warehouse_writer(
         settings.warehouse.resolve(),
         timeout_s=settings.writer_lock_timeout_s,
@@ -396,22 +422,22 @@ def _run_one_day_locked(settings: Settings, run_date: date, *, built: bool, rese
         if removed:
             logger.info("removed what an interrupted run left: %s", ", ".join(map(str, removed)))
         if built:
-            _enter(run_date, "validate")
+            progress.enter("validate")
             validation = ValidationResult.load(settings.landing_dir.resolve(), run_date)
-            _enter(run_date, "dbt")
+            progress.enter("dbt")
             dbt_summary, dbt_failures = _dbt_checked(finish_built_date, settings, run_date)
         else:
-            _enter(run_date, "pull")
+            progress.enter("pull")
             landed = _timed(pull, settings)(settings, run_date)
             checkpoint("pull")
-            _enter(run_date, "validate")
+            progress.enter("validate")
             validation = _timed(validate, settings)(settings, landed)
             checkpoint("validate")
-            _enter(run_date, "dbt")
+            progress.enter("dbt")
             dbt_summary, dbt_failures = _dbt_checked(transform, settings, run_date)
         checkpoint("dbt")
         # Readers stay under the lock too: a concurrent writer would make read-only opens fail.
-        _enter(run_date, "gate")
+        progress.enter("gate")
         gate = with_dbt_test_failures(_timed(check_quality, settings)(settings, run_date), dbt_failures)
         data = _timed(gather_digest_data, settings)(settings, run_date, validation, gate)
         checkpoint("gate")
@@ -427,10 +453,10 @@ def _run_one_day_locked(settings: Settings, run_date: date, *, built: bool, rese
         # Rendering, publishing and delivery under the lock too: the ledger's check-then-send
         # must not race with another run of the same date.
         if gate.passed:
-            _report_day(settings, run_date, data, summary, resend=resend)
+            _report_day(settings, run_date, data, summary, progress, resend=resend)
         else:
-            _alert_day(settings, run_date, gate, data, summary, resend=resend)
-    _enter(run_date, "done")
+            _alert_day(settings, run_date, gate, data, summary, progress, resend=resend)
+    progress.enter("done")
     _publish_artifacts(summary, gate)
     logger.info("run %s done: %s", run_date, asdict(summary))
     return summary
@@ -493,16 +519,17 @@ def _alert_day(
     gate: GateResult,
     data: DigestData,
     summary: RunSummary,
+    progress: RunProgress,
     *,
     resend: bool,
 ) -> None:
     """A failed gate: the data-quality alert PDF, published as the day's only file, and its mail."""
-    _enter(run_date, "render")
+    progress.enter("render")
     _, files = _stage_and_publish(
         settings, run_date, lambda staged: [_timed(render_alert_pdf, settings)(settings, data, staged)]
     )
     summary.reports = [str(path) for path in files]
-    _enter(run_date, "deliver")
+    progress.enter("deliver")
     checkpoint("deliver")
     subject, body = quality_alert_mail(run_date, gate)
     summary.delivered.append(
@@ -511,7 +538,13 @@ def _alert_day(
 
 
 def _report_day(
-    settings: Settings, run_date: date, data: DigestData, summary: RunSummary, *, resend: bool
+    settings: Settings,
+    run_date: date,
+    data: DigestData,
+    summary: RunSummary,
+    progress: RunProgress,
+    *,
+    resend: bool,
 ) -> None:
     """A passed gate: the digest goes out as soon as it is ready; the campaign reports follow.
 
@@ -525,7 +558,7 @@ def _report_day(
     failure alert names the campaigns and says the digest went out without them; a re-run
     renders them again and does not send the digest twice (`flows.ledger`).
     """
-    _enter(run_date, "render")
+    progress.enter("render")
     campaigns_staged: Path | None = None
     pending: Any = None
 
@@ -544,7 +577,7 @@ def _report_day(
         published, day_files = _stage_and_publish(settings, run_date, write_day_set)
         summary.reports = [str(path) for path in day_files]
 
-        _enter(run_date, "deliver")
+        progress.enter("deliver")
         checkpoint("deliver")
         subject, body = digest_mail(run_date, summary.campaigns, data.candidates)
         summary.delivered.append(
@@ -553,7 +586,7 @@ def _report_day(
             )
         )
 
-        _enter(run_date, "campaign reports")
+        progress.enter("campaign reports")
         rendered = pending.result() if pending is not None else []
         checkpoint("campaigns")
         if campaigns_staged is None:
@@ -590,12 +623,17 @@ def quality_alert_mail(run_date: date, gate: GateResult) -> tuple[str, str]:
 # --- failure alerts (Prefect state hooks) --------------------------------------------------------
 
 
+def _state_error(state: Any) -> object:
+    """What a failed or crashed run raised (None when the state cannot say)."""
+    try:
+        return state.result(raise_on_failure=False)
+    except Exception:
+        return None
+
+
 def _error_line(state: Any) -> str:
     """The error of a failed or crashed run in one line."""
-    try:
-        exc = state.result(raise_on_failure=False)
-    except Exception:
-        exc = None
+    exc = _state_error(state)
     if isinstance(exc, BaseException) and str(exc):
         return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:500]
     return (state.message or state.type.value).splitlines()[0][:500]
@@ -623,11 +661,11 @@ def alert_failed_nightly(flow: Any, flow_run: Any, state: Any) -> None:
     """on_failure / on_crashed hook of `nightly`: one e-mail naming date, stage and error."""
     try:
         run_date = _date_of(flow_run)
-        if run_date in _alerted:
-            _alerted.discard(run_date)
+        progress = progress_of(_state_error(state))
+        if progress.alerted:
             return
         kind = "crashed" if state.is_crashed() else "failed"
-        stage = _current_stage.get(run_date, "unknown")
+        stage = progress.stage
         line = failure_alert_line(kind, run_date, stage, _error_line(state))
         if stage == "campaign reports":
             published = (
@@ -725,8 +763,7 @@ def _done(summary: RunSummary) -> DateOutcome:
     return DateOutcome(summary.run_date, status, summary.campaigns, digest, summary=summary)
 
 
-def _failed(day: date, error: str) -> DateOutcome:
-    stage = _current_stage.get(day.isoformat(), "unknown")
+def _failed(day: date, stage: str, error: str) -> DateOutcome:
     return DateOutcome(day.isoformat(), "failed", error=f"{stage}: {error}")
 
 
@@ -770,7 +807,7 @@ def backfill(start_date: date, end_date: date, resend: bool = False) -> list[Run
             if state.is_completed():
                 outcomes.append(_done(state.result()))
             else:
-                outcomes.append(_failed(day, _error_line(state)))
+                outcomes.append(_failed(day, progress_of(_state_error(state)).stage, _error_line(state)))
     else:
         get_run_logger().info(
             "target %s allows concurrent writers: building %d dates, %d at a time",
@@ -782,13 +819,13 @@ def backfill(start_date: date, end_date: date, resend: bool = False) -> list[Run
         for day, future in zip(dates, futures, strict=True):
             future.wait()
             if not future.state.is_completed():
-                _enter(day, "pull, validate and build")
-                outcomes.append(_failed(day, _error_line(future.state)))
+                outcomes.append(_failed(day, "pull, validate and build", _error_line(future.state)))
                 continue
             try:
                 outcomes.append(_done(run_one_day(settings, day, built=True, resend=resend)))
             except Exception as exc:
-                outcomes.append(_failed(day, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"))
+                error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+                outcomes.append(_failed(day, progress_of(exc).stage, error))
     _publish_backfill_summary(start_date, end_date, outcomes)
     failed = [o for o in outcomes if o.status == "failed"]
     if failed:

@@ -12,16 +12,18 @@ The validation and gate summaries arrive as dicts (`ValidationResult.to_dict()`,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
 from flows.detection.outputs import TIER_CAMPAIGN, TIER_CANDIDATE
 from flows.reader import Catalog, as_date, campaign_order_sql, connect_read_only
+
+RowT = TypeVar("RowT")
 
 TOP_N = 10
 SERIES_DAYS = 14
@@ -397,78 +399,43 @@ def _quarantine(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> t
 
 
 def _tier_rows(
-    con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date, tier: str, columns: str
-) -> list[tuple[Any, ...]]:
-    """`columns` of the date's fct_campaigns rows of `tier`, in status order, then by score.
+    con: duckdb.DuckDBPyConnection,
+    t: Catalog,
+    run_date: date,
+    tier: str,
+    row_type: Callable[..., RowT],
+    fields: Mapping[str, Callable[[Any], Any]],
+) -> tuple[RowT, ...]:
+    """The date's fct_campaigns rows of `tier` as `row_type`, in status order, then by score.
 
-    Nothing when the table predates publication tiers: on the data-quality alert path of the
-    first run after an upgrade, dbt may have skipped the build that adds the tier columns."""
+    `fields` maps each field of `row_type` (a column of fct_campaigns of the same name) to what
+    turns the column's value into the field's. Nothing when the table predates publication
+    tiers: on the data-quality alert path of the first run after an upgrade, dbt may have
+    skipped the build that adds the tier columns."""
     assert tier in (TIER_CAMPAIGN, TIER_CANDIDATE)  # constants, not data
     if not t.has("fct_campaigns", "tier"):
-        return []
-    return con.execute(
+        return ()
+    rows = con.execute(
         f"""
-        select {columns}
+        select {", ".join(fields)}
         from {t["fct_campaigns"]}
         where activity_date = ? and tier = ?
         order by {campaign_order_sql()}
         """,
         [run_date, tier],
     ).fetchall()
+    return tuple(
+        row_type(**{name: convert(value) for (name, convert), value in zip(fields.items(), row, strict=True)})
+        for row in rows
+    )
 
 
 def _campaigns(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[CampaignRow, ...]:
-    rows = _tier_rows(
-        con,
-        t,
-        run_date,
-        TIER_CAMPAIGN,
-        "campaign_id, status, score, confidence, accounts, organizations, requests, total_tokens, "
-        "target_capabilities, first_seen, last_seen",
-    )
-    return tuple(
-        CampaignRow(
-            campaign_id=str(r[0]),
-            status=str(r[1]),
-            score=None if r[2] is None else float(r[2]),
-            confidence=None if r[3] is None else str(r[3]),
-            accounts=_int_or_none(r[4]),
-            organizations=_int_or_none(r[5]),
-            requests=_int_or_none(r[6]),
-            total_tokens=_int_or_none(r[7]),
-            target_capabilities=_join_values(r[8]),
-            first_seen=as_date(r[9]),
-            last_seen=as_date(r[10]),
-        )
-        for r in rows
-    )
+    return _tier_rows(con, t, run_date, TIER_CAMPAIGN, CampaignRow, _CAMPAIGN_FIELDS)
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[CandidateRow, ...]:
-    rows = _tier_rows(
-        con,
-        t,
-        run_date,
-        TIER_CANDIDATE,
-        "campaign_id, status, confidence, harvesting_points, coordination_points, accounts, "
-        "organizations, independent_organizations, tier_reason, first_seen, last_seen",
-    )
-    return tuple(
-        CandidateRow(
-            campaign_id=str(r[0]),
-            status=str(r[1]),
-            confidence=None if r[2] is None else str(r[2]),
-            harvesting_points=_int_or_none(r[3]),
-            coordination_points=_int_or_none(r[4]),
-            accounts=_int_or_none(r[5]),
-            organizations=_int_or_none(r[6]),
-            independent_organizations=_int_or_none(r[7]),
-            tier_reason=str(r[8] or ""),
-            first_seen=as_date(r[9]),
-            last_seen=as_date(r[10]),
-        )
-        for r in rows
-    )
+    return _tier_rows(con, t, run_date, TIER_CANDIDATE, CandidateRow, _CANDIDATE_FIELDS)
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -540,3 +507,40 @@ def summarize_gate(gate: Mapping[str, Any] | None) -> GateSummary:
         failed=tuple(str(f) for f in gate["critical_failures"]),
         warnings=tuple(str(w) for w in gate["warnings"]),
     )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+# fct_campaigns column (= field of the row type) -> its conversion
+_CAMPAIGN_FIELDS: Mapping[str, Callable[[Any], Any]] = {
+    "campaign_id": str,
+    "status": str,
+    "score": _float_or_none,
+    "confidence": _str_or_none,
+    "accounts": _int_or_none,
+    "organizations": _int_or_none,
+    "requests": _int_or_none,
+    "total_tokens": _int_or_none,
+    "target_capabilities": _join_values,
+    "first_seen": as_date,
+    "last_seen": as_date,
+}
+_CANDIDATE_FIELDS: Mapping[str, Callable[[Any], Any]] = {
+    "campaign_id": str,
+    "status": str,
+    "confidence": _str_or_none,
+    "harvesting_points": _int_or_none,
+    "coordination_points": _int_or_none,
+    "accounts": _int_or_none,
+    "organizations": _int_or_none,
+    "independent_organizations": _int_or_none,
+    "tier_reason": lambda value: str(value or ""),
+    "first_seen": as_date,
+    "last_seen": as_date,
+}

@@ -56,6 +56,13 @@ DEDICATED_SHARE = 0.5
 # are shared by unrelated people by design.
 CONCEALING_ASN_TYPES = ("hosting", "proxy")
 
+
+def is_dedicated(accounts: int, platform_accounts: int) -> bool:
+    """Whether the campaign's `accounts` are at least DEDICATED_SHARE of the `platform_accounts`
+    seen on an identifier or prefix in the period (campaign ones included)."""
+    return platform_accounts > 0 and accounts >= DEDICATED_SHARE * platform_accounts
+
+
 # Detection's identifier kinds → the names the report uses.
 LINK_KINDS = ("payment_fingerprint", "prompt_template", "system_prompt", "ip_prefix", "email_domain")
 
@@ -118,7 +125,7 @@ class LinkingIdentifier:
     def is_dedicated(self) -> bool:
         """Mostly the campaign's: a popular public template or a university's e-mail domain is
         shared by the campaign *and* many unrelated customers, and proves nothing."""
-        return self.platform_accounts > 0 and self.accounts >= DEDICATED_SHARE * self.platform_accounts
+        return is_dedicated(self.accounts, self.platform_accounts)
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,7 @@ class PrefixUse:
 
     @property
     def is_dedicated(self) -> bool:
-        return self.platform_accounts > 0 and self.accounts >= DEDICATED_SHARE * self.platform_accounts
+        return is_dedicated(self.accounts, self.platform_accounts)
 
 
 @dataclass(frozen=True)

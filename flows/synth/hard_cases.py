@@ -54,6 +54,7 @@ from flows.synth.networks import draw_prefixes, pick_near
 from flows.synth.population import (
     CHANNEL,
     OrgMix,
+    Population,
     calibrate_rates,
     ordinary_population,
 )
@@ -81,11 +82,36 @@ def _fixed_slots(codes: np.ndarray, entries: np.ndarray, weights: list[float]) -
     return SlotNetworks(codes=codes, entries=entries, cdf=cdf_rows(np.tile(weights, (n, 1))))
 
 
+def _case_population(
+    ctx: BuildContext, name: str, size: CaseSize, mix: OrgMix, kind: str, case: str
+) -> Population:
+    """The ordinary accounts and behaviour a case starts from, `size.accounts` of them."""
+    return ordinary_population(ctx, name, size.accounts, size.requests_per_day, mix=mix, kind=kind, case=case)
+
+
+def _active_all_period(
+    ctx: BuildContext,
+    rng: np.random.Generator,
+    size: CaseSize,
+    p_active: np.ndarray,
+    weekend: np.ndarray,
+    *,
+    sigma: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(first_day, rate) of accounts active from before the period on, whose log-normal
+    (`sigma`) activity is calibrated to `size.requests_per_day` in all."""
+    n = size.accounts
+    first_day = np.full(n, -10_000, dtype=np.int64)
+    rate = calibrate_rates(
+        rng.lognormal(0.0, sigma, n), p_active, weekend, first_day, ctx.days, size.requests_per_day
+    )
+    return first_day, rate
+
+
 def _one_org_rows(
     ctx: BuildContext,
     rng: np.random.Generator,
     n: int,
-    *,
     name: str,
     country: str,
     created_us: np.ndarray,
@@ -119,24 +145,9 @@ def enterprise(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
     created = rollout + rng.integers(0, 2 * 3_600_000_000, n)
     later = rng.random(n) < 0.4
     created[later] = rollout + rng.integers(DAY_US, max(ctx.start_us - rollout, DAY_US + 1), int(later.sum()))
-    rows = _one_org_rows(
-        ctx,
-        rng,
-        n,
-        name=_name(rng),
-        country=country,
-        created_us=created,
-        kind="benign_enterprise",
-        case=case,
-    )
-    base = ordinary_population(
-        ctx,
-        f"enterprise-seats{instance}",
-        n,
-        size.requests_per_day,
-        mix=OrgMix(0, 1, 0),
-        kind="benign_enterprise",
-        case=case,
+    rows = _one_org_rows(ctx, rng, n, _name(rng), country, created, "benign_enterprise", case)
+    base = _case_population(
+        ctx, f"enterprise-seats{instance}", size, OrgMix(0, 1, 0), "benign_enterprise", case
     ).behaviour
 
     # its own AS and office prefixes, shared by every seat
@@ -146,10 +157,7 @@ def enterprise(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
     codes = office[rng.integers(0, office.shape[0], (n, 3))]
     p_active = rng.uniform(0.75, 0.95, n)
     weekend = rng.uniform(0.05, 0.2, n)
-    first_day = np.full(n, -10_000, dtype=np.int64)
-    rate = calibrate_rates(
-        rng.lognormal(0.0, 0.5, n), p_active, weekend, first_day, ctx.days, size.requests_per_day
-    )
+    first_day, rate = _active_all_period(ctx, rng, size, p_active, weekend, sigma=0.5)
     product = _mix({"coding": 0.55, "agentic_coding": 0.30, "tool_use": 0.10, "other": 0.05})
     delay = rng.uniform(4, 9) * 24 + rng.uniform(0, 12, n)  # rolled out after an internal evaluation
     model_pref = np.zeros((n, len(EXISTING_MODELS)))
@@ -232,14 +240,8 @@ def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
         kind="benign_university",
         case=case,
     )
-    base = ordinary_population(
-        ctx,
-        f"university-students{instance}",
-        n,
-        size.requests_per_day,
-        mix=OrgMix(1, 0, 0),
-        kind="benign_university",
-        case=case,
+    base = _case_population(
+        ctx, f"university-students{instance}", size, OrgMix(1, 0, 0), "benign_university", case
     ).behaviour
     campus = ctx.networks.add("education", country)
     nets = ctx.networks.arrays()
@@ -257,10 +259,7 @@ def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
     day_weight = np.where(weekday == (deadline - 1) % 7, 1.6, np.where(weekday == deadline, 1.3, 1.0))
     p_active = rng.uniform(0.4, 0.8, n)
     weekend = rng.uniform(0.3, 0.6, n)
-    first_day = np.full(n, -10_000, dtype=np.int64)
-    rate = calibrate_rates(
-        rng.lognormal(0.0, 0.8, n), p_active, weekend, first_day, ctx.days, size.requests_per_day
-    )
+    first_day, rate = _active_all_period(ctx, rng, size, p_active, weekend, sigma=0.8)
     homework = _mix(
         {
             "coding": 0.4,
@@ -306,24 +305,9 @@ def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[
     n = size.accounts
     country = str(rng.choice(["US", "GB"]))
     created = ctx.start_us - rng.integers(20, 700, n) * DAY_US - rng.integers(0, DAY_US, n)
-    rows = _one_org_rows(
-        ctx,
-        rng,
-        n,
-        name=_name(rng, " Evals"),
-        country=country,
-        created_us=created,
-        kind="benign_eval_company",
-        case=case,
-    )
-    base = ordinary_population(
-        ctx,
-        f"eval-runners{instance}",
-        n,
-        size.requests_per_day,
-        mix=OrgMix(0, 1, 0),
-        kind="benign_eval_company",
-        case=case,
+    rows = _one_org_rows(ctx, rng, n, _name(rng, " Evals"), country, created, "benign_eval_company", case)
+    base = _case_population(
+        ctx, f"eval-runners{instance}", size, OrgMix(0, 1, 0), "benign_eval_company", case
     ).behaviour
     regions = pick_near(
         rng, ctx.standard.hosting, ctx.standard.hosting_country, np.full(2, COUNTRY_INDEX[country]), 0.8
@@ -337,10 +321,7 @@ def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[
     entries = np.column_stack([np.repeat(regions, 3)[pick], np.full(n, office_entry)])
     p_active = np.full(n, 0.9)
     weekend = np.full(n, 0.4)
-    first_day = np.full(n, -10_000, dtype=np.int64)
-    rate = calibrate_rates(
-        rng.lognormal(0.0, 0.6, n), p_active, weekend, first_day, ctx.days, size.requests_per_day
-    )
+    first_day, rate = _active_all_period(ctx, rng, size, p_active, weekend, sigma=0.6)
     benchmark = _mix(
         {
             "reasoning": 0.25,
@@ -406,14 +387,8 @@ def reseller(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Coho
     n = size.accounts
     country = str(rng.choice(["US", "SG", "GB", "DE", "NL"]))
     # each end customer is one account in its own organisation: a person or a small business
-    pop = ordinary_population(
-        ctx,
-        f"reseller-customers{instance}",
-        n,
-        size.requests_per_day,
-        mix=OrgMix(1, 0, 0),
-        kind="benign_reseller",
-        case=case,
+    pop = _case_population(
+        ctx, f"reseller-customers{instance}", size, OrgMix(1, 0, 0), "benign_reseller", case
     )
     card = hex_digest(rng, 1)[0]
     rows = replace(
@@ -452,14 +427,8 @@ def early_adopters(ctx: BuildContext, size: CaseSize, instance: str = "") -> lis
     case = f"early_adopters{instance}"
     rng = ctx.rng("case", case)
     n = size.accounts
-    pop = ordinary_population(
-        ctx,
-        f"early-adopters{instance}",
-        n,
-        size.requests_per_day,
-        mix=OrgMix(0.8, 0.2, 0),
-        kind="benign_early_adopter",
-        case=case,
+    pop = _case_population(
+        ctx, f"early-adopters{instance}", size, OrgMix(0.8, 0.2, 0), "benign_early_adopter", case
     )
     behaviour = replace(
         pop.behaviour,
