@@ -30,14 +30,14 @@ g_final as (
         g_signature.top_signature_template,
         coalesce(g_signature.top_signature_template_accounts, 0) as top_signature_template_accounts,
         case
-            when coalesce(g_signature.top_signature_template_accounts, 0) >= 3
+            when coalesce(g_signature.top_signature_template_accounts, 0) >= {{ detection_var('detection_breadth_min_accounts') }}
                 then cast(g_signature.top_signature_template_accounts as {{ type_double() }}) / g_basics.accounts
         end as signature_template_breadth,
         coalesce(g_families.template_families, 0) as template_families,
         coalesce(g_families.top_template_family_accounts, 0) as top_template_family_accounts,
         coalesce(g_families.template_family_accounts, 0) as template_family_accounts,
         case
-            when coalesce(g_families.template_family_accounts, 0) >= 3
+            when coalesce(g_families.template_family_accounts, 0) >= {{ detection_var('detection_breadth_min_accounts') }}
                 then cast(g_families.template_family_accounts as {{ type_double() }}) / g_basics.accounts
         end as template_family_breadth,
         coalesce(g_private_shared.requests, 0) + g_basics.solo_repeated_requests as private_template_requests,
@@ -86,7 +86,7 @@ g_final as (
 
         -- farming and operations
         case
-            when g_basics.accounts >= 3
+            when g_basics.accounts >= {{ detection_var('detection_creation_burst_min_accounts') }}
                 then cast(g_burst.accounts_in_burst as {{ type_double() }}) / g_basics.accounts
         end as creation_burst_share,
         g_basics.weak_verification_share,

@@ -67,7 +67,7 @@ g_capability_mix as (
 ),
 
 {#- target capabilities, for the report: the targeted ones (share >= detection_capability_lift_min
-    x the platform's) that carry at least 5% of the group's traffic, largest first -#}
+    x the platform's) that carry at least detection_target_capability_share_min of the group's traffic, largest first -#}
 g_targets as (
 
     select
@@ -83,7 +83,7 @@ g_targets as (
             'request_share desc, capability') }} as target_capabilities
 
     from g_capability_shares
-    where request_share >= 0.05
+    where request_share >= {{ detection_var('detection_target_capability_share_min') }}
       and {{ detection_is_targeted_capability('request_share', 'typical_share') }}
     group by group_id
 

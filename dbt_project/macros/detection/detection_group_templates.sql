@@ -162,7 +162,7 @@ g_families as (
         max(family_accounts) as top_template_family_accounts,
         -- accounts in families of 3+ accounts: a campaign runs several task families
         -- (reasoning, coding, ...) over its accounts, each a family of its own
-        cast(sum(case when family_accounts >= 3 then family_accounts else 0 end) as {{ dbt.type_bigint() }})
+        cast(sum(case when family_accounts >= {{ detection_var('detection_breadth_min_accounts') }} then family_accounts else 0 end) as {{ dbt.type_bigint() }})
             as template_family_accounts
 
     from g_family_sizes

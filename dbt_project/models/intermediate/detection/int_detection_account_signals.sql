@@ -277,7 +277,7 @@ final as (
         -- paying for its own organizations under its own domain is not hiding anything)
         coalesce(payments.payment_organizations, 0) > 1
             and coalesce(payments.payment_identities, 0) > 1 as is_payment_shared_across_orgs,
-        coalesce(accounts.verification in ('none', 'email'), false) as is_weakly_verified,
+        coalesce(accounts.verification in {{ sql_string_list(detection_var('detection_weak_verification_levels')) }}, false) as is_weakly_verified,
         coalesce(accounts.signup_pathway in {{ sql_string_list(detection_var('detection_farming_pathways')) }}, false) as is_farming_pathway
 
     from accounts
