@@ -36,6 +36,8 @@ clustered as (
 
 ),
 
+
+
 {#- a cluster lies within one connected component -#}
 flagged_components as (
 
@@ -48,6 +50,8 @@ flagged_components as (
         on clusters.cluster_id = flagged_accounts.cluster_id
 
 ),
+
+
 
 {#- candidates: every account of the flagged cluster's connected component (community
     detection may have cut one campaign into several communities; the signature decides).
@@ -99,8 +103,10 @@ signature_use as (
         cluster_accounts.cluster_id,
         cluster_accounts.account_id,
         cast(sum(account_templates.requests) as {{ dbt.type_bigint() }}) as signature_requests,
-        cast(sum(account_templates.cot_elicitation_requests) as {{ dbt.type_bigint() }}) as signature_cot_requests,
-        cast(sum(account_templates.grader_prompt_requests) as {{ dbt.type_bigint() }}) as signature_grader_requests
+        cast(sum(account_templates.cot_elicitation_requests) as {{ dbt.type_bigint() }})
+            as signature_cot_requests,
+        cast(sum(account_templates.grader_prompt_requests) as {{ dbt.type_bigint() }})
+            as signature_grader_requests
 
     from cluster_accounts
     inner join account_templates
@@ -121,9 +127,12 @@ accounts as (
         cluster_accounts.linked_identifiers,
         cluster_accounts.strong_links,
         account_signals.*,
-        coalesce({{ detection_ratio('signature_use.signature_requests', 'account_signals.requests') }}, 0) as signature_template_share,
-        {{ detection_signature_rate('signature_use.signature_cot_requests', 'signature_use.signature_requests') }} as signature_cot_rate,
-        {{ detection_signature_rate('signature_use.signature_grader_requests', 'signature_use.signature_requests') }} as signature_grader_rate
+        coalesce({{ detection_ratio('signature_use.signature_requests', 'account_signals.requests') }}, 0)
+            as signature_template_share,
+        {{ detection_signature_rate('signature_use.signature_cot_requests', 'signature_use.signature_requests') }}
+            as signature_cot_rate,
+        {{ detection_signature_rate('signature_use.signature_grader_requests', 'signature_use.signature_requests') }}
+            as signature_grader_rate
 
     from cluster_accounts
     inner join account_signals
@@ -136,7 +145,10 @@ accounts as (
 
 signature_carriers as (
 
-    select cluster_id, account_id, payment_fingerprint
+    select
+        cluster_id,
+        account_id,
+        payment_fingerprint
     from accounts
     where signature_template_share >= {{ detection_var('detection_member_signature_share_min') }}
 
@@ -144,7 +156,9 @@ signature_carriers as (
 
 payment_linked as (
 
-    select distinct accounts.cluster_id, accounts.account_id
+    select distinct
+        accounts.cluster_id,
+        accounts.account_id
     from accounts
     inner join signature_carriers
         on accounts.cluster_id = signature_carriers.cluster_id
@@ -158,12 +172,17 @@ qualified as (
     select
         accounts.*,
         case
-            when accounts.signature_template_share >= {{ detection_var('detection_member_signature_share_min') }} then 'signature'
+            when
+                accounts.signature_template_share
+                >= {{ detection_var('detection_member_signature_share_min') }}
+                then 'signature'
             when payment_linked.account_id is not null then 'payment'
             when accounts.is_in_cluster
                 and accounts.strong_links >= {{ detection_var('detection_member_strong_links_min') }}
-                and accounts.linked_identifiers >= {{ detection_var('detection_member_linked_identifiers_min') }}
-                and accounts.link_strength >= {{ detection_var('detection_member_link_strength_min') }} then 'linked'
+                and accounts.linked_identifiers
+                >= {{ detection_var('detection_member_linked_identifiers_min') }}
+                and accounts.link_strength >= {{ detection_var('detection_member_link_strength_min') }}
+                then 'linked'
         end as membership_reason
 
     from accounts
@@ -172,6 +191,8 @@ qualified as (
         and accounts.account_id = payment_linked.account_id
 
 ),
+
+
 
 {#- an account qualifying for several flagged clusters of its component is listed once: where
     it carries most of the signature (then its own cluster, then the smallest cluster id) -#}
@@ -187,14 +208,16 @@ membership as (
                     case when qualified.membership_reason is null then 1 else 0 end,
                     qualified.signature_template_share desc,
                     case when qualified.is_in_cluster then 0 else 1 end,
-                    qualified.cluster_id
+                    qualified.cluster_id asc
             ) as preference
         from qualified
     ) as ranked
     where (membership_reason is not null and preference = 1)
-       or (membership_reason is null and is_in_cluster)
+        or (membership_reason is null and is_in_cluster)
 
 ),
+
+
 
 {#- the account's own signals under the group column names the specs use -#}
 account_as_group as (
@@ -283,7 +306,7 @@ final as (
         account_totals.extraction_points + account_totals.targeting_points as account_harvesting_points,
         account_totals.concealment_points + account_totals.farming_points as account_coordination_points,
         account_totals.extraction_points + account_totals.targeting_points
-            + account_totals.concealment_points + account_totals.farming_points as account_score
+        + account_totals.concealment_points + account_totals.farming_points as account_score
 
     from membership
     inner join account_totals

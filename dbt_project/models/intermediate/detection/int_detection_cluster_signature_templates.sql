@@ -8,7 +8,10 @@ with
 
 clusters as (
 
-    select clustered.cluster_id, clustered.account_id, accounts.organization_id
+    select
+        clustered.cluster_id,
+        clustered.account_id,
+        accounts.organization_id
     from {{ ref('int_detection_accounts_clustered') }} as clustered
     inner join {{ ref('int_detection_accounts_windowed') }} as accounts
         on clustered.account_id = accounts.account_id
@@ -18,7 +21,9 @@ clusters as (
 
 cluster_sizes as (
 
-    select cluster_id, count(distinct organization_id) as organizations
+    select
+        cluster_id,
+        count(distinct organization_id) as organizations
     from clusters
     group by cluster_id
 
