@@ -94,7 +94,7 @@ solo_templates as (
 
     from account_templates
     where requests >= {{ detection_var('detection_private_template_min_requests') }}
-        and prompt_template_hash not in (select prompt_template_hash from templates_reached)
+        and prompt_template_hash not in (select templates_reached.prompt_template_hash from templates_reached)
     group by account_id
 
 ),
@@ -260,7 +260,8 @@ final as (
         volumes.requests_per_active_day,
         cohorts.cohort_accounts,
         cohorts.cohort_median_requests_per_active_day,
-        {{ detection_ratio('volumes.requests_per_active_day', 'cohorts.cohort_median_requests_per_active_day') }}
+        {{ detection_ratio(
+            'volumes.requests_per_active_day', 'cohorts.cohort_median_requests_per_active_day') }}
             as cohort_volume_ratio,
 
         -- prompt templates
@@ -274,7 +275,8 @@ final as (
         capability_mix.top_capability,
         capability_mix.top_capability_share,
         capability_mix.platform_top_capability_share,
-        {{ detection_ratio('capability_mix.top_capability_share', 'capability_mix.platform_top_capability_share') }}
+        {{ detection_ratio(
+            'capability_mix.top_capability_share', 'capability_mix.platform_top_capability_share') }}
             as capability_lift,
         capability_mix.capability_entropy_bits,
         capability_mix.targeted_capability_share,
@@ -282,14 +284,20 @@ final as (
 
         -- elicitation
         {{ detection_ratio('accounts.cot_elicitation_requests', 'accounts.requests') }} as cot_rate,
-        {{ detection_rest_ratio('platform.platform_cot_requests', 'platform.platform_requests', 'accounts.cot_elicitation_requests', 'accounts.requests') }}
+        {{ detection_rest_ratio(
+            'platform.platform_cot_requests', 'platform.platform_requests',
+            'accounts.cot_elicitation_requests', 'accounts.requests') }}
             as platform_cot_rate,
         {{ detection_ratio('accounts.grader_prompt_requests', 'accounts.requests') }} as grader_rate,
-        {{ detection_rest_ratio('platform.platform_grader_requests', 'platform.platform_requests', 'accounts.grader_prompt_requests', 'accounts.requests') }}
+        {{ detection_rest_ratio(
+            'platform.platform_grader_requests', 'platform.platform_requests',
+            'accounts.grader_prompt_requests', 'accounts.requests') }}
             as platform_grader_rate,
         {{ detection_ratio('accounts.output_tokens + accounts.thinking_tokens', 'accounts.input_tokens') }}
             as output_input_ratio,
-        {{ detection_rest_ratio('platform.platform_output_thinking_tokens', 'platform.platform_input_tokens', 'accounts.output_tokens + accounts.thinking_tokens', 'accounts.input_tokens') }}
+        {{ detection_rest_ratio(
+            'platform.platform_output_thinking_tokens', 'platform.platform_input_tokens',
+            'accounts.output_tokens + accounts.thinking_tokens', 'accounts.input_tokens') }}
             as platform_output_input_ratio,
 
         -- timing
@@ -306,7 +314,9 @@ final as (
         coalesce(launch.launch_day_requests, 0) as launch_day_requests,
         coalesce(launch.new_model_requests, 0) as new_model_requests,
         {{ detection_ratio('launch.new_model_requests', 'launch.launch_day_requests') }} as launch_share,
-        {{ detection_rest_ratio('platform.platform_new_model_requests', 'platform.platform_launch_day_requests', 'launch.new_model_requests', 'launch.launch_day_requests') }}
+        {{ detection_rest_ratio(
+            'platform.platform_new_model_requests', 'platform.platform_launch_day_requests',
+            'launch.new_model_requests', 'launch.launch_day_requests') }}
             as platform_launch_share,
 
         -- account farming
@@ -315,7 +325,8 @@ final as (
         coalesce(payments.payment_organizations, 0) > 1
         and coalesce(payments.payment_identities, 0) > 1 as is_payment_shared_across_orgs,
         coalesce(
-            accounts.verification in {{ sql_string_list(detection_var('detection_weak_verification_levels')) }},
+            accounts.verification in {{ sql_string_list(
+                detection_var('detection_weak_verification_levels')) }},
             false
         )
             as is_weakly_verified,

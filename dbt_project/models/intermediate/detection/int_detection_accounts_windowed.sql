@@ -149,7 +149,8 @@ final as (
             )
         ) as has_own_email_domain,
         -- whole days from creation to the end of the run date (unknown creation: oldest bucket)
-        {{ dbt.datediff('cast(joined.created_at as date)', run_date_literal(), 'day') }} as account_age_days
+        {{ dbt.datediff(
+            'cast(joined.created_at as date)', run_date_literal(), 'day') }} as account_age_days
 
     from joined
     where not exists (

@@ -18,8 +18,10 @@
   promoted candidate keeps its DW-... id. Incremental by date: a run reads this model's
   earlier dates (which campaigns were published before) and writes the run date.
 -#}
-{%- set harvesting_bar = detection_var('detection_harvesting_points_min') + detection_var('detection_moderate_confidence_margin') -%}
-{%- set coordination_bar = detection_var('detection_coordination_points_min') + detection_var('detection_moderate_confidence_margin') -%}
+{%- set harvesting_bar = detection_var('detection_harvesting_points_min')
+    + detection_var('detection_moderate_confidence_margin') -%}
+{%- set coordination_bar = detection_var('detection_coordination_points_min')
+    + detection_var('detection_moderate_confidence_margin') -%}
 {%- set min_accounts = detection_var('detection_campaign_min_accounts') -%}
 {%- set min_organizations = detection_var('detection_campaign_min_organizations') -%}
 with

@@ -127,11 +127,14 @@ accounts as (
         cluster_accounts.linked_identifiers,
         cluster_accounts.strong_links,
         account_signals.*,
-        coalesce({{ detection_ratio('signature_use.signature_requests', 'account_signals.requests') }}, 0)
+        coalesce({{ detection_ratio(
+            'signature_use.signature_requests', 'account_signals.requests') }}, 0)
             as signature_template_share,
-        {{ detection_signature_rate('signature_use.signature_cot_requests', 'signature_use.signature_requests') }}
+        {{ detection_signature_rate(
+            'signature_use.signature_cot_requests', 'signature_use.signature_requests') }}
             as signature_cot_rate,
-        {{ detection_signature_rate('signature_use.signature_grader_requests', 'signature_use.signature_requests') }}
+        {{ detection_signature_rate(
+            'signature_use.signature_grader_requests', 'signature_use.signature_requests') }}
             as signature_grader_rate
 
     from cluster_accounts
@@ -217,18 +220,16 @@ membership as (
 
 ),
 
-
-
-{#- the account's own signals under the group column names the specs use -#}
+{# the account's own signals under the group column names the specs use -#}
 account_as_group as (
 
     select
-        cluster_id,
-        account_id,
+        membership.cluster_id,
+        membership.account_id,
         1 as accounts,
         1 as organizations,
         cast(1 as {{ type_double() }}) as accounts_per_org,
-        signature_template_share,
+        membership.signature_template_share,
         cast(null as {{ type_double() }}) as signature_template_breadth,
         -- group-only template signals (families, private skeletons) are not measured for one account
         cast(null as {{ type_double() }}) as template_family_breadth,
@@ -241,31 +242,31 @@ account_as_group as (
         typical.typical_launch_share,
         typical.typical_proxy_share,
         cast(null as {{ type_double() }}) as typical_targeted_capability_share,
-        targeted_capability_share,
-        platform_targeted_capability_share,
-        capability_entropy_bits,
-        cot_rate,
-        signature_cot_rate,
-        platform_cot_rate,
-        grader_rate,
-        signature_grader_rate,
-        platform_grader_rate,
-        output_input_ratio,
-        platform_output_input_ratio,
-        launch_share,
-        platform_launch_share,
-        cohort_volume_ratio as median_cohort_volume_ratio,
-        case when is_payment_shared_across_orgs then 1.0 else 0.0 end as cross_org_payment_share,
+        membership.targeted_capability_share,
+        membership.platform_targeted_capability_share,
+        membership.capability_entropy_bits,
+        membership.cot_rate,
+        membership.signature_cot_rate,
+        membership.platform_cot_rate,
+        membership.grader_rate,
+        membership.signature_grader_rate,
+        membership.platform_grader_rate,
+        membership.output_input_ratio,
+        membership.platform_output_input_ratio,
+        membership.launch_share,
+        membership.platform_launch_share,
+        membership.cohort_volume_ratio as median_cohort_volume_ratio,
+        case when membership.is_payment_shared_across_orgs then 1.0 else 0.0 end as cross_org_payment_share,
         cast(null as {{ type_double() }}) as cross_org_infra_share,
         cast(null as {{ type_double() }}) as cross_org_system_prompt_share,
-        proxy_share,
+        membership.proxy_share,
         cast(null as {{ type_double() }}) as platform_proxy_share,
-        ip_prefixes_per_active_day as median_ip_prefixes_per_active_day,
+        membership.ip_prefixes_per_active_day as median_ip_prefixes_per_active_day,
         cast(null as {{ type_double() }}) as creation_burst_share,
-        case when is_weakly_verified then 1.0 else 0.0 end as weak_verification_share,
-        case when is_farming_pathway then 1.0 else 0.0 end as farming_pathway_share,
+        case when membership.is_weakly_verified then 1.0 else 0.0 end as weak_verification_share,
+        case when membership.is_farming_pathway then 1.0 else 0.0 end as farming_pathway_share,
         cast(null as {{ type_double() }}) as load_cv,
-        hours_active_share as median_hours_active_share,
+        membership.hours_active_share as median_hours_active_share,
         cast(null as {{ type_double() }}) as sync_similarity
 
     from membership
