@@ -64,7 +64,7 @@ edges as (
     select
         account_id,
         organization_id,
-        'payment',
+        'payment' as identifier_kind,
         payment_fingerprint,
         cast(null as {{ dbt.type_bigint() }})
     from accounts
@@ -75,7 +75,7 @@ edges as (
     select
         account_id,
         organization_id,
-        'email_domain',
+        'email_domain' as identifier_kind,
         email_domain,
         cast(null as {{ dbt.type_bigint() }})
     from accounts
@@ -86,7 +86,7 @@ edges as (
     select
         account_id,
         organization_id,
-        'template',
+        'template' as identifier_kind,
         prompt_template_hash,
         requests
     from account_templates
@@ -96,7 +96,7 @@ edges as (
     select
         account_system_prompts.account_id,
         accounts.organization_id,
-        'system_prompt',
+        'system_prompt' as identifier_kind,
         account_system_prompts.system_prompt_hash,
         account_system_prompts.requests
     from account_system_prompts
@@ -111,7 +111,7 @@ edges as (
     select
         account_id,
         organization_id,
-        'ip_prefix',
+        'ip_prefix' as identifier_kind,
         ip_prefix,
         requests
     from account_prefixes

@@ -79,9 +79,7 @@ template_mix as (
 
 ),
 
-
-
-{#- the account's own repeated skeletons: templates no other window account sends, that it
+{# the account's own repeated skeletons: templates no other window account sends, that it
     sends at least detection_private_template_min_requests times (the part of its private
     templated traffic that the group x template joins, which read shared templates only, miss) -#}
 solo_templates as (
@@ -181,7 +179,7 @@ launch as (
     left join new_model_days
         on account_models.activity_date = new_model_days.activity_date
         and account_models.model = new_model_days.model
-    where account_models.activity_date in (select activity_date from new_model_days)
+    where account_models.activity_date in (select launch_days.activity_date from new_model_days as launch_days)
     group by account_models.account_id
 
 ),

@@ -240,7 +240,8 @@ final as (
                                 'below moderate confidence: harvesting ',
                                 cast(harvesting_points as {{ dbt.type_string() }}),
                                 ' and coordination ', cast(coordination_points as {{ dbt.type_string() }}),
-                                ' points (a campaign needs >= {{ harvesting_bar }} and >= {{ coordination_bar }})'
+                                ' points (a campaign needs >= {{ harvesting_bar }}',
+                                ' and >= {{ coordination_bar }})'
                             )
                     end,
                     case when not is_operation_sized then concat(
@@ -248,7 +249,8 @@ final as (
                                 cast(accounts as {{ dbt.type_string() }}),
                                 ' listed accounts of ',
                                 cast(independent_organizations as {{ dbt.type_string() }}),
-                                ' independent organizations (a campaign needs >= {{ min_accounts }} accounts or >= {{ min_organizations }} organizations)'
+                                ' independent organizations (a campaign needs >= {{ min_accounts }} accounts',
+                                ' or >= {{ min_organizations }} organizations)'
                             )
                     end
                 )

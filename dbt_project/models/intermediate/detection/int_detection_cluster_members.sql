@@ -36,9 +36,7 @@ clustered as (
 
 ),
 
-
-
-{#- a cluster lies within one connected component -#}
+{# a cluster lies within one connected component -#}
 flagged_components as (
 
     select distinct
@@ -51,9 +49,7 @@ flagged_components as (
 
 ),
 
-
-
-{#- candidates: every account of the flagged cluster's connected component (community
+{# candidates: every account of the flagged cluster's connected component (community
     detection may have cut one campaign into several communities; the signature decides).
     Joined through the component, not through every flagged account: a 6,000-account cluster
     would otherwise pair each of its accounts with every account of its component. -#}
@@ -195,9 +191,7 @@ qualified as (
 
 ),
 
-
-
-{#- an account qualifying for several flagged clusters of its component is listed once: where
+{# an account qualifying for several flagged clusters of its component is listed once: where
     it carries most of the signature (then its own cluster, then the smallest cluster id) -#}
 membership as (
 
