@@ -32,7 +32,7 @@ test: setup
 	$(VENV)/bin/pytest
 
 # ruff (lint and format), mypy on flows/ and sqlfluff on the dbt models (config in pyproject.toml,
-# .sqlfluff, .sqlfluffignore); CI runs it before the tests. sqlfluff's dbt templater compiles the
+# .sqlfluff); CI runs it before the tests. sqlfluff's dbt templater compiles the
 # project against a scratch warehouse in var/lint (nothing is built; no landing data needed).
 LINT_ENV := DISTILLWATCH_WAREHOUSE=$(CURDIR)/var/lint/warehouse.duckdb \
 	DISTILLWATCH_LANDING_DIR=$(CURDIR)/var/lint/landing DISTILLWATCH_RUN_DATE=2026-11-26 \
@@ -44,7 +44,7 @@ lint: setup
 	mkdir -p var/lint/landing
 	$(LINT_ENV) $(VENV)/bin/sqlfluff lint dbt_project/models
 
-# sqlfluff's fixes over the models (what .sqlfluffignore leaves out stays as it is).
+# sqlfluff's fixes over the models.
 lint-sql-fix: setup
 	mkdir -p var/lint/landing
 	$(LINT_ENV) $(VENV)/bin/sqlfluff fix dbt_project/models

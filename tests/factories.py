@@ -235,9 +235,9 @@ def make_campaign_evidence(**overrides: Any) -> CampaignEvidence:
         ),
         creation_bursts=(CreationBurst(date(2026, 3, 1), 8), CreationBurst(date(2026, 3, 2), 2)),
         signals=(
-            campaign_signal("signature_template_share", "harvesting", 0.8, 0.3, 2),
-            campaign_signal("capability_concentration", "harvesting", 0.7, 0.5, 2),
-            campaign_signal("cot_elicitation_rate", "harvesting", 0.62, 0.25, 2),
+            campaign_signal("signature_template_share", "extraction", 0.8, 0.3, 2),
+            campaign_signal("capability_targeting", "targeting", 0.7, 0.5, 2),
+            campaign_signal("cot_elicitation_rate", "extraction", 0.62, 0.25, 2),
             campaign_signal("proxy_share", "concealment", 0.55, 0.3, 2),
             campaign_signal("ip_churn", "concealment", 3.5, 3.0, 1),
             campaign_signal("creation_burst", "farming", 0.66, 0.5, 1),

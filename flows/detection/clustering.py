@@ -195,7 +195,7 @@ def behaviour_similarity(
 ) -> np.ndarray:
     """Cosine of the two accounts' behaviour shares (capability and model mix) for each link.
 
-    `behaviour` has account_id, feature, share; an account without a row compares as 1 (no
+    `behaviour` has account_id, feature, request_share; an account without a row compares as 1 (no
     evidence against the link).
     """
     if behaviour is None or links.empty:
@@ -205,7 +205,7 @@ def behaviour_similarity(
     feature_code, _ = pd.factorize(rows["feature"], sort=True)
     position = np.searchsorted(involved, accounts.get_indexer(pd.Index(rows["account_id"])))
     matrix = np.zeros((len(involved), int(feature_code.max()) + 1 if len(rows) else 1), dtype=np.float32)
-    matrix[position, feature_code] = rows["share"].to_numpy(dtype=np.float32)
+    matrix[position, feature_code] = rows["request_share"].to_numpy(dtype=np.float32)
     norm = np.linalg.norm(matrix, axis=1)
     known = norm > 0
     matrix[known] /= norm[known, None]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flows.detection.signals import known_signal, signals_supporting
 from flows.report import fmt
 from flows.report.evidence import CampaignEvidence
 
@@ -27,21 +28,16 @@ CONCEALING_SHARE_MIN = 0.5
 TARGET_SHARE_MIN = 0.5
 TARGET_LIFT_MIN = 2.0
 
-PROXY_SIGNALS = ("proxy_share", "ip_churn", "cross_org_infrastructure")
-FARMING_SIGNALS = (
-    "creation_burst",
-    "weak_verification",
-    "farming_pathways",
-    "organization_span",
-    "cross_org_payment",
-)
-PROMPT_SIGNALS = (
-    "signature_template_share",
-    "signature_template_accounts",
-    "cot_elicitation_rate",
-    "grader_prompt_rate",
-)
-EXTRACTION_SIGNALS = ("capability_concentration", "capability_entropy", "output_input_ratio", "cohort_volume")
+# The signals that are evidence of each technique: the `atlas` ids of the detection signal spec
+# (dbt_project.yml, var detection_signals), so every name here is a signal dbt emits.
+PROXY_SIGNALS = signals_supporting("AML.T0008.005")
+FARMING_SIGNALS = signals_supporting("AML.T0021")
+PROMPT_SIGNALS = signals_supporting("AML.T0065")
+EXTRACTION_SIGNALS = signals_supporting("AML.T0024.002")
+# Signals read on their own: targeting of capabilities far above the typical account's share,
+# and IP rotation (its value goes into the proxy sentence).
+CAPABILITY_TARGETING = known_signal("capability_targeting")
+IP_CHURN = known_signal("ip_churn")
 
 
 @dataclass(frozen=True)
@@ -104,7 +100,7 @@ def _ai_service_proxies(e: CampaignEvidence) -> str | None:
     )
     if networks:
         sentence += f" ({counted(len(networks), 'such autonomous system')})"
-    churn = e.signal("ip_churn")
+    churn = e.signal(IP_CHURN)
     if churn is not None and churn.fired and churn.value is not None:
         sentence += (
             f", and its accounts rotated through a median of {churn.value:.1f} IP prefixes per active day"
@@ -192,7 +188,7 @@ def _targeted_capability(e: CampaignEvidence) -> str | None:
     if top is None:
         return None
     concentrated = top.share >= TARGET_SHARE_MIN and (top.lift or 0.0) >= TARGET_LIFT_MIN
-    if concentrated or e.fired("capability_concentration"):
+    if concentrated or e.fired(CAPABILITY_TARGETING):
         return fmt.display_text(top.capability, 40)
     return None
 

@@ -144,7 +144,7 @@ def test_accounts_whose_behaviour_differs_are_not_strongly_linked() -> None:
             ("d1", "capability:reasoning", 1.0),
             ("d2", "capability:translation", 0.7), ("d2", "capability:general_chat", 0.3),
         ],
-        columns=["account_id", "feature", "share"],
+        columns=["account_id", "feature", "request_share"],
     )  # fmt: skip
     frame = clustering.cluster_accounts([], edges, evidence=evidence, behaviour=behaviour)
     strong = frame.set_index("account_id")["strong_links"]

@@ -62,7 +62,7 @@ def test_atlas_outcomes_need_their_evidence() -> None:
         linking=public_only,
         cot_elicitation_requests=0,
         grader_prompt_requests=0,
-        signals=tuple(s for s in make_evidence().signals if s.family != "harvesting"),
+        signals=tuple(s for s in make_evidence().signals if s.family not in ("extraction", "targeting")),
     )
     ids = {o.technique.id for o in atlas.observed_techniques(no_prompts)}
     assert "AML.T0065" not in ids and "AML.T0005.001" not in ids
@@ -72,7 +72,7 @@ def test_atlas_outcomes_need_their_evidence() -> None:
 def test_extraction_wording_follows_the_targeting() -> None:
     spread = make_evidence(
         capabilities=(CapabilityUse("coding", 34_000, 0.34, 0.22, 1.5),),
-        signals=(_signal("output_input_ratio", "harvesting", 4.5, 2.0, 1),),
+        signals=(_signal("output_input_ratio", "targeting", 4.5, 2.0, 1),),
     )
     found = {o.technique.id: o.evidence for o in atlas.observed_techniques(spread)}
     assert found["AML.T0024.002"].startswith("The largest share of requests (34.0%) was on coding")
@@ -80,3 +80,13 @@ def test_extraction_wording_follows_the_targeting() -> None:
     assert "acquire the model's capabilities" in found["AML.T0048.004"]
     nothing = make_evidence(capabilities=(CapabilityUse("coding", 34_000, 0.34, 0.22, 1.5),), signals=())
     assert "AML.T0024.002" not in {o.technique.id for o in atlas.observed_techniques(nothing)}
+
+
+def test_the_capability_targeting_signal_makes_a_target() -> None:
+    # Below the fallback bars (34% at 1.5x), the detection signal alone names the target.
+    coding = (CapabilityUse("coding", 34_000, 0.34, 0.22, 1.5),)
+    targeting = _signal("capability_targeting", "targeting", 0.6, 0.5, 2)
+    fired = make_evidence(capabilities=coding, signals=(targeting,))
+    found = {o.technique.id: o.evidence for o in atlas.observed_techniques(fired)}
+    assert found["AML.T0024.002"].startswith("34.0% of requests targeted coding")
+    assert "the model's coding capabilities" in found["AML.T0048.004"]

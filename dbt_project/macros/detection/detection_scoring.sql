@@ -2,6 +2,9 @@
   The score: every signal of a group, its value, the bar it must reach (threshold), the
   platform reference it is compared with, and the points it earns. One list, used for the
   clusters (decision) and the campaigns (report), so both read the same definitions.
+  What each signal is (name, family, direction, bar and points vars, ATLAS techniques,
+  description) is the spec, var `detection_signals` in dbt_project.yml, which Python reads too
+  (flows/detection/signals.py); detection_signal_specs() adds each signal's SQL to it.
 
   family (two families, each split into direct evidence and capped context):
     harvesting = extraction + context(targeting, detection_targeting_points_cap)
@@ -34,109 +37,90 @@
   {#- the CoT / grader share: of all requests, of templated ones or of signature ones, whichever is highest -#}
   {%- set cot_value = 'greatest(cot_rate, coalesce(templated_cot_rate, 0), coalesce(signature_cot_rate, 0))' -%}
   {%- set grader_value = 'greatest(grader_rate, coalesce(templated_grader_rate, 0), coalesce(signature_grader_rate, 0))' -%}
-  {{- return([
-    {'signal': 'template_breadth', 'family': 'extraction', 'direction': '>=',
-     'value': 'signature_template_breadth', 'reference': 'null',
-     'threshold': v('detection_template_breadth_min'), 'points': v('detection_template_breadth_points'),
-     'description': 'share of the accounts sending the top signature template (3+ accounts; signature: sent by 2+ accounts of the group and mostly by this group)'},
-    {'signal': 'signature_template_share', 'family': 'extraction', 'direction': '>=',
-     'value': 'signature_template_share', 'reference': 'null',
-     'threshold': v('detection_signature_share_min'), 'points': v('detection_signature_share_points'),
-     'description': 'share of requests on the signature templates'},
-    {'signal': 'template_family_breadth', 'family': 'extraction', 'direction': '>=',
-     'value': 'template_family_breadth', 'reference': 'null',
-     'threshold': v('detection_template_family_breadth_min'), 'points': v('detection_template_family_breadth_points'),
-     'description': 'share of the accounts in the largest template family (3+ accounts): accounts joined by chains of signature templates, so a campaign that paraphrases its prompts, each account on its own few variants, is one family'},
-    {'signal': 'private_template_share', 'family': 'extraction', 'direction': '>=',
-     'value': 'private_template_share', 'reference': 'null',
-     'threshold': v('detection_private_template_share_min'), 'points': v('detection_private_template_share_points'),
-     'description': 'share of requests on private skeletons: templates the group sends ' ~ v('detection_private_template_min_requests') ~ '+ times and holds most senders of (an account\'s own repeated templates included)'},
-    {'signal': 'cot_elicitation_rate', 'family': 'extraction', 'direction': '>=',
-     'value': cot_value, 'reference': 'typical_cot_rate',
-     'threshold': 'greatest(' ~ v('detection_cot_rate_min') ~ ', ' ~ v('detection_cot_lift_min') ~ ' * coalesce(typical_cot_rate, 0))',
-     'points': v('detection_cot_points'),
-     'description': 'share of requests asking for step-by-step reasoning: of all its requests, of its private-skeleton (templated) requests or of its signature-template requests, whichever is higher (relayed ordinary traffic does not dilute the harvesting); reference: the typical account'},
-    {'signal': 'cot_elicitation_elevated', 'family': 'extraction', 'direction': '>=',
-     'value': cot_value, 'reference': 'typical_cot_rate',
-     'threshold': 'greatest(' ~ v('detection_cot_elevated_rate_min') ~ ', ' ~ v('detection_cot_elevated_lift_min') ~ ' * coalesce(typical_cot_rate, 0))',
-     'points': v('detection_cot_elevated_points'),
-     'description': 'the same CoT share against a lower bar: a tenth of the prompts and ' ~ v('detection_cot_elevated_lift_min') ~ 'x the typical account (a campaign whose CoT share is still rising); earns on top of cot_elicitation_rate'},
-    {'signal': 'grader_prompt_rate', 'family': 'extraction', 'direction': '>=',
-     'value': grader_value, 'reference': 'typical_grader_rate',
-     'threshold': 'greatest(' ~ v('detection_grader_rate_min') ~ ', ' ~ v('detection_grader_lift_min') ~ ' * coalesce(typical_grader_rate, 0))',
-     'points': v('detection_grader_points'),
-     'description': 'share of rubric-grading / reward-model prompts: of all its requests, of its templated requests or of its signature-template requests, whichever is higher; reference: the typical account'},
-    {'signal': 'capability_targeting', 'family': 'targeting', 'direction': '>=',
-     'value': 'targeted_capability_share', 'reference': 'typical_targeted_capability_share',
-     'threshold': v('detection_capability_share_min'), 'points': v('detection_capability_points'),
-     'description': 'share of requests on targeted capabilities (each at least ' ~ v('detection_capability_lift_min') ~ 'x its share of the typical account\'s mix); reference: the typical account\'s share of the same capabilities'},
-    {'signal': 'capability_entropy', 'family': 'targeting', 'direction': '<=',
-     'value': 'capability_entropy_bits', 'reference': 'null',
-     'threshold': v('detection_capability_entropy_max_bits'), 'points': v('detection_capability_entropy_points'),
-     'description': 'Shannon entropy (bits) of the capability mix (context for capability_concentration; no points by default)'},
-    {'signal': 'output_input_ratio', 'family': 'targeting', 'direction': '>=',
-     'value': 'output_input_ratio', 'reference': 'typical_output_input_ratio',
-     'threshold': v('detection_output_ratio_lift_min') ~ ' * typical_output_input_ratio',
-     'points': v('detection_output_ratio_points'),
-     'description': '(output + thinking tokens) / input tokens; reference: the typical account'},
-    {'signal': 'launch_pivot', 'family': 'targeting', 'direction': '>=',
-     'value': 'launch_share', 'reference': 'typical_launch_share',
-     'threshold': 'greatest(' ~ v('detection_launch_share_min') ~ ', ' ~ v('detection_launch_lift_min') ~ ' * coalesce(typical_launch_share, 0))',
-     'points': v('detection_launch_points'),
-     'description': 'share of requests on a model released in the last ' ~ v('detection_new_model_hours') ~ ' h (days with such a model only)'},
-    {'signal': 'cohort_volume', 'family': 'targeting', 'direction': '>=',
-     'value': 'median_cohort_volume_ratio', 'reference': 'null',
-     'threshold': v('detection_cohort_volume_ratio_min'), 'points': v('detection_cohort_volume_points'),
-     'description': 'median account volume (requests per active day) over its cohort median (same pathway and age bucket)'},
-    {'signal': 'cross_org_payment', 'family': 'concealment', 'direction': '>=',
-     'value': 'cross_org_payment_share', 'reference': 'null',
-     'threshold': v('detection_cross_org_payment_share_min'), 'points': v('detection_cross_org_payment_points'),
-     'description': 'share of accounts paying with an instrument that also pays for another organization'},
-    {'signal': 'cross_org_infrastructure', 'family': 'concealment', 'direction': '>=',
-     'value': 'cross_org_infra_share', 'reference': 'null',
-     'threshold': v('detection_cross_org_infra_share_min'), 'points': v('detection_cross_org_infra_points'),
-     'description': 'share of accounts on a dedicated hosting/proxy prefix shared with another organization of the group'},
-    {'signal': 'cross_org_system_prompt', 'family': 'concealment', 'direction': '>=',
-     'value': 'cross_org_system_prompt_share', 'reference': 'null',
-     'threshold': v('detection_cross_org_system_prompt_share_min'), 'points': v('detection_cross_org_system_prompt_points'),
-     'description': 'share of accounts on a dedicated system prompt (a harness) shared with another organization of the group'},
-    {'signal': 'proxy_share', 'family': 'concealment', 'direction': '>=',
-     'value': 'proxy_share', 'reference': 'typical_proxy_share',
-     'threshold': v('detection_proxy_share_min'), 'points': v('detection_proxy_points'),
-     'description': 'share of requests through anonymizing proxy networks'},
-    {'signal': 'ip_churn', 'family': 'concealment', 'direction': '>=',
-     'value': 'median_ip_prefixes_per_active_day', 'reference': 'null',
-     'threshold': v('detection_ip_churn_min'), 'points': v('detection_ip_churn_points'),
-     'description': 'median distinct IP prefixes per active day'},
-    {'signal': 'creation_burst', 'family': 'farming', 'direction': '>=',
-     'value': 'creation_burst_share', 'reference': 'null',
-     'threshold': v('detection_creation_burst_share_min'), 'points': v('detection_creation_burst_points'),
-     'description': 'largest share of accounts created within ' ~ v('detection_creation_burst_hours') ~ ' h'},
-    {'signal': 'weak_verification', 'family': 'farming', 'direction': '>=',
-     'value': 'weak_verification_share', 'reference': 'null',
-     'threshold': v('detection_weak_verification_share_min'), 'points': v('detection_weak_verification_points'),
-     'description': 'share of accounts verified by e-mail only or not at all'},
-    {'signal': 'farming_pathways', 'family': 'farming', 'direction': '>=',
-     'value': 'farming_pathway_share', 'reference': 'null',
-     'threshold': v('detection_farming_pathway_share_min'), 'points': v('detection_farming_pathway_points'),
-     'description': 'share of accounts signed up through ' ~ (v('detection_farming_pathways') | join('/')) ~ ' programmes'},
-    {'signal': 'load_evenness', 'family': 'farming', 'direction': '<=',
-     'value': 'load_cv', 'reference': 'null',
-     'threshold': v('detection_load_cv_max'), 'points': v('detection_load_evenness_points'),
-     'description': 'coefficient of variation of requests per active day across accounts (low: load balanced)'},
-    {'signal': 'round_the_clock', 'family': 'farming', 'direction': '>=',
-     'value': 'median_hours_active_share', 'reference': 'null',
-     'threshold': v('detection_hours_active_share_min'), 'points': v('detection_round_the_clock_points'),
-     'description': 'median share of the 24 hours an account is active on its active days'},
-    {'signal': 'synchronized_timing', 'family': 'farming', 'direction': '>=',
-     'value': 'sync_similarity', 'reference': 'null',
-     'threshold': v('detection_sync_similarity_min'), 'points': v('detection_sync_points'),
-     'description': 'mean cosine similarity of each account\'s hourly traffic with the rest of the group'},
-    {'signal': 'organization_span', 'family': 'farming', 'direction': '<=',
-     'value': 'case when organizations >= ' ~ v('detection_org_span_min_orgs') ~ ' then accounts_per_org end', 'reference': 'null',
-     'threshold': v('detection_accounts_per_org_max'), 'points': v('detection_org_span_points'),
-     'description': 'accounts per organization when the group spans ' ~ v('detection_org_span_min_orgs') ~ '+ organizations (about one account each: farmed organizations)'}
-  ]) -}}
+  {#- Per signal of the spec: the SQL of its value over the group's columns, of the platform
+      reference shown beside it (none when left out) and, when the bar is more than its bar var
+      (a lift over the typical account), of the threshold. -#}
+  {%- set signal_sql = {
+    'template_breadth': {'value': 'signature_template_breadth'},
+    'signature_template_share': {'value': 'signature_template_share'},
+    'template_family_breadth': {'value': 'template_family_breadth'},
+    'private_template_share': {'value': 'private_template_share'},
+    'cot_elicitation_rate': {
+      'value': cot_value, 'reference': 'typical_cot_rate',
+      'threshold': 'greatest(' ~ v('detection_cot_rate_min') ~ ', ' ~ v('detection_cot_lift_min') ~ ' * coalesce(typical_cot_rate, 0))'},
+    'cot_elicitation_elevated': {
+      'value': cot_value, 'reference': 'typical_cot_rate',
+      'threshold': 'greatest(' ~ v('detection_cot_elevated_rate_min') ~ ', ' ~ v('detection_cot_elevated_lift_min') ~ ' * coalesce(typical_cot_rate, 0))'},
+    'grader_prompt_rate': {
+      'value': grader_value, 'reference': 'typical_grader_rate',
+      'threshold': 'greatest(' ~ v('detection_grader_rate_min') ~ ', ' ~ v('detection_grader_lift_min') ~ ' * coalesce(typical_grader_rate, 0))'},
+    'capability_targeting': {'value': 'targeted_capability_share', 'reference': 'typical_targeted_capability_share'},
+    'capability_entropy': {'value': 'capability_entropy_bits'},
+    'output_input_ratio': {
+      'value': 'output_input_ratio', 'reference': 'typical_output_input_ratio',
+      'threshold': v('detection_output_ratio_lift_min') ~ ' * typical_output_input_ratio'},
+    'launch_pivot': {
+      'value': 'launch_share', 'reference': 'typical_launch_share',
+      'threshold': 'greatest(' ~ v('detection_launch_share_min') ~ ', ' ~ v('detection_launch_lift_min') ~ ' * coalesce(typical_launch_share, 0))'},
+    'cohort_volume': {'value': 'median_cohort_volume_ratio'},
+    'cross_org_payment': {'value': 'cross_org_payment_share'},
+    'cross_org_infrastructure': {'value': 'cross_org_infra_share'},
+    'cross_org_system_prompt': {'value': 'cross_org_system_prompt_share'},
+    'proxy_share': {'value': 'proxy_share', 'reference': 'typical_proxy_share'},
+    'ip_churn': {'value': 'median_ip_prefixes_per_active_day'},
+    'creation_burst': {'value': 'creation_burst_share'},
+    'weak_verification': {'value': 'weak_verification_share'},
+    'farming_pathways': {'value': 'farming_pathway_share'},
+    'load_evenness': {'value': 'load_cv'},
+    'round_the_clock': {'value': 'median_hours_active_share'},
+    'synchronized_timing': {'value': 'sync_similarity'},
+    'organization_span': {'value': 'case when organizations >= ' ~ v('detection_org_span_min_orgs') ~ ' then accounts_per_org end'}
+  } -%}
+  {{- return(detection_signals_with_sql(signal_sql)) -}}
+{% endmacro %}
+
+
+{#- The spec (var detection_signals) joined with the signals' SQL, in the spec's order: each
+    signal's bar var is its threshold unless its SQL gives one. Fails compilation when the two
+    name different signals, so a signal cannot be added or renamed in one place only. -#}
+{% macro detection_signals_with_sql(signal_sql) %}
+  {%- set spec = var('detection_signals') -%}
+  {%- set spec_names = spec | map(attribute='signal') | list -%}
+  {%- set without_sql = spec_names | reject('in', signal_sql) | list -%}
+  {%- set not_in_spec = signal_sql.keys() | reject('in', spec_names) | sort | list -%}
+  {%- if without_sql or not_in_spec or (spec_names | unique | list | length) != (spec_names | length) -%}
+    {{ exceptions.raise_compiler_error(
+        "detection signals: the spec (var detection_signals, dbt_project.yml) and detection_signal_specs() "
+        ~ "disagree; in the spec without SQL: " ~ without_sql ~ "; with SQL but not in the spec: " ~ not_in_spec
+        ~ "; spec names: " ~ spec_names) }}
+  {%- endif -%}
+  {%- set specs = [] -%}
+  {%- for s in spec -%}
+    {%- if s.family not in ['extraction', 'targeting', 'concealment', 'farming'] or s.direction not in ['>=', '<='] -%}
+      {{ exceptions.raise_compiler_error("detection signal " ~ s.signal ~ ": unknown family or direction: " ~ s) }}
+    {%- endif -%}
+    {%- set q = signal_sql[s.signal] -%}
+    {%- do specs.append({
+        'signal': s.signal, 'family': s.family, 'direction': s.direction,
+        'value': q['value'], 'reference': q.get('reference', 'null'),
+        'threshold': q['threshold'] if 'threshold' in q else detection_var(s.bar),
+        'points': detection_var(s.points),
+        'description': detection_signal_description(s.description)}) -%}
+  {%- endfor -%}
+  {{- return(specs) -}}
+{% endmacro %}
+
+
+{#- A spec description with each {detection var} placeholder replaced by the var's value (a
+    list joined by '/'). -#}
+{% macro detection_signal_description(template) %}
+  {%- set text = namespace(value=template) -%}
+  {%- for name in modules.re.findall('[{]([a-z0-9_]+)[}]', template) -%}
+    {%- set var_value = detection_var(name) -%}
+    {%- set shown = var_value | join('/') if (var_value is iterable and var_value is not string) else var_value ~ '' -%}
+    {%- set text.value = text.value | replace('{' ~ name ~ '}', shown) -%}
+  {%- endfor -%}
+  {{- return(text.value) -}}
 {% endmacro %}
 
 

@@ -9,10 +9,7 @@
 -#}
 {% macro detection_defaults() %}
   {%- set d = {} -%}
-  {#- --- window ------------------------------------------------------------------------- -#}
-  {#- days of daily aggregates the signals read, ending at run_date (the project var -#}
-  {#- `window_days` wins when set) -#}
-  {%- do d.update({'window_days': 7}) -%}
+  {#- (the window, `window_days`, is a project var: dbt_project.yml states its default) -#}
   {#- --- linking: what counts as a shared identifier ---------------------------------------- -#}
   {#- a prompt template / system prompt links an account only when the account uses it -#}
   {#- repeatedly: at least this many requests in the window ... -#}
@@ -63,6 +60,9 @@
       detection_context_bonus_points over its cap: many independent context signals at once -#}
   {%- do d.update({'detection_context_bonus_min_points': 4}) -%}
   {%- do d.update({'detection_context_bonus_points': 1}) -%}
+  {#- the breadth signals (template_breadth, template_family_breadth) count template families -#}
+  {#- and top templates of at least this many accounts -#}
+  {%- do d.update({'detection_breadth_min_accounts': 3}) -%}
   {#- accounts sending the group's top signature template, as a share of its accounts -#}
   {%- do d.update({'detection_template_breadth_min': 0.5}) -%}
   {%- do d.update({'detection_template_breadth_points': 0}) -%}
@@ -75,7 +75,7 @@
   {#- template family: accounts joined by chains of shared signature templates (each hop a -#}
   {#- template two accounts of the group send), followed for this many rounds (2 hops each) -#}
   {%- do d.update({'detection_template_family_rounds': 8}) -%}
-  {#- accounts in the group's largest template family, as a share of its accounts (3+ accounts) -#}
+  {#- accounts in the group's families of detection_breadth_min_accounts+, as a share of its accounts -#}
   {%- do d.update({'detection_template_family_breadth_min': 0.5}) -%}
   {%- do d.update({'detection_template_family_breadth_points': 2}) -%}
   {#- private skeletons: templates the group sends at least this many times and holds at least -#}
@@ -85,6 +85,8 @@
   {%- do d.update({'detection_private_template_share_min': 0.3}) -%}
   {%- do d.update({'detection_private_template_share_points': 1}) -%}
   {#- targeted capabilities (each at least lift x its platform share) carry this share of traffic -#}
+  {#- (a targeted capability is listed as a target in the report from this share of traffic) -#}
+  {%- do d.update({'detection_target_capability_share_min': 0.05}) -%}
   {%- do d.update({'detection_capability_share_min': 0.5}) -%}
   {%- do d.update({'detection_capability_lift_min': 2.0}) -%}
   {%- do d.update({'detection_capability_points': 2}) -%}
@@ -140,11 +142,13 @@
   {#- --- coordination family: account farming and operations (capped) ----------------------- -#}
   {#- farming signals add at most this many points together -#}
   {%- do d.update({'detection_farming_points_cap': 2}) -%}
-  {#- share of accounts created within one burst window -#}
+  {#- share of accounts created within one burst window (groups of this many accounts or more) -#}
   {%- do d.update({'detection_creation_burst_hours': 48}) -%}
+  {%- do d.update({'detection_creation_burst_min_accounts': 3}) -%}
   {%- do d.update({'detection_creation_burst_share_min': 0.5}) -%}
   {%- do d.update({'detection_creation_burst_points': 1}) -%}
-  {#- share of accounts with verification none / email -#}
+  {#- share of accounts with one of these verification levels -#}
+  {%- do d.update({'detection_weak_verification_levels': ['none', 'email']}) -%}
   {%- do d.update({'detection_weak_verification_share_min': 0.8}) -%}
   {%- do d.update({'detection_weak_verification_points': 1}) -%}
   {#- share of accounts signed up through education / research / startup programmes -#}
@@ -204,12 +208,16 @@
 {% endmacro %}
 
 
+{#- A detection var: one of detection_defaults(), or a project var dbt_project.yml states
+    (window_days: days of daily aggregates the signals read, ending at run_date). -#}
 {% macro detection_var(name) %}
   {%- set defaults = detection_defaults() -%}
-  {%- if name not in defaults -%}
-    {{ exceptions.raise_compiler_error("unknown detection var '" ~ name ~ "'") }}
+  {%- if name in defaults -%}
+    {{- return(var(name, defaults[name])) -}}
+  {%- elif name == 'window_days' -%}
+    {{- return(var(name)) -}}
   {%- endif -%}
-  {{- return(var(name, defaults[name])) -}}
+  {{ exceptions.raise_compiler_error("unknown detection var '" ~ name ~ "'") }}
 {% endmacro %}
 
 

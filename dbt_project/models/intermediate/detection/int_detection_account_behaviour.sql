@@ -16,7 +16,10 @@ accounts as (
 
 capabilities as (
 
-    select account_id, capability as feature_value, sum(requests) as requests
+    select
+        account_id,
+        capability as feature_value,
+        sum(requests) as requests
     from {{ ref('int_account_capability_daily') }}
     where {{ in_detection_window('activity_date') }}
     group by account_id, capability
@@ -25,7 +28,10 @@ capabilities as (
 
 models as (
 
-    select account_id, model as feature_value, sum(requests) as requests
+    select
+        account_id,
+        model as feature_value,
+        sum(requests) as requests
     from {{ ref('int_account_model_daily') }}
     where {{ in_detection_window('activity_date') }}
     group by account_id, model
@@ -34,12 +40,18 @@ models as (
 
 features as (
 
-    select account_id, {{ dbt.concat(["'capability:'", 'feature_value']) }} as feature, requests
+    select
+        account_id,
+        {{ dbt.concat(["'capability:'", 'feature_value']) }} as feature,
+        requests
     from capabilities
 
     union all
 
-    select account_id, {{ dbt.concat(["'model:'", 'feature_value']) }}, requests
+    select
+        account_id,
+        {{ dbt.concat(["'model:'", 'feature_value']) }},
+        requests
     from models
 
 ),
@@ -50,9 +62,9 @@ final as (
         features.account_id,
         features.feature,
         cast(features.requests as {{ type_double() }})
-            / sum(features.requests) over (
-                partition by features.account_id, {{ dbt.split_part('features.feature', "':'", 1) }}
-            ) as share
+        / sum(features.requests) over (
+            partition by features.account_id, {{ dbt.split_part('features.feature', "':'", 1) }}
+        ) as request_share
 
     from features
     inner join accounts

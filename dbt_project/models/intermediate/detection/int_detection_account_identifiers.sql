@@ -44,47 +44,76 @@ account_system_prompts as (
 
     from {{ ref('int_account_system_prompt_daily') }} as system_prompts
     where {{ in_detection_window('system_prompts.activity_date') }}
-      and system_prompts.system_prompt_hash is not null
+        and system_prompts.system_prompt_hash is not null
     group by system_prompts.account_id, system_prompts.system_prompt_hash
 
 ),
 
 edges as (
 
-    select account_id, organization_id, 'organization' as identifier_kind,
-           organization_id as identifier_value, cast(null as {{ dbt.type_bigint() }}) as requests
+    select
+        account_id,
+        organization_id,
+        'organization' as identifier_kind,
+        organization_id as identifier_value,
+        cast(null as {{ dbt.type_bigint() }}) as requests
     from accounts
 
     union all
 
-    select account_id, organization_id, 'payment', payment_fingerprint, cast(null as {{ dbt.type_bigint() }})
+    select
+        account_id,
+        organization_id,
+        'payment' as identifier_kind,
+        payment_fingerprint,
+        cast(null as {{ dbt.type_bigint() }})
     from accounts
     where payment_fingerprint is not null
 
     union all
 
-    select account_id, organization_id, 'email_domain', email_domain, cast(null as {{ dbt.type_bigint() }})
+    select
+        account_id,
+        organization_id,
+        'email_domain' as identifier_kind,
+        email_domain,
+        cast(null as {{ dbt.type_bigint() }})
     from accounts
     where has_own_email_domain
 
     union all
 
-    select account_id, organization_id, 'template', prompt_template_hash, requests
+    select
+        account_id,
+        organization_id,
+        'template' as identifier_kind,
+        prompt_template_hash,
+        requests
     from account_templates
 
     union all
 
-    select account_system_prompts.account_id, accounts.organization_id, 'system_prompt',
-           account_system_prompts.system_prompt_hash, account_system_prompts.requests
+    select
+        account_system_prompts.account_id,
+        accounts.organization_id,
+        'system_prompt' as identifier_kind,
+        account_system_prompts.system_prompt_hash,
+        account_system_prompts.requests
     from account_system_prompts
     inner join accounts
         on account_system_prompts.account_id = accounts.account_id
     where account_system_prompts.requests >= {{ detection_var('detection_link_template_min_requests') }}
-      and account_system_prompts.requests >= {{ detection_var('detection_link_template_min_share') }} * accounts.requests
+        and account_system_prompts.requests
+        >= {{ detection_var('detection_link_template_min_share') }} * accounts.requests
 
     union all
 
-    select account_id, organization_id, 'ip_prefix', ip_prefix, requests
+    select
+        account_id,
+        organization_id,
+        'ip_prefix' as identifier_kind,
+        ip_prefix,
+        requests
     from account_prefixes
 
 ),

@@ -15,7 +15,10 @@ account_prefixes as (
 
 accounts as (
 
-    select account_id, organization_id, requests as account_requests
+    select
+        account_id,
+        organization_id,
+        requests as account_requests
     from {{ ref('int_detection_accounts_windowed') }}
 
 ),

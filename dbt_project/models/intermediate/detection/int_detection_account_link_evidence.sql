@@ -17,14 +17,18 @@ with
 
 account_templates as (
 
-    select account_id, prompt_template_hash
+    select
+        account_id,
+        prompt_template_hash
     from {{ ref('int_detection_account_templates_shared') }}
 
 ),
 
 account_prefixes as (
 
-    select account_id, ip_prefix
+    select
+        account_id,
+        ip_prefix
     from {{ ref('int_detection_account_ip_prefixes_windowed') }}
     where asn_type in {{ sql_string_list(detection_var('detection_link_asn_types')) }}
 
@@ -38,28 +42,36 @@ accounts as (
 
 account_system_prompts as (
 
-    select distinct system_prompts.account_id, system_prompts.system_prompt_hash
+    select distinct
+        system_prompts.account_id,
+        system_prompts.system_prompt_hash
     from {{ ref('int_account_system_prompt_daily') }} as system_prompts
     inner join accounts
         on system_prompts.account_id = accounts.account_id
     where {{ in_detection_window('system_prompts.activity_date') }}
-      and system_prompts.system_prompt_hash is not null
+        and system_prompts.system_prompt_hash is not null
 
 ),
 
 final as (
 
-    select account_id, {{ dbt.concat(["'template:'", 'prompt_template_hash']) }} as identifier
+    select
+        account_id,
+        {{ dbt.concat(["'template:'", 'prompt_template_hash']) }} as identifier
     from account_templates
 
     union all
 
-    select account_id, {{ dbt.concat(["'system_prompt:'", 'system_prompt_hash']) }}
+    select
+        account_id,
+        {{ dbt.concat(["'system_prompt:'", 'system_prompt_hash']) }}
     from account_system_prompts
 
     union all
 
-    select account_id, {{ dbt.concat(["'ip_prefix:'", 'ip_prefix']) }}
+    select
+        account_id,
+        {{ dbt.concat(["'ip_prefix:'", 'ip_prefix']) }}
     from account_prefixes
 
 )

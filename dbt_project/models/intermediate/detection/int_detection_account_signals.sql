@@ -26,7 +26,10 @@ account_prefixes as (
 
 account_capabilities as (
 
-    select account_id, capability, sum(requests) as requests
+    select
+        account_id,
+        capability,
+        sum(requests) as requests
     from {{ ref('int_account_capability_daily') }}
     where {{ in_detection_window('activity_date') }}
     group by account_id, capability
@@ -76,7 +79,7 @@ template_mix as (
 
 ),
 
-{#- the account's own repeated skeletons: templates no other window account sends, that it
+{# the account's own repeated skeletons: templates no other window account sends, that it
     sends at least detection_private_template_min_requests times (the part of its private
     templated traffic that the group x template joins, which read shared templates only, miss) -#}
 solo_templates as (
@@ -89,7 +92,7 @@ solo_templates as (
 
     from account_templates
     where requests >= {{ detection_var('detection_private_template_min_requests') }}
-      and prompt_template_hash not in (select prompt_template_hash from templates_reached)
+        and prompt_template_hash not in (select templates_reached.prompt_template_hash from templates_reached)
     group by account_id
 
 ),
@@ -100,14 +103,16 @@ capability_shares as (
         account_capabilities.account_id,
         account_capabilities.capability,
         cast(account_capabilities.requests as {{ type_double() }})
-            / sum(account_capabilities.requests) over (partition by account_capabilities.account_id) as request_share,
+        / sum(account_capabilities.requests)
+            over (partition by account_capabilities.account_id)
+            as request_share,
         -- the rest of the platform's share of this capability
         {{ detection_rest_ratio(
             'coalesce(platform_capabilities.requests, 0)', 'platform.platform_requests',
             'account_capabilities.requests', 'sum(account_capabilities.requests) over (partition by account_capabilities.account_id)') }} as platform_share,
         row_number() over (
             partition by account_capabilities.account_id
-            order by account_capabilities.requests desc, account_capabilities.capability
+            order by account_capabilities.requests desc, account_capabilities.capability asc
         ) as capability_rank
 
     from account_capabilities
@@ -125,8 +130,24 @@ capability_mix as (
         max(case when capability_rank = 1 then capability end) as top_capability,
         max(case when capability_rank = 1 then request_share end) as top_capability_share,
         max(case when capability_rank = 1 then platform_share end) as platform_top_capability_share,
-        sum(case when {{ detection_is_targeted_capability('request_share', 'platform_share') }} then request_share else 0 end) as targeted_capability_share,
-        sum(case when {{ detection_is_targeted_capability('request_share', 'platform_share') }} then platform_share else 0 end) as platform_targeted_capability_share
+        sum(
+            case
+                when
+                    {{ detection_is_targeted_capability('request_share', 'platform_share') }}
+                    then request_share else
+                    0
+            end
+        )
+            as targeted_capability_share,
+        sum(
+            case
+                when
+                    {{ detection_is_targeted_capability('request_share', 'platform_share') }}
+                    then platform_share else
+                    0
+            end
+        )
+            as platform_targeted_capability_share
 
     from capability_shares
     group by account_id
@@ -135,7 +156,9 @@ capability_mix as (
 
 prefix_mix as (
 
-    select account_id, count(*) as distinct_ip_prefixes
+    select
+        account_id,
+        count(*) as distinct_ip_prefixes
     from account_prefixes
     group by account_id
 
@@ -146,13 +169,19 @@ launch as (
     select
         account_models.account_id,
         cast(sum(account_models.requests) as {{ dbt.type_bigint() }}) as launch_day_requests,
-        cast(sum(case when new_model_days.model is not null then account_models.requests else 0 end) as {{ dbt.type_bigint() }}) as new_model_requests
+        cast(
+            sum(
+                case when new_model_days.model is not null then account_models.requests else 0 end
+            ) as {{ dbt.type_bigint() }}
+        ) as new_model_requests
 
     from account_models
     left join new_model_days
         on account_models.activity_date = new_model_days.activity_date
         and account_models.model = new_model_days.model
-    where account_models.activity_date in (select activity_date from new_model_days)
+    where account_models.activity_date in (
+        select launch_days.activity_date from new_model_days as launch_days
+    )
     group by account_models.account_id
 
 ),
@@ -231,7 +260,9 @@ final as (
         volumes.requests_per_active_day,
         cohorts.cohort_accounts,
         cohorts.cohort_median_requests_per_active_day,
-        {{ detection_ratio('volumes.requests_per_active_day', 'cohorts.cohort_median_requests_per_active_day') }} as cohort_volume_ratio,
+        {{ detection_ratio(
+            'volumes.requests_per_active_day', 'cohorts.cohort_median_requests_per_active_day') }}
+            as cohort_volume_ratio,
 
         -- prompt templates
         template_mix.distinct_templates,
@@ -244,18 +275,30 @@ final as (
         capability_mix.top_capability,
         capability_mix.top_capability_share,
         capability_mix.platform_top_capability_share,
-        {{ detection_ratio('capability_mix.top_capability_share', 'capability_mix.platform_top_capability_share') }} as capability_lift,
+        {{ detection_ratio(
+            'capability_mix.top_capability_share', 'capability_mix.platform_top_capability_share') }}
+            as capability_lift,
         capability_mix.capability_entropy_bits,
         capability_mix.targeted_capability_share,
         capability_mix.platform_targeted_capability_share,
 
         -- elicitation
         {{ detection_ratio('accounts.cot_elicitation_requests', 'accounts.requests') }} as cot_rate,
-        {{ detection_rest_ratio('platform.platform_cot_requests', 'platform.platform_requests', 'accounts.cot_elicitation_requests', 'accounts.requests') }} as platform_cot_rate,
+        {{ detection_rest_ratio(
+            'platform.platform_cot_requests', 'platform.platform_requests',
+            'accounts.cot_elicitation_requests', 'accounts.requests') }}
+            as platform_cot_rate,
         {{ detection_ratio('accounts.grader_prompt_requests', 'accounts.requests') }} as grader_rate,
-        {{ detection_rest_ratio('platform.platform_grader_requests', 'platform.platform_requests', 'accounts.grader_prompt_requests', 'accounts.requests') }} as platform_grader_rate,
-        {{ detection_ratio('accounts.output_tokens + accounts.thinking_tokens', 'accounts.input_tokens') }} as output_input_ratio,
-        {{ detection_rest_ratio('platform.platform_output_thinking_tokens', 'platform.platform_input_tokens', 'accounts.output_tokens + accounts.thinking_tokens', 'accounts.input_tokens') }} as platform_output_input_ratio,
+        {{ detection_rest_ratio(
+            'platform.platform_grader_requests', 'platform.platform_requests',
+            'accounts.grader_prompt_requests', 'accounts.requests') }}
+            as platform_grader_rate,
+        {{ detection_ratio('accounts.output_tokens + accounts.thinking_tokens', 'accounts.input_tokens') }}
+            as output_input_ratio,
+        {{ detection_rest_ratio(
+            'platform.platform_output_thinking_tokens', 'platform.platform_input_tokens',
+            'accounts.output_tokens + accounts.thinking_tokens', 'accounts.input_tokens') }}
+            as platform_output_input_ratio,
 
         -- timing
         {{ detection_ratio('accounts.hours_active', '24 * accounts.active_days') }} as hours_active_share,
@@ -264,21 +307,34 @@ final as (
         {{ detection_ratio('accounts.proxy_requests', 'accounts.requests') }} as proxy_share,
         {{ detection_ratio('accounts.hosting_requests', 'accounts.requests') }} as hosting_share,
         coalesce(prefix_mix.distinct_ip_prefixes, 0) as distinct_ip_prefixes,
-        {{ detection_ratio('coalesce(prefix_mix.distinct_ip_prefixes, 0)', 'accounts.active_days') }} as ip_prefixes_per_active_day,
+        {{ detection_ratio('coalesce(prefix_mix.distinct_ip_prefixes, 0)', 'accounts.active_days') }}
+            as ip_prefixes_per_active_day,
 
         -- launch pivot (null: no traffic on a day with a newly released model)
         coalesce(launch.launch_day_requests, 0) as launch_day_requests,
         coalesce(launch.new_model_requests, 0) as new_model_requests,
         {{ detection_ratio('launch.new_model_requests', 'launch.launch_day_requests') }} as launch_share,
-        {{ detection_rest_ratio('platform.platform_new_model_requests', 'platform.platform_launch_day_requests', 'launch.new_model_requests', 'launch.launch_day_requests') }} as platform_launch_share,
+        {{ detection_rest_ratio(
+            'platform.platform_new_model_requests', 'platform.platform_launch_day_requests',
+            'launch.new_model_requests', 'launch.launch_day_requests') }}
+            as platform_launch_share,
 
         -- account farming
         -- one instrument paying for organizations that declare different identities (a company
         -- paying for its own organizations under its own domain is not hiding anything)
         coalesce(payments.payment_organizations, 0) > 1
-            and coalesce(payments.payment_identities, 0) > 1 as is_payment_shared_across_orgs,
-        coalesce(accounts.verification in ('none', 'email'), false) as is_weakly_verified,
-        coalesce(accounts.signup_pathway in {{ sql_string_list(detection_var('detection_farming_pathways')) }}, false) as is_farming_pathway
+        and coalesce(payments.payment_identities, 0) > 1 as is_payment_shared_across_orgs,
+        coalesce(
+            accounts.verification in {{ sql_string_list(
+                detection_var('detection_weak_verification_levels')) }},
+            false
+        )
+            as is_weakly_verified,
+        coalesce(
+            accounts.signup_pathway in {{ sql_string_list(detection_var('detection_farming_pathways')) }},
+            false
+        )
+            as is_farming_pathway
 
     from accounts
     inner join volumes

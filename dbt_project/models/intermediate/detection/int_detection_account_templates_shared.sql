@@ -23,7 +23,7 @@ final as (
 
     select account_templates.*
     from account_templates
-    where account_templates.prompt_template_hash in (select prompt_template_hash from templates)
+    where account_templates.prompt_template_hash in (select templates.prompt_template_hash from templates)
 
 )
 

@@ -16,7 +16,10 @@ account_templates as (
 
 accounts as (
 
-    select account_id, organization_id, requests as account_requests
+    select
+        account_id,
+        organization_id,
+        requests as account_requests
     from {{ ref('int_detection_accounts_windowed') }}
 
 ),
@@ -49,7 +52,8 @@ final as (
         {{ detection_ratio('summed.requests', 'accounts.account_requests') }} as share_of_account_requests,
         (
             summed.requests >= {{ detection_var('detection_link_template_min_requests') }}
-            and summed.requests >= {{ detection_var('detection_link_template_min_share') }} * accounts.account_requests
+            and summed.requests
+            >= {{ detection_var('detection_link_template_min_share') }} * accounts.account_requests
         ) as is_repeated
 
     from summed

@@ -41,7 +41,9 @@ latest_snapshots as (
     from (
         select
             snapshots.*,
-            row_number() over (partition by account_id order by activity_date desc) as recency
+            row_number()
+                over (partition by snapshots.account_id order by snapshots.activity_date desc)
+                as recency
         from snapshots
     ) as ranked
     where recency = 1
@@ -56,8 +58,14 @@ traffic as (
         count(*) as active_days,
         min(activity_date) as first_active_date,
         max(activity_date) as last_active_date,
-        max(case when activity_date = {{ run_date_literal() }} then 1 else 0 end) = 1 as is_active_on_run_date,
-        cast(sum(case when activity_date = {{ run_date_literal() }} then requests else 0 end) as {{ dbt.type_bigint() }}) as requests_on_run_date,
+        max(case when activity_date = {{ run_date_literal() }} then 1 else 0 end)
+        = 1 as is_active_on_run_date,
+        cast(
+            sum(
+                case when activity_date = {{ run_date_literal() }} then requests else 0 end
+            ) as {{ dbt.type_bigint() }}
+        )
+            as requests_on_run_date,
 
         cast(sum(requests) as {{ dbt.type_bigint() }}) as requests,
         cast(sum(input_tokens) as {{ dbt.type_bigint() }}) as input_tokens,
@@ -77,7 +85,9 @@ traffic as (
 
 latest_activity as (
 
-    select account_id, organization_id
+    select
+        account_id,
+        organization_id
     from (
         select
             account_id,
@@ -133,16 +143,20 @@ final as (
         -- an organization's own domain: not free-mail or disposable, and a plausible domain
         (
             joined.email_domain like '%.%'
-            and not exists (select 1 from free_mail where free_mail.email_domain = joined.email_domain)
+            and not exists (
+                select 1 from free_mail
+                where free_mail.email_domain = joined.email_domain
+            )
         ) as has_own_email_domain,
         -- whole days from creation to the end of the run date (unknown creation: oldest bucket)
-        {{ dbt.datediff('cast(joined.created_at as date)', run_date_literal(), 'day') }} as account_age_days
+        {{ dbt.datediff(
+            'cast(joined.created_at as date)', run_date_literal(), 'day') }} as account_age_days
 
     from joined
     where not exists (
-        select 1 from known_legitimate
-        where known_legitimate.organization_id = joined.organization_id
-    )
+            select 1 from known_legitimate
+            where known_legitimate.organization_id = joined.organization_id
+        )
 
 )
 
@@ -156,7 +170,9 @@ select
     {% set edges = detection_var('detection_age_bucket_days') %}
     case
         {% for edge in edges %}
-        when account_age_days <= {{ edge }} then '{{ "0" if loop.first else (edges[loop.index0 - 1] + 1) }}-{{ edge }}d'
+        when
+            final.account_age_days <= {{ edge }}
+            then '{{ "0" if loop.first else (edges[loop.index0 - 1] + 1) }}-{{ edge }}d'
         {% endfor %}
         else '>{{ edges[-1] }}d'
     end as account_age_bucket

@@ -35,7 +35,7 @@ flagged as (
     inner join cluster_members
         on identity.identifier_value = cluster_members.cluster_id
     where identity.identifier_kind = 'cluster'
-      and identity.is_flagged
+        and identity.is_flagged
 
 ),
 
@@ -52,7 +52,7 @@ carried as (
 
     from identity
     where identity.identifier_kind = 'account'
-      and not identity.is_flagged
+        and not identity.is_flagged
 
 )
 

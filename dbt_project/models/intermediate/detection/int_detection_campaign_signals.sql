@@ -8,7 +8,9 @@ with
 
 membership as (
 
-    select distinct campaign_id as group_id, account_id
+    select distinct
+        campaign_id as group_id,
+        account_id
     from {{ ref('int_detection_campaign_members') }}
 
 )

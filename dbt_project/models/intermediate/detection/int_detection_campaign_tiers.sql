@@ -18,8 +18,10 @@
   promoted candidate keeps its DW-... id. Incremental by date: a run reads this model's
   earlier dates (which campaigns were published before) and writes the run date.
 -#}
-{%- set harvesting_bar = detection_var('detection_harvesting_points_min') + detection_var('detection_moderate_confidence_margin') -%}
-{%- set coordination_bar = detection_var('detection_coordination_points_min') + detection_var('detection_moderate_confidence_margin') -%}
+{%- set harvesting_bar = detection_var('detection_harvesting_points_min')
+    + detection_var('detection_moderate_confidence_margin') -%}
+{%- set coordination_bar = detection_var('detection_coordination_points_min')
+    + detection_var('detection_moderate_confidence_margin') -%}
 {%- set min_accounts = detection_var('detection_campaign_min_accounts') -%}
 {%- set min_organizations = detection_var('detection_campaign_min_organizations') -%}
 with
@@ -66,7 +68,7 @@ verdicts as (
             verdict_date,
             row_number() over (
                 partition by campaign_id
-                order by verdict_date desc, verdict, analyst
+                order by verdict_date desc, verdict asc, analyst asc
             ) as recency
         from {{ ref('campaign_verdicts') }}
         where verdict_date <= {{ run_date_literal() }}
@@ -119,7 +121,7 @@ organization_identities as (
         coalesce(
             min(case
                 when account_signals.declared_identity
-                     <> {{ dbt.concat(["'organization:'", 'account_signals.organization_id']) }}
+                    <> {{ dbt.concat(["'organization:'", 'account_signals.organization_id']) }}
                     then account_signals.declared_identity
             end),
             {{ dbt.concat(["'organization:'", 'account_signals.organization_id']) }}
@@ -148,8 +150,10 @@ measured as (
     select
         campaigns.campaign_id,
         campaigns.is_flagged,
-        cast(totals.extraction_points + totals.targeting_points as {{ dbt.type_bigint() }}) as harvesting_points,
-        cast(totals.concealment_points + totals.farming_points as {{ dbt.type_bigint() }}) as coordination_points,
+        cast(totals.extraction_points + totals.targeting_points as {{ dbt.type_bigint() }})
+            as harvesting_points,
+        cast(totals.concealment_points + totals.farming_points as {{ dbt.type_bigint() }})
+            as coordination_points,
         cast(campaign_signals.accounts as {{ dbt.type_bigint() }}) as accounts,
         coalesce(identities.independent_organizations, 0) as independent_organizations,
         verdicts.verdict,
@@ -176,9 +180,9 @@ bar as (
     select
         measured.*,
         measured.harvesting_points >= {{ harvesting_bar }}
-            and measured.coordination_points >= {{ coordination_bar }} as is_confident,
+        and measured.coordination_points >= {{ coordination_bar }} as is_confident,
         measured.accounts >= {{ min_accounts }}
-            or measured.independent_organizations >= {{ min_organizations }} as is_operation_sized
+        or measured.independent_organizations >= {{ min_organizations }} as is_operation_sized
 
     from measured
 
@@ -210,34 +214,46 @@ final as (
             when verdict = 'false_positive'
                 then concat('false_positive verdict of ', cast(verdict_date as {{ dbt.type_string() }}))
             when verdict = 'confirmed'
-                then concat('confirmed by the analyst verdict of ', cast(verdict_date as {{ dbt.type_string() }}))
+                then concat(
+                        'confirmed by the analyst verdict of ', cast(verdict_date as {{ dbt.type_string() }})
+                    )
             when is_flagged and is_confident and is_operation_sized
                 then concat(
-                    'over the publication bar: harvesting ', cast(harvesting_points as {{ dbt.type_string() }}),
-                    ' and coordination ', cast(coordination_points as {{ dbt.type_string() }}),
-                    ' points (>= {{ harvesting_bar }} and >= {{ coordination_bar }}), ',
-                    cast(accounts as {{ dbt.type_string() }}), ' listed accounts of ',
-                    cast(independent_organizations as {{ dbt.type_string() }}), ' independent organizations'
-                    ' (>= {{ min_accounts }} accounts or >= {{ min_organizations }} organizations)'
-                )
+                        'over the publication bar: harvesting ',
+                        cast(harvesting_points as {{ dbt.type_string() }}),
+                        ' and coordination ', cast(coordination_points as {{ dbt.type_string() }}),
+                        ' points (>= {{ harvesting_bar }} and >= {{ coordination_bar }}), ',
+                        cast(accounts as {{ dbt.type_string() }}), ' listed accounts of ',
+                        cast(independent_organizations as {{ dbt.type_string() }}),
+                        ' independent organizations'
+                        ' (>= {{ min_accounts }} accounts or >= {{ min_organizations }} organizations)'
+                    )
             when published_since is not null
                 then concat(
-                    'published as a campaign since ', cast(published_since as {{ dbt.type_string() }}),
-                    ' (a campaign stays published until a false_positive verdict)'
+                        'published as a campaign since ', cast(published_since as {{ dbt.type_string() }}),
+                        ' (a campaign stays published until a false_positive verdict)'
+                    )
+            else concat_ws(
+                    '; ',
+                    case when not is_flagged then 'not flagged on the run date' end,
+                    case when not is_confident then concat(
+                                'below moderate confidence: harvesting ',
+                                cast(harvesting_points as {{ dbt.type_string() }}),
+                                ' and coordination ', cast(coordination_points as {{ dbt.type_string() }}),
+                                ' points (a campaign needs >= {{ harvesting_bar }}',
+                                ' and >= {{ coordination_bar }})'
+                            )
+                    end,
+                    case when not is_operation_sized then concat(
+                                'too small for a coordinated operation: ',
+                                cast(accounts as {{ dbt.type_string() }}),
+                                ' listed accounts of ',
+                                cast(independent_organizations as {{ dbt.type_string() }}),
+                                ' independent organizations (a campaign needs >= {{ min_accounts }} accounts',
+                                ' or >= {{ min_organizations }} organizations)'
+                            )
+                    end
                 )
-            else concat_ws('; ',
-                case when not is_flagged then 'not flagged on the run date' end,
-                case when not is_confident then concat(
-                    'below moderate confidence: harvesting ', cast(harvesting_points as {{ dbt.type_string() }}),
-                    ' and coordination ', cast(coordination_points as {{ dbt.type_string() }}),
-                    ' points (a campaign needs >= {{ harvesting_bar }} and >= {{ coordination_bar }})'
-                ) end,
-                case when not is_operation_sized then concat(
-                    'too small for a coordinated operation: ', cast(accounts as {{ dbt.type_string() }}),
-                    ' listed accounts of ', cast(independent_organizations as {{ dbt.type_string() }}),
-                    ' independent organizations (a campaign needs >= {{ min_accounts }} accounts or >= {{ min_organizations }} organizations)'
-                ) end
-            )
         end as {{ dbt.type_string() }}) as tier_reason,
         case
             when tier = 'campaign' then coalesce(published_since, {{ run_date_literal() }})

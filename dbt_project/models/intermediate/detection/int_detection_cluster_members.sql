@@ -36,7 +36,7 @@ clustered as (
 
 ),
 
-{#- a cluster lies within one connected component -#}
+{# a cluster lies within one connected component -#}
 flagged_components as (
 
     select distinct
@@ -49,7 +49,7 @@ flagged_components as (
 
 ),
 
-{#- candidates: every account of the flagged cluster's connected component (community
+{# candidates: every account of the flagged cluster's connected component (community
     detection may have cut one campaign into several communities; the signature decides).
     Joined through the component, not through every flagged account: a 6,000-account cluster
     would otherwise pair each of its accounts with every account of its component. -#}
@@ -99,8 +99,10 @@ signature_use as (
         cluster_accounts.cluster_id,
         cluster_accounts.account_id,
         cast(sum(account_templates.requests) as {{ dbt.type_bigint() }}) as signature_requests,
-        cast(sum(account_templates.cot_elicitation_requests) as {{ dbt.type_bigint() }}) as signature_cot_requests,
-        cast(sum(account_templates.grader_prompt_requests) as {{ dbt.type_bigint() }}) as signature_grader_requests
+        cast(sum(account_templates.cot_elicitation_requests) as {{ dbt.type_bigint() }})
+            as signature_cot_requests,
+        cast(sum(account_templates.grader_prompt_requests) as {{ dbt.type_bigint() }})
+            as signature_grader_requests
 
     from cluster_accounts
     inner join account_templates
@@ -121,9 +123,15 @@ accounts as (
         cluster_accounts.linked_identifiers,
         cluster_accounts.strong_links,
         account_signals.*,
-        coalesce({{ detection_ratio('signature_use.signature_requests', 'account_signals.requests') }}, 0) as signature_template_share,
-        {{ detection_signature_rate('signature_use.signature_cot_requests', 'signature_use.signature_requests') }} as signature_cot_rate,
-        {{ detection_signature_rate('signature_use.signature_grader_requests', 'signature_use.signature_requests') }} as signature_grader_rate
+        coalesce({{ detection_ratio(
+            'signature_use.signature_requests', 'account_signals.requests') }}, 0)
+            as signature_template_share,
+        {{ detection_signature_rate(
+            'signature_use.signature_cot_requests', 'signature_use.signature_requests') }}
+            as signature_cot_rate,
+        {{ detection_signature_rate(
+            'signature_use.signature_grader_requests', 'signature_use.signature_requests') }}
+            as signature_grader_rate
 
     from cluster_accounts
     inner join account_signals
@@ -136,7 +144,10 @@ accounts as (
 
 signature_carriers as (
 
-    select cluster_id, account_id, payment_fingerprint
+    select
+        cluster_id,
+        account_id,
+        payment_fingerprint
     from accounts
     where signature_template_share >= {{ detection_var('detection_member_signature_share_min') }}
 
@@ -144,7 +155,9 @@ signature_carriers as (
 
 payment_linked as (
 
-    select distinct accounts.cluster_id, accounts.account_id
+    select distinct
+        accounts.cluster_id,
+        accounts.account_id
     from accounts
     inner join signature_carriers
         on accounts.cluster_id = signature_carriers.cluster_id
@@ -158,12 +171,17 @@ qualified as (
     select
         accounts.*,
         case
-            when accounts.signature_template_share >= {{ detection_var('detection_member_signature_share_min') }} then 'signature'
+            when
+                accounts.signature_template_share
+                >= {{ detection_var('detection_member_signature_share_min') }}
+                then 'signature'
             when payment_linked.account_id is not null then 'payment'
             when accounts.is_in_cluster
                 and accounts.strong_links >= {{ detection_var('detection_member_strong_links_min') }}
-                and accounts.linked_identifiers >= {{ detection_var('detection_member_linked_identifiers_min') }}
-                and accounts.link_strength >= {{ detection_var('detection_member_link_strength_min') }} then 'linked'
+                and accounts.linked_identifiers
+                >= {{ detection_var('detection_member_linked_identifiers_min') }}
+                and accounts.link_strength >= {{ detection_var('detection_member_link_strength_min') }}
+                then 'linked'
         end as membership_reason
 
     from accounts
@@ -173,7 +191,7 @@ qualified as (
 
 ),
 
-{#- an account qualifying for several flagged clusters of its component is listed once: where
+{# an account qualifying for several flagged clusters of its component is listed once: where
     it carries most of the signature (then its own cluster, then the smallest cluster id) -#}
 membership as (
 
@@ -187,25 +205,25 @@ membership as (
                     case when qualified.membership_reason is null then 1 else 0 end,
                     qualified.signature_template_share desc,
                     case when qualified.is_in_cluster then 0 else 1 end,
-                    qualified.cluster_id
+                    qualified.cluster_id asc
             ) as preference
         from qualified
     ) as ranked
     where (membership_reason is not null and preference = 1)
-       or (membership_reason is null and is_in_cluster)
+        or (membership_reason is null and is_in_cluster)
 
 ),
 
-{#- the account's own signals under the group column names the specs use -#}
+{# the account's own signals under the group column names the specs use -#}
 account_as_group as (
 
     select
-        cluster_id,
-        account_id,
+        membership.cluster_id,
+        membership.account_id,
         1 as accounts,
         1 as organizations,
         cast(1 as {{ type_double() }}) as accounts_per_org,
-        signature_template_share,
+        membership.signature_template_share,
         cast(null as {{ type_double() }}) as signature_template_breadth,
         -- group-only template signals (families, private skeletons) are not measured for one account
         cast(null as {{ type_double() }}) as template_family_breadth,
@@ -218,31 +236,31 @@ account_as_group as (
         typical.typical_launch_share,
         typical.typical_proxy_share,
         cast(null as {{ type_double() }}) as typical_targeted_capability_share,
-        targeted_capability_share,
-        platform_targeted_capability_share,
-        capability_entropy_bits,
-        cot_rate,
-        signature_cot_rate,
-        platform_cot_rate,
-        grader_rate,
-        signature_grader_rate,
-        platform_grader_rate,
-        output_input_ratio,
-        platform_output_input_ratio,
-        launch_share,
-        platform_launch_share,
-        cohort_volume_ratio as median_cohort_volume_ratio,
-        case when is_payment_shared_across_orgs then 1.0 else 0.0 end as cross_org_payment_share,
+        membership.targeted_capability_share,
+        membership.platform_targeted_capability_share,
+        membership.capability_entropy_bits,
+        membership.cot_rate,
+        membership.signature_cot_rate,
+        membership.platform_cot_rate,
+        membership.grader_rate,
+        membership.signature_grader_rate,
+        membership.platform_grader_rate,
+        membership.output_input_ratio,
+        membership.platform_output_input_ratio,
+        membership.launch_share,
+        membership.platform_launch_share,
+        membership.cohort_volume_ratio as median_cohort_volume_ratio,
+        case when membership.is_payment_shared_across_orgs then 1.0 else 0.0 end as cross_org_payment_share,
         cast(null as {{ type_double() }}) as cross_org_infra_share,
         cast(null as {{ type_double() }}) as cross_org_system_prompt_share,
-        proxy_share,
+        membership.proxy_share,
         cast(null as {{ type_double() }}) as platform_proxy_share,
-        ip_prefixes_per_active_day as median_ip_prefixes_per_active_day,
+        membership.ip_prefixes_per_active_day as median_ip_prefixes_per_active_day,
         cast(null as {{ type_double() }}) as creation_burst_share,
-        case when is_weakly_verified then 1.0 else 0.0 end as weak_verification_share,
-        case when is_farming_pathway then 1.0 else 0.0 end as farming_pathway_share,
+        case when membership.is_weakly_verified then 1.0 else 0.0 end as weak_verification_share,
+        case when membership.is_farming_pathway then 1.0 else 0.0 end as farming_pathway_share,
         cast(null as {{ type_double() }}) as load_cv,
-        hours_active_share as median_hours_active_share,
+        membership.hours_active_share as median_hours_active_share,
         cast(null as {{ type_double() }}) as sync_similarity
 
     from membership
@@ -283,7 +301,7 @@ final as (
         account_totals.extraction_points + account_totals.targeting_points as account_harvesting_points,
         account_totals.concealment_points + account_totals.farming_points as account_coordination_points,
         account_totals.extraction_points + account_totals.targeting_points
-            + account_totals.concealment_points + account_totals.farming_points as account_score
+        + account_totals.concealment_points + account_totals.farming_points as account_score
 
     from membership
     inner join account_totals

@@ -7,7 +7,9 @@ with
 
 membership as (
 
-    select cluster_id as group_id, account_id
+    select
+        cluster_id as group_id,
+        account_id
     from {{ ref('int_detection_accounts_clustered') }}
     where cluster_accounts >= {{ detection_var('detection_min_campaign_accounts') }}
 

@@ -8,17 +8,22 @@ with
 
 clusters as (
 
-    select clustered.cluster_id, clustered.account_id, accounts.organization_id
-    from {{ ref('int_detection_accounts_clustered') }} as clustered
+    select
+        clustered_accounts.cluster_id,
+        clustered_accounts.account_id,
+        accounts.organization_id
+    from {{ ref('int_detection_accounts_clustered') }} as clustered_accounts
     inner join {{ ref('int_detection_accounts_windowed') }} as accounts
-        on clustered.account_id = accounts.account_id
-    where clustered.cluster_accounts >= {{ detection_var('detection_min_campaign_accounts') }}
+        on clustered_accounts.account_id = accounts.account_id
+    where clustered_accounts.cluster_accounts >= {{ detection_var('detection_min_campaign_accounts') }}
 
 ),
 
 cluster_sizes as (
 
-    select cluster_id, count(distinct organization_id) as organizations
+    select
+        cluster_id,
+        count(distinct organization_id) as organizations
     from clusters
     group by cluster_id
 

@@ -51,7 +51,7 @@ scored as (
         totals.extraction_points + totals.targeting_points as harvesting_points,
         totals.concealment_points + totals.farming_points as coordination_points,
         totals.extraction_points + totals.targeting_points
-            + totals.concealment_points + totals.farming_points as score
+        + totals.concealment_points + totals.farming_points as score
 
     from cluster_signals
     inner join totals

@@ -32,7 +32,10 @@ final as (
     from window_days
     cross join releases
     where releases.released_at < {{ detection_day_end('window_days.activity_date') }}
-      and releases.released_at >= {{ dbt.dateadd('hour', -1 * detection_var('detection_new_model_hours'), detection_day_end('window_days.activity_date')) }}
+        and releases.released_at
+        >= {{ dbt.dateadd(
+            'hour', -1 * detection_var('detection_new_model_hours'),
+            detection_day_end('window_days.activity_date')) }}
 
 )
 

@@ -48,13 +48,19 @@ launch as (
 
     select
         cast(sum(account_models.requests) as {{ dbt.type_bigint() }}) as launch_day_requests,
-        cast(sum(case when new_model_days.model is not null then account_models.requests else 0 end) as {{ dbt.type_bigint() }}) as new_model_requests
+        cast(
+            sum(
+                case when new_model_days.model is not null then account_models.requests else 0 end
+            ) as {{ dbt.type_bigint() }}
+        ) as new_model_requests
 
     from account_models
     left join new_model_days
         on account_models.activity_date = new_model_days.activity_date
         and account_models.model = new_model_days.model
-    where account_models.activity_date in (select activity_date from new_model_days)
+    where account_models.activity_date in (
+        select launch_days.activity_date from new_model_days as launch_days
+    )
 
 ),
 
@@ -74,9 +80,11 @@ final as (
 
         {{ detection_ratio('totals.cot_elicitation_requests', 'totals.requests') }} as platform_cot_rate,
         {{ detection_ratio('totals.grader_prompt_requests', 'totals.requests') }} as platform_grader_rate,
-        {{ detection_ratio('totals.output_tokens + totals.thinking_tokens', 'totals.input_tokens') }} as platform_output_input_ratio,
+        {{ detection_ratio('totals.output_tokens + totals.thinking_tokens', 'totals.input_tokens') }}
+            as platform_output_input_ratio,
         {{ detection_ratio('totals.proxy_requests', 'totals.requests') }} as platform_proxy_share,
-        {{ detection_ratio('launch.new_model_requests', 'launch.launch_day_requests') }} as platform_launch_share
+        {{ detection_ratio('launch.new_model_requests', 'launch.launch_day_requests') }}
+            as platform_launch_share
 
     from totals
     cross join launch

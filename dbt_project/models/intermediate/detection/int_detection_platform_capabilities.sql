@@ -11,7 +11,9 @@ capabilities as (
 
 summed as (
 
-    select capability, sum(requests) as requests
+    select
+        capability,
+        sum(requests) as requests
     from capabilities
     group by capability
 

@@ -30,7 +30,7 @@ shared_account_templates as (
 
     select *
     from account_templates
-    where prompt_template_hash in (select prompt_template_hash from shared_templates)
+    where prompt_template_hash in (select shared_templates.prompt_template_hash from shared_templates)
 
 ),
 

@@ -36,7 +36,7 @@ shares as (
     select
         account_id,
         capability,
-        cast(requests as {{ type_double() }}) / sum(requests) over (partition by account_id) as share
+        cast(requests as {{ type_double() }}) / sum(requests) over (partition by account_id) as account_share
 
     from account_capabilities
 
@@ -46,7 +46,7 @@ final as (
 
     select
         shares.capability,
-        sum(shares.share) / (select count(*) from accounts) as typical_share
+        sum(shares.account_share) / (select count(*) from accounts) as typical_share
 
     from shares
     group by shares.capability

@@ -1,0 +1,136 @@
+{#-
+  Group signals, part 4 (macro detection_group_signals; reads g_members): hidden links between
+  nominally separate customers. g_dedicated: hosting/proxy prefixes dedicated to the group;
+  g_cross_org_infra: accounts on such a prefix shared across organizations; g_cross_org_harness:
+  accounts on a dedicated system prompt (a harness) shared across organizations.
+-#}
+{% macro detection_group_concealment() %}
+{#- dedicated infrastructure: hosting/proxy prefixes linking >= 2 accounts of the group, of
+    which the group holds at least detection_dedicated_share of every account using it -#}
+g_prefix_users as (
+
+    select ip_prefix, count(*) as prefix_accounts
+    from {{ ref('int_detection_account_ip_prefixes_windowed') }}
+    group by ip_prefix
+
+),
+
+g_group_prefixes as (
+
+    select
+        g_members.group_id,
+        prefixes.ip_prefix,
+        count(*) as group_accounts,
+        cast(sum(case when prefixes.is_linking then 1 else 0 end) as {{ dbt.type_bigint() }}) as group_linking_accounts,
+        count(distinct case when prefixes.is_linking then prefixes.organization_id end) as group_linking_organizations,
+        count(distinct case when prefixes.is_linking then g_members.declared_identity end) as group_linking_identities
+
+    from g_members
+    inner join {{ ref('int_detection_account_ip_prefixes_windowed') }} as prefixes
+        on g_members.account_id = prefixes.account_id
+    group by g_members.group_id, prefixes.ip_prefix
+
+),
+
+g_dedicated_prefixes as (
+
+    select g_group_prefixes.*
+    from g_group_prefixes
+    inner join g_prefix_users
+        on g_group_prefixes.ip_prefix = g_prefix_users.ip_prefix
+    where {{ detection_is_dedicated_prefix('g_group_prefixes.group_linking_accounts', 'g_group_prefixes.group_accounts', 'g_prefix_users.prefix_accounts') }}
+
+),
+
+g_cross_org_infra_accounts as (
+
+    select distinct
+        g_members.group_id,
+        g_members.account_id
+
+    from g_members
+    inner join {{ ref('int_detection_account_ip_prefixes_windowed') }} as prefixes
+        on g_members.account_id = prefixes.account_id
+        and prefixes.is_linking
+    inner join g_dedicated_prefixes
+        on g_members.group_id = g_dedicated_prefixes.group_id
+        and prefixes.ip_prefix = g_dedicated_prefixes.ip_prefix
+    where g_dedicated_prefixes.group_linking_organizations >= 2
+      and g_dedicated_prefixes.group_linking_identities >= 2
+
+),
+
+g_cross_org_infra as (
+
+    select group_id, count(*) as cross_org_infra_accounts
+    from g_cross_org_infra_accounts
+    group by group_id
+
+),
+
+{#- a shared harness: system prompts the accounts use repeatedly (graph identifiers, held by
+    2+ window accounts), linking >= 2 accounts of the group, of which the group holds at least
+    detection_dedicated_share of every holder, used by 2+ of its organizations declaring 2+
+    identities: nominally independent customers running one operator's harness -#}
+g_group_system_prompts as (
+
+    select
+        g_members.group_id,
+        identifiers.identifier,
+        max(identifiers.identifier_accounts) as holder_accounts,
+        count(*) as group_accounts,
+        count(distinct g_members.organization_id) as group_organizations,
+        count(distinct g_members.declared_identity) as group_identities
+
+    from g_members
+    inner join {{ ref('int_detection_account_identifiers') }} as identifiers
+        on g_members.account_id = identifiers.account_id
+        and identifiers.identifier_kind = 'system_prompt'
+    group by g_members.group_id, identifiers.identifier
+
+),
+
+g_cross_org_harness_accounts as (
+
+    select distinct
+        g_members.group_id,
+        g_members.account_id
+
+    from g_members
+    inner join {{ ref('int_detection_account_identifiers') }} as identifiers
+        on g_members.account_id = identifiers.account_id
+        and identifiers.identifier_kind = 'system_prompt'
+    inner join g_group_system_prompts
+        on g_members.group_id = g_group_system_prompts.group_id
+        and identifiers.identifier = g_group_system_prompts.identifier
+    where g_group_system_prompts.group_accounts >= 2
+      and g_group_system_prompts.group_accounts >= {{ detection_var('detection_dedicated_share') }} * g_group_system_prompts.holder_accounts
+      and g_group_system_prompts.group_organizations >= 2
+      and g_group_system_prompts.group_identities >= 2
+
+),
+
+g_cross_org_harness as (
+
+    select group_id, count(*) as cross_org_system_prompt_accounts
+    from g_cross_org_harness_accounts
+    group by group_id
+
+),
+
+g_dedicated as (
+
+    select group_id, count(*) as dedicated_prefixes
+    from g_dedicated_prefixes
+    group by group_id
+
+)
+{%- endmacro %}
+
+
+{#- A hosting/proxy prefix is dedicated to a group when it links >= 2 of the group's accounts
+    and the group holds at least detection_dedicated_share of every account that used it. -#}
+{% macro detection_is_dedicated_prefix(group_linking_accounts, group_accounts, platform_accounts) -%}
+  ({{ group_linking_accounts }} >= 2
+   and {{ group_accounts }} >= {{ detection_var('detection_dedicated_share') }} * {{ platform_accounts }})
+{%- endmacro %}
