@@ -180,8 +180,8 @@ launch as (
         on account_models.activity_date = new_model_days.activity_date
         and account_models.model = new_model_days.model
     where account_models.activity_date in (
-        select launch_days.activity_date from new_model_days as launch_days
-    )
+            select launch_days.activity_date from new_model_days as launch_days
+        )
     group by account_models.account_id
 
 ),

@@ -12,7 +12,9 @@ def model(dbt, session: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     params = relation_frame(dbt.ref("int_detection_parameters")).iloc[0]
     edges = relation_frame(dbt.ref("int_detection_account_identifiers"), "account_id", "identifier")
     evidence = relation_frame(dbt.ref("int_detection_account_link_evidence"), "account_id", "identifier")
-    behaviour = relation_frame(dbt.ref("int_detection_account_behaviour"), "account_id", "feature", "request_share")
+    behaviour = relation_frame(
+        dbt.ref("int_detection_account_behaviour"), "account_id", "feature", "request_share"
+    )
     accounts = relation_frame(dbt.ref("int_detection_accounts_windowed"), "account_id")
     result = cluster_accounts(
         accounts["account_id"].astype(str),
