@@ -496,30 +496,44 @@ def proxy_network(
         timing=cohort.Diurnal(np.full(n, DIURNAL_NAMES.index("automated"), dtype=np.int8), tz),
     )
     # relayed traffic of the proxy's own customers: ordinary prompts, through the same exits
-    relay_base = ordinary_population(
-        ctx, f"{case}-relayed", n, 1.0, mix=INDIVIDUALS_ONLY, kind=kind, case=case
-    ).behaviour
-    relay = replace(
-        relay_base,
-        p_active=harvest.p_active,
-        first_day=schedule.first_day,
-        last_day=schedule.last_day,
-        weekend_factor=np.ones(n),
-        balanced_volume=daily * (1 - harvest_share),
-        balance_jitter=harvest.balance_jitter * 3,
-        channel_cdf=cohort.cdf_rows(np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))),
-        sdk_api=harvest.sdk_api,
-        networks=exits,
-        model_cdf=harvest.model_cdf,
-        adopt_delay_h=harvest.adopt_delay_h,  # the gateway routes everything to the newest model
-        new_share=harvest.new_share,
-        pause_until_adopted=True,
+    relay = relayed_behaviour(
+        ctx,
+        case,
+        kind,
+        harvest,
+        {"balanced_volume": daily * (1 - harvest_share), "balance_jitter": harvest.balance_jitter * 3},
     )
     accounts = ctx.book.add(rows)
     return [
         cohort.Cohort(case, accounts, harvest),
         cohort.Cohort(f"{case}-relayed", accounts, relay),
     ], CampaignInfo(campaign_id, kind, case, targets)
+
+
+def relayed_behaviour(
+    ctx: BuildContext, case: str, kind: str, harvest: cohort.Behaviour, volume: dict[str, object]
+) -> cohort.Behaviour:
+    """Ordinary prompts relayed through the harvesting accounts and exits (a gateway's customers):
+    active when the harvest is, over its SDK, exits and models; `volume` sets how much."""
+    n = len(harvest.sdk_api)
+    base = ordinary_population(
+        ctx, f"{case}-relayed", n, 1.0, mix=INDIVIDUALS_ONLY, kind=kind, case=case
+    ).behaviour
+    return replace(
+        base,
+        p_active=harvest.p_active,
+        first_day=harvest.first_day,
+        last_day=harvest.last_day,
+        weekend_factor=np.ones(n),
+        channel_cdf=cohort.cdf_rows(np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))),
+        sdk_api=harvest.sdk_api,
+        networks=harvest.networks,
+        model_cdf=harvest.model_cdf,
+        adopt_delay_h=harvest.adopt_delay_h,  # the gateway routes everything to the newest model
+        new_share=harvest.new_share,
+        pause_until_adopted=harvest.pause_until_adopted,
+        **volume,  # type: ignore[arg-type]
+    )
 
 
 def reasoning(ctx: BuildContext, size: CaseSize) -> tuple[list[cohort.Cohort], CampaignInfo]:

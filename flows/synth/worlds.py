@@ -55,7 +55,7 @@ from flows.synth.context import (
 from flows.synth.ids import hex_digest, rng_for
 from flows.synth.labels import CampaignInfo
 from flows.synth.networks import draw_prefixes, pick_in_country
-from flows.synth.population import INDIVIDUALS_ONLY, OrgMix, ordinary_population
+from flows.synth.population import OrgMix, ordinary_population
 
 RANDOM_WORLD = "random"
 TUNING_SEEDS: tuple[int, ...] = tuple(range(100, 150))
@@ -662,34 +662,13 @@ def _relayed(
     ratio: float,
 ) -> cohort.Cohort:
     """Ordinary prompts relayed through the same accounts and exits (a gateway's customers)."""
-    n = len(accounts)
-    base = ordinary_population(
-        ctx, f"{case.name}-relayed", n, 1.0, mix=INDIVIDUALS_ONLY, kind=case.kind, case=case.name
-    ).behaviour
     volume: dict[str, object]
     if harvest.balanced_volume is not None:
         volume = {"balanced_volume": daily * ratio, "balance_jitter": harvest.balance_jitter * 3}
     else:  # each account relays in proportion to what it harvests
         volume = {"rate": harvest.rate * ratio, "balanced_volume": None}
-    return cohort.Cohort(
-        f"{case.name}-relayed",
-        accounts,
-        replace(
-            base,
-            p_active=harvest.p_active,
-            first_day=harvest.first_day,
-            last_day=harvest.last_day,
-            weekend_factor=np.ones(n),
-            channel_cdf=cohort.cdf_rows(np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))),
-            sdk_api=harvest.sdk_api,
-            networks=harvest.networks,
-            model_cdf=harvest.model_cdf,
-            adopt_delay_h=harvest.adopt_delay_h,
-            new_share=harvest.new_share,
-            pause_until_adopted=harvest.pause_until_adopted,
-            **volume,  # type: ignore[arg-type]
-        ),
-    )
+    relay = campaigns.relayed_behaviour(ctx, case.name, case.kind, harvest, volume)
+    return cohort.Cohort(f"{case.name}-relayed", accounts, relay)
 
 
 # --- small ordinary teams ---------------------------------------------------------------------
