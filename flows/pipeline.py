@@ -198,11 +198,27 @@ def render_alert_pdf(settings: Settings, data: DigestData, staged: Path) -> Path
     return render_quality_alert(data, staged, settings.tlp)
 
 
-# Deliver the day's message of a kind at most once (`flows.ledger`); retried only while it provably
-# did not leave (`DeliveryOutcomeUnknownError` is final).
-send = task(name="send", retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_on_io)(
-    deliver_once
-)
+@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_on_io)
+def send(
+    settings: Settings,
+    run_date: date,
+    kind: str,
+    subject: str,
+    body: str,
+    attachments: list[Path],
+    resend: bool = False,
+) -> str:
+    """Deliver the day's message of `kind` at most once (`flows.ledger`); retried only while it
+    provably did not leave (`DeliveryOutcomeUnknownError` is final)."""
+    return deliver_once(
+        settings,
+        run_date=run_date,
+        kind=kind,
+        subject=subject,
+        body=body,
+        attachments=attachments,
+        resend=resend,
+    )
 
 
 def digest_mail(run_date: date, campaigns: int, candidates: Sequence[CandidateRow] = ()) -> tuple[str, str]:

@@ -365,11 +365,11 @@ def test_connection_lost_after_data_is_not_retried(
         warehouse=tmp_path / "warehouse.duckdb",
     )
     day = date(2026, 11, 10)
-    outcome = send(settings, run_date=day, kind="daily-digest", subject="digest", body="body", attachments=[])
+    outcome = send(settings, day, "daily-digest", "digest", "body", [])
     assert len(inbox.messages) == 1
     assert "outcome unknown" in outcome and "not sent again" in outcome
     assert _ledger_outcomes(settings) == ["sending", "unknown"]
-    again = send(settings, run_date=day, kind="daily-digest", subject="digest", body="body", attachments=[])
+    again = send(settings, day, "daily-digest", "digest", "body", [])
     assert len(inbox.messages) == 1 and "not sent again: unknown" in again
 
 
