@@ -253,7 +253,8 @@ class DropError(ValueError):
     """A drop, a file of it, a column or a value cannot be used: a data problem, not an I/O one.
 
     A `ValueError` and never an `OSError`, so the flow's retry-on-I/O condition does not retry
-    it (another attempt reads the same bytes). `str()` is the one line users see.
+    it (another attempt reads the same bytes). `str()` is the one line users see: the first
+    problem, and how many more were found; `problems` lists every one (by default just this one).
     """
 
     def __init__(
@@ -264,10 +265,12 @@ class DropError(ValueError):
         detail: str,
         *,
         column: str | None = None,
-        more: int = 0,
+        problems: tuple[str, ...] = (),
     ) -> None:
         self.day, self.file, self.column, self.rule, self.detail = day, file, column, rule, detail
         line = problem_line(day, file, rule, detail, column)
+        self.problems = problems or (line,)
+        more = len(self.problems) - 1
         super().__init__(line + (f" (and {more} more)" if more else ""))
 
 
@@ -289,19 +292,6 @@ class ContractError(DropError):
 
     The message names the first problem; `problems` lists every one found.
     """
-
-    def __init__(
-        self,
-        day: date | None,
-        file: str,
-        rule: str,
-        detail: str,
-        *,
-        column: str | None = None,
-        problems: tuple[str, ...] = (),
-    ) -> None:
-        super().__init__(day, file, rule, detail, column=column, more=max(len(problems) - 1, 0))
-        self.problems = problems or (problem_line(day, file, rule, detail, column),)
 
 
 # --- manifest --------------------------------------------------------------------------------------

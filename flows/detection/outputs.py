@@ -76,14 +76,8 @@ CANDIDATE_COLUMNS: tuple[str, ...] = (
     "first_seen",
     "last_seen",
     "tier_reason",
-    "account_id",
-    "organization_id",
-    "membership_reason",
-    "signature_template_share",
-    "requests",
-    "total_tokens",
-    "first_active_date",
-    "last_active_date",
+    # a candidate's account carries no verdict, and the score and campaign_id are the candidate's
+    *(column for column in ACCOUNT_COLUMNS if column not in ("campaign_id", "score", "verdict")),
 )
 CAMPAIGNS_FILE = "campaigns.csv"
 CAMPAIGN_ACCOUNTS_FILE = "campaign_accounts.csv"

@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from flows.synth import cohort
 from flows.synth.catalog import (
     BENIGN_CAPABILITY_MIX,
     CAP,
@@ -43,17 +44,6 @@ from flows.synth.catalog import (
     COUNTRY_WEIGHTS,
     DIURNAL_NAMES,
     SDKS,
-)
-from flows.synth.cohort import (
-    PATHWAY,
-    VERIFICATION,
-    AccountRows,
-    Behaviour,
-    Cohort,
-    Diurnal,
-    RotatingPool,
-    Synchronized,
-    cdf_rows,
 )
 from flows.synth.context import (
     BuildContext,
@@ -81,6 +71,9 @@ OPERATOR_SDKS = tuple(
         "litellm/1.55.3",
     )
 )
+
+# the sign-up pathways an operator's organisations use, in the order of their drawn weights
+OPERATOR_PATHWAYS = tuple(cohort.PATHWAY[name] for name in ("education", "research", "startup", "standard"))
 
 
 @dataclass(frozen=True)
@@ -296,7 +289,7 @@ def _rows(
     kind: str,
     case: str,
     campaign_id: str,
-) -> AccountRows:
+) -> cohort.AccountRows:
     """Many small organisations, cards from a shared pool, operation domains and free mail.
 
     Sign-ups go through the education, research and startup pathways (never enterprise or
@@ -310,12 +303,8 @@ def _rows(
     pathways = np.append(
         rng.dirichlet([3.0, 2.0, 3.0]) * (1 - standard), standard
     )  # edu, research, startup, std
-    org_pathway = rng.choice(
-        [PATHWAY["education"], PATHWAY["research"], PATHWAY["startup"], PATHWAY["standard"]],
-        size=n_orgs,
-        p=pathways,
-    )
-    personal = np.isin(org_pathway, [PATHWAY["education"], PATHWAY["standard"]])
+    org_pathway = rng.choice(OPERATOR_PATHWAYS, size=n_orgs, p=pathways)
+    personal = np.isin(org_pathway, [cohort.PATHWAY["education"], cohort.PATHWAY["standard"]])
     names = np.where(
         personal,
         np.array(individual_names(rng, n_orgs), dtype=object),
@@ -338,11 +327,11 @@ def _rows(
     email = [free_mail[i] if free[i] else domains[domain_of[i]] for i in range(n)]
     unverified = COMMON.no_verification.draw(rng)
     verification = rng.choice(
-        [VERIFICATION["none"], VERIFICATION["email"], VERIFICATION["phone"]],
+        [cohort.VERIFICATION["none"], cohort.VERIFICATION["email"], cohort.VERIFICATION["phone"]],
         size=n,
         p=[unverified, (1 - unverified) * 0.85, (1 - unverified) * 0.15],
     )
-    return AccountRows(
+    return cohort.AccountRows(
         org=org.astype(np.int64),
         org_names=names,
         created_us=schedule.created_us.astype(np.int64),
@@ -379,7 +368,7 @@ def _harvesting(
     schedule: Schedule,
     targets: tuple[str, ...],
     daily: np.ndarray,
-) -> Behaviour:
+) -> cohort.Behaviour:
     """Behaviour of harvesting traffic: one script driving all accounts."""
     mix = _capability_mix(rng, targets)
     strongest = COMMON.strongest_model_share.draw(rng)
@@ -392,7 +381,7 @@ def _harvesting(
     pool_size = COMMON.exit_pool.draw_log(rng)
     codes, entries = _exit_pool(ctx, rng, pool_size)
     width = min(COMMON.live_exits.draw_log(rng), pool_size)
-    return Behaviour(
+    return cohort.Behaviour(
         rate=np.zeros(n),
         p_active=rng.uniform(0.92, 1.0, n),
         first_day=schedule.first_day,
@@ -402,13 +391,13 @@ def _harvesting(
         daily_noise_sigma=0.0,
         balanced_volume=daily,
         balance_jitter=COMMON.balance_jitter.draw(rng),
-        timing=Synchronized(
+        timing=cohort.Synchronized(
             windows_per_day=(COMMON.windows_per_day.draw_int(rng),) * 2,
             window_minutes=COMMON.window_minutes.draw(rng),
             first_hour_utc=rng.uniform(0, 24),
             span_hours=COMMON.span_hours.draw(rng),
         ),
-        capability_cdf=cdf_rows(dirichlet_rows(rng, np.tile(300 * mix + 0.01, (n, 1)))),
+        capability_cdf=cohort.cdf_rows(dirichlet_rows(rng, np.tile(300 * mix + 0.01, (n, 1)))),
         cot_mult=np.ones(n),
         cot_add=np.full(n, spec.cot.draw(rng)),
         grader_mult=np.ones(n),
@@ -429,18 +418,18 @@ def _harvesting(
         thinking_mult=np.full(n, spec.thinking_mult.draw(rng)),
         tools_mult=np.ones(n),
         tools_add=np.full(n, spec.tools_add.draw(rng)),
-        channel_cdf=cdf_rows(np.tile([1 - batch, batch, 0.0, 0.0], (n, 1))),
+        channel_cdf=cohort.cdf_rows(np.tile([1 - batch, batch, 0.0, 0.0], (n, 1))),
         sdk_api=sdk_choice[rng.integers(0, sdk_choice.shape[0], n)].astype(np.int16),
         sdk_cloud=np.zeros(n, dtype=np.int16),
         n_keys=np.ones(n, dtype=np.int64),
-        networks=RotatingPool(
+        networks=cohort.RotatingPool(
             codes=codes,
             entries=entries,
             width=width,
             daily_shift=max(1, int(width * rng.uniform(0.25, 1.0))),
             per_account=False,
         ),
-        model_cdf=cdf_rows(np.tile(model_pref, (n, 1))),
+        model_cdf=cohort.cdf_rows(np.tile(model_pref, (n, 1))),
         adopt_delay_h=COMMON.pivot_delay_h.draw(rng) + rng.uniform(0, 0.5, n),
         new_share=np.full(n, COMMON.new_model_share.draw(rng)),
         status_p=np.array([1 - refused - 0.01 - limited, refused, 0.01, limited]),
@@ -457,7 +446,7 @@ def _daily_volume(ctx: BuildContext, size: CaseSize, start_day: int) -> np.ndarr
 
 def scripted_campaign(
     ctx: BuildContext, size: CaseSize, kind: str, case: str
-) -> tuple[list[Cohort], CampaignInfo]:
+) -> tuple[list[cohort.Cohort], CampaignInfo]:
     """A reasoning, agentic or coding campaign."""
     spec = KIND_SPECS[kind]
     rng = ctx.rng("campaign", case)
@@ -468,13 +457,14 @@ def scripted_campaign(
     rows = _rows(ctx, rng, n, schedule, per_org=None, kind=kind, case=case, campaign_id=campaign_id)
     targets = _targets(rng, spec)
     behaviour = _harvesting(ctx, rng, spec, n, schedule, targets, _daily_volume(ctx, size, start_day))
-    cohort = Cohort(case, ctx.book.add(rows), behaviour)
-    return [cohort], CampaignInfo(campaign_id, kind, case, targets)
+    return [cohort.Cohort(case, ctx.book.add(rows), behaviour)], CampaignInfo(
+        campaign_id, kind, case, targets
+    )
 
 
 def proxy_network(
     ctx: BuildContext, size: CaseSize, case: str = "proxy_network"
-) -> tuple[list[Cohort], CampaignInfo]:
+) -> tuple[list[cohort.Cohort], CampaignInfo]:
     """Many one-account organisations on rotating proxies; harvesting mixed with relayed traffic."""
     kind = "campaign_proxy_network"
     spec = KIND_SPECS[kind]
@@ -491,7 +481,7 @@ def proxy_network(
     # each account owns a few exits of a large pool, and they change every day
     pool_size = max(200, int(n * rng.uniform(1.5, 4.0)))
     codes, entries = _exit_pool(ctx, rng, pool_size)
-    exits = RotatingPool(
+    exits = cohort.RotatingPool(
         codes=codes,
         entries=entries,
         width=COMMON.exits_per_account.draw_int(rng),
@@ -503,41 +493,56 @@ def proxy_network(
         harvest,
         networks=exits,
         # spread thin over the day instead of firing in windows: harder to see
-        timing=Diurnal(np.full(n, DIURNAL_NAMES.index("automated"), dtype=np.int8), tz),
+        timing=cohort.Diurnal(np.full(n, DIURNAL_NAMES.index("automated"), dtype=np.int8), tz),
     )
     # relayed traffic of the proxy's own customers: ordinary prompts, through the same exits
-    relay_base = ordinary_population(
+    relay = relayed_behaviour(
+        ctx,
+        case,
+        kind,
+        harvest,
+        {"balanced_volume": daily * (1 - harvest_share), "balance_jitter": harvest.balance_jitter * 3},
+    )
+    accounts = ctx.book.add(rows)
+    return [
+        cohort.Cohort(case, accounts, harvest),
+        cohort.Cohort(f"{case}-relayed", accounts, relay),
+    ], CampaignInfo(campaign_id, kind, case, targets)
+
+
+def relayed_behaviour(
+    ctx: BuildContext, case: str, kind: str, harvest: cohort.Behaviour, volume: dict[str, object]
+) -> cohort.Behaviour:
+    """Ordinary prompts relayed through the harvesting accounts and exits (a gateway's customers):
+    active when the harvest is, over its SDK, exits and models; `volume` sets how much."""
+    n = len(harvest.sdk_api)
+    base = ordinary_population(
         ctx, f"{case}-relayed", n, 1.0, mix=INDIVIDUALS_ONLY, kind=kind, case=case
     ).behaviour
-    relay = replace(
-        relay_base,
+    return replace(
+        base,
         p_active=harvest.p_active,
-        first_day=schedule.first_day,
-        last_day=schedule.last_day,
+        first_day=harvest.first_day,
+        last_day=harvest.last_day,
         weekend_factor=np.ones(n),
-        balanced_volume=daily * (1 - harvest_share),
-        balance_jitter=harvest.balance_jitter * 3,
-        channel_cdf=cdf_rows(np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))),
+        channel_cdf=cohort.cdf_rows(np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))),
         sdk_api=harvest.sdk_api,
-        networks=exits,
+        networks=harvest.networks,
         model_cdf=harvest.model_cdf,
         adopt_delay_h=harvest.adopt_delay_h,  # the gateway routes everything to the newest model
         new_share=harvest.new_share,
-        pause_until_adopted=True,
-    )
-    accounts = ctx.book.add(rows)
-    return [Cohort(case, accounts, harvest), Cohort(f"{case}-relayed", accounts, relay)], CampaignInfo(
-        campaign_id, kind, case, targets
+        pause_until_adopted=harvest.pause_until_adopted,
+        **volume,  # type: ignore[arg-type]
     )
 
 
-def reasoning(ctx: BuildContext, size: CaseSize) -> tuple[list[Cohort], CampaignInfo]:
+def reasoning(ctx: BuildContext, size: CaseSize) -> tuple[list[cohort.Cohort], CampaignInfo]:
     return scripted_campaign(ctx, size, "campaign_reasoning", "reasoning")
 
 
-def agentic(ctx: BuildContext, size: CaseSize) -> tuple[list[Cohort], CampaignInfo]:
+def agentic(ctx: BuildContext, size: CaseSize) -> tuple[list[cohort.Cohort], CampaignInfo]:
     return scripted_campaign(ctx, size, "campaign_agentic", "agentic")
 
 
-def coding(ctx: BuildContext, size: CaseSize) -> tuple[list[Cohort], CampaignInfo]:
+def coding(ctx: BuildContext, size: CaseSize) -> tuple[list[cohort.Cohort], CampaignInfo]:
     return scripted_campaign(ctx, size, "campaign_coding", "coding")

@@ -27,17 +27,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from flows.synth import cohort
 from flows.synth.catalog import CAP, COUNTRY_INDEX, DIURNAL_NAMES, SDKS
-from flows.synth.cohort import (
-    PATHWAY,
-    VERIFICATION,
-    AccountRows,
-    AfterRelease,
-    Cohort,
-    Diurnal,
-    SlotNetworks,
-    cdf_rows,
-)
 from flows.synth.context import (
     DAY_US,
     BuildContext,
@@ -74,12 +65,12 @@ def _channels(weights: dict[str, float], n: int) -> np.ndarray:
     row = np.zeros(4)
     for name, w in weights.items():
         row[CHANNEL[name]] = w
-    return cdf_rows(np.tile(row, (n, 1)))
+    return cohort.cdf_rows(np.tile(row, (n, 1)))
 
 
-def _fixed_slots(codes: np.ndarray, entries: np.ndarray, weights: list[float]) -> SlotNetworks:
+def _fixed_slots(codes: np.ndarray, entries: np.ndarray, weights: list[float]) -> cohort.SlotNetworks:
     n = len(codes)
-    return SlotNetworks(codes=codes, entries=entries, cdf=cdf_rows(np.tile(weights, (n, 1))))
+    return cohort.SlotNetworks(codes=codes, entries=entries, cdf=cohort.cdf_rows(np.tile(weights, (n, 1))))
 
 
 def _case_population(
@@ -117,16 +108,16 @@ def _one_org_rows(
     created_us: np.ndarray,
     kind: str,
     case: str,
-) -> AccountRows:
+) -> cohort.AccountRows:
     """Accounts of a single verified company on the enterprise pathway with one card."""
     domain = ctx.company_domain(rng, ".com")
     card = hex_digest(rng, 1)[0]
-    return AccountRows(
+    return cohort.AccountRows(
         org=np.zeros(n, dtype=np.int64),
         org_names=[name],
         created_us=created_us,
-        pathway=np.full(n, PATHWAY["enterprise"], dtype=np.int8),
-        verification=np.full(n, VERIFICATION["id"], dtype=np.int8),
+        pathway=np.full(n, cohort.PATHWAY["enterprise"], dtype=np.int8),
+        verification=np.full(n, cohort.VERIFICATION["id"], dtype=np.int8),
         billing_country=np.full(n, COUNTRY_INDEX[country], dtype=np.int16),
         payment=[card] * n,
         email_domain=[domain] * n,
@@ -135,7 +126,7 @@ def _one_org_rows(
     )
 
 
-def enterprise(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Cohort]:
+def enterprise(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[cohort.Cohort]:
     case = f"enterprise{instance}"
     rng = ctx.rng("case", case)
     n = size.accounts
@@ -170,11 +161,11 @@ def enterprise(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
         first_day=first_day,
         weekend_factor=weekend,
         daily_noise_sigma=0.3,  # seats of one company: steadier than the population at large
-        timing=Diurnal(
+        timing=cohort.Diurnal(
             np.full(n, DIURNAL_NAMES.index("office"), dtype=np.int8),
             np.full(n, utc_offset(rng, COUNTRY_INDEX[country])),
         ),
-        capability_cdf=cdf_rows(dirichlet_rows(rng, np.tile(60 * product + 0.01, (n, 1)))),
+        capability_cdf=cohort.cdf_rows(dirichlet_rows(rng, np.tile(60 * product + 0.01, (n, 1)))),
         cot_mult=np.full(n, 0.5),
         grader_mult=np.full(n, 0.2),
         grader_add=np.zeros(n),
@@ -193,14 +184,14 @@ def enterprise(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
         sdk_api=np.full(n, SDKS.index("anthropic-typescript/0.32.1"), dtype=np.int16),
         n_keys=rng.integers(1, 3, n),
         networks=_fixed_slots(codes, np.full((n, 3), entry), [0.6, 0.3, 0.1]),
-        model_cdf=cdf_rows(model_pref),
+        model_cdf=cohort.cdf_rows(model_pref),
         adopt_delay_h=delay,
         new_share=np.full(n, rng.uniform(0.4, 0.7)),
     )
-    return [Cohort(case, ctx.book.add(rows), behaviour)]
+    return [cohort.Cohort(case, ctx.book.add(rows), behaviour)]
 
 
-def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Cohort]:
+def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[cohort.Cohort]:
     case = f"university{instance}"
     rng = ctx.rng("case", case)
     n = size.accounts
@@ -226,14 +217,14 @@ def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
     )
     created = ctx.day_us(created_day) + rng.integers(int(8 * 3.6e9), int(23 * 3.6e9), n)
     cards = hex_digest(rng, n)
-    rows = AccountRows(
+    rows = cohort.AccountRows(
         org=np.arange(n, dtype=np.int64),  # each student is their own organisation
         org_names=individual_names(rng, n),
         created_us=created.astype(np.int64),
-        pathway=np.full(n, PATHWAY["education"], dtype=np.int8),
-        verification=np.where(rng.random(n) < 0.8, VERIFICATION["email"], VERIFICATION["phone"]).astype(
-            np.int8
-        ),
+        pathway=np.full(n, cohort.PATHWAY["education"], dtype=np.int8),
+        verification=np.where(
+            rng.random(n) < 0.8, cohort.VERIFICATION["email"], cohort.VERIFICATION["phone"]
+        ).astype(np.int8),
         billing_country=np.full(n, ci, dtype=np.int16),
         payment=[cards[i] if rng.random() < 0.1 else None for i in range(n)],  # education credits
         email_domain=[domain] * n,
@@ -247,7 +238,7 @@ def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
     nets = ctx.networks.arrays()
     campus_prefixes = draw_prefixes(rng, nets, np.full(int(rng.integers(4, 13)), campus))
     home = base.networks
-    assert isinstance(home, SlotNetworks)
+    assert isinstance(home, cohort.SlotNetworks)
     codes = np.stack(
         [campus_prefixes[rng.integers(0, campus_prefixes.shape[0], n)], home.codes[:, 0], home.codes[:, 1]],
         axis=1,
@@ -279,10 +270,10 @@ def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
         first_day=first_day,
         weekend_factor=weekend,
         day_weight=day_weight,
-        timing=Diurnal(
+        timing=cohort.Diurnal(
             np.full(n, DIURNAL_NAMES.index("campus"), dtype=np.int8), np.full(n, utc_offset(rng, ci))
         ),
-        capability_cdf=cdf_rows(dirichlet_rows(rng, np.tile(15 * homework + 0.01, (n, 1)))),
+        capability_cdf=cohort.cdf_rows(dirichlet_rows(rng, np.tile(15 * homework + 0.01, (n, 1)))),
         cot_mult=rng.lognormal(np.log(3.0), 0.3, n),
         cot_add=np.full(n, 0.05),
         tpl_fresh_p=rng.uniform(0.3, 0.6, n),
@@ -294,12 +285,14 @@ def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Co
         sdk_api=np.where(rng.random(n) < 0.8, SDKS.index("anthropic-python/0.40.0"), base.sdk_api).astype(
             np.int16
         ),
-        networks=SlotNetworks(codes=codes, entries=entries, cdf=cdf_rows(np.tile([0.7, 0.2, 0.1], (n, 1)))),
+        networks=cohort.SlotNetworks(
+            codes=codes, entries=entries, cdf=cohort.cdf_rows(np.tile([0.7, 0.2, 0.1], (n, 1)))
+        ),
     )
-    return [Cohort(case, ctx.book.add(rows), behaviour)]
+    return [cohort.Cohort(case, ctx.book.add(rows), behaviour)]
 
 
-def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Cohort]:
+def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[cohort.Cohort]:
     case = f"eval_company{instance}"
     rng = ctx.rng("case", case)
     n = size.accounts
@@ -341,8 +334,8 @@ def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[
         p_active=p_active,
         first_day=first_day,
         weekend_factor=weekend,
-        timing=Diurnal(np.full(n, DIURNAL_NAMES.index("automated"), dtype=np.int8), np.zeros(n)),
-        capability_cdf=cdf_rows(np.tile(benchmark, (n, 1))),
+        timing=cohort.Diurnal(np.full(n, DIURNAL_NAMES.index("automated"), dtype=np.int8), np.zeros(n)),
+        capability_cdf=cohort.cdf_rows(np.tile(benchmark, (n, 1))),
         cot_add=np.full(n, rng.uniform(0.3, 0.6)),
         grader_add=np.full(n, rng.uniform(0.25, 0.5)),
         tpl_fresh_p=np.full(n, rng.uniform(0.03, 0.1)),
@@ -357,7 +350,7 @@ def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[
         channel_cdf=_channels({"batch": 0.5, "api": 0.5}, n),
         sdk_api=np.full(n, SDKS.index("anthropic-python/0.42.0"), dtype=np.int16),
         networks=_fixed_slots(codes, entries, [0.45, 0.4, 0.15]),
-        model_cdf=cdf_rows(np.ones((n, len(EXISTING_MODELS)))),  # it evaluates every model
+        model_cdf=cohort.cdf_rows(np.ones((n, len(EXISTING_MODELS)))),  # it evaluates every model
         adopt_delay_h=rng.uniform(0.1, 1.0, n),
         new_share=np.full(n, 0.6),
     )
@@ -373,15 +366,15 @@ def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[
         daily_noise_sigma=0.2,
         weekend_factor=np.ones(n),
         day_weight=burst_days,
-        timing=AfterRelease(),
+        timing=cohort.AfterRelease(),
         adopt_delay_h=np.zeros(n),
         new_share=np.full(n, 0.95),
     )
     accounts = ctx.book.add(rows)
-    return [Cohort(case, accounts, steady), Cohort(f"{case}-burst", accounts, burst)]
+    return [cohort.Cohort(case, accounts, steady), cohort.Cohort(f"{case}-burst", accounts, burst)]
 
 
-def reseller(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Cohort]:
+def reseller(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[cohort.Cohort]:
     case = f"reseller{instance}"
     rng = ctx.rng("case", case)
     n = size.accounts
@@ -399,8 +392,8 @@ def reseller(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Coho
                 pop.rows.org_names, company_names(rng, n), (rng.random(n) < 0.4).tolist(), strict=True
             )
         ],
-        pathway=np.full(n, PATHWAY["reseller"], dtype=np.int8),
-        verification=np.full(n, VERIFICATION["email"], dtype=np.int8),
+        pathway=np.full(n, cohort.PATHWAY["reseller"], dtype=np.int8),
+        verification=np.full(n, cohort.VERIFICATION["email"], dtype=np.int8),
         billing_country=np.full(n, COUNTRY_INDEX[country], dtype=np.int16),
         payment=[card] * n,  # the reseller pays for all of its customers
     )
@@ -420,10 +413,10 @@ def reseller(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Coho
         networks=_fixed_slots(egress[pick], egress_entries[pick], [0.5, 0.3, 0.2]),
         adopt_delay_h=np.maximum(b.adopt_delay_h, platform_delay),
     )
-    return [Cohort(case, ctx.book.add(rows), behaviour)]
+    return [cohort.Cohort(case, ctx.book.add(rows), behaviour)]
 
 
-def early_adopters(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[Cohort]:
+def early_adopters(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[cohort.Cohort]:
     case = f"early_adopters{instance}"
     rng = ctx.rng("case", case)
     n = size.accounts
@@ -436,7 +429,7 @@ def early_adopters(ctx: BuildContext, size: CaseSize, instance: str = "") -> lis
         new_share=rng.uniform(0.75, 1.0, n),
         thinking_p=np.maximum(pop.behaviour.thinking_p, rng.uniform(0.2, 0.6, n)),
     )
-    return [Cohort(case, ctx.book.add(pop.rows), behaviour)]
+    return [cohort.Cohort(case, ctx.book.add(pop.rows), behaviour)]
 
 
 def _name(rng: np.random.Generator, suffix: str = "") -> str:

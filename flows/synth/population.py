@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flows.contract import ACCESS_CHANNELS
+from flows.synth import cohort
 from flows.synth.catalog import (
     BENIGN_CAPABILITY_MIX,
     COUNTRIES,
@@ -37,16 +38,6 @@ from flows.synth.catalog import (
     DIURNAL_NAMES,
     SDK_API_WEIGHTS,
     SDK_CLOUD,
-)
-from flows.synth.cohort import (
-    PATHWAY,
-    VERIFICATION,
-    AccountRows,
-    Behaviour,
-    Cohort,
-    Diurnal,
-    SlotNetworks,
-    cdf_rows,
 )
 from flows.synth.context import (
     DAY_US,
@@ -92,8 +83,8 @@ INDIVIDUALS_ONLY = OrgMix(1.0, 0.0, 0.0)
 class Population:
     """Ordinary accounts of one case before they are registered in the book."""
 
-    rows: AccountRows
-    behaviour: Behaviour
+    rows: cohort.AccountRows
+    behaviour: cohort.Behaviour
     org_country: np.ndarray  # per local org
     account_type: np.ndarray  # PERSON / STAFF / APP per account
 
@@ -197,18 +188,23 @@ def ordinary_population(
         [a_kind == INDIVIDUAL, a_kind == SMALL],
         [
             rng.choice(
-                [PATHWAY["standard"], PATHWAY["education"], PATHWAY["research"], PATHWAY["startup"]],
+                [
+                    cohort.PATHWAY["standard"],
+                    cohort.PATHWAY["education"],
+                    cohort.PATHWAY["research"],
+                    cohort.PATHWAY["startup"],
+                ],
                 size=n_accounts,
                 p=[0.88, 0.06, 0.02, 0.04],
             ),
             rng.choice(
-                [PATHWAY["standard"], PATHWAY["startup"], PATHWAY["research"]],
+                [cohort.PATHWAY["standard"], cohort.PATHWAY["startup"], cohort.PATHWAY["research"]],
                 size=n_accounts,
                 p=[0.7, 0.25, 0.05],
             ),
         ],
         rng.choice(
-            [PATHWAY["enterprise"], PATHWAY["standard"], PATHWAY["startup"]],
+            [cohort.PATHWAY["enterprise"], cohort.PATHWAY["standard"], cohort.PATHWAY["startup"]],
             size=n_accounts,
             p=[0.6, 0.35, 0.05],
         ),
@@ -224,7 +220,7 @@ def ordinary_population(
         ],
         rng.choice(4, size=n_accounts, p=[0.0, 0.05, 0.1, 0.85]),
     ).astype(np.int8)
-    assert VERIFICATION["none"] == 0 and VERIFICATION["id"] == 3
+    assert cohort.VERIFICATION["none"] == 0 and cohort.VERIFICATION["id"] == 3
 
     # creation: most accounts predate the period; a few sign up during it
     org_age_days = np.minimum(rng.exponential(320, n_orgs), 1_400) + 1
@@ -235,7 +231,7 @@ def ordinary_population(
     new_day = rng.integers(0, days, n_accounts)
     created = np.where(is_new, ctx.day_us(new_day) + rng.integers(0, DAY_US, n_accounts), created)
     first_day = np.where(is_new, new_day, first_day)
-    rows = AccountRows(
+    rows = cohort.AccountRows(
         org=org,
         org_names=names,
         created_us=created.astype(np.int64),
@@ -325,7 +321,7 @@ def ordinary_population(
     delay = rng.lognormal(np.log(96.0), 1.1, n_accounts)
     delay[rng.random(n_accounts) < 0.25] = np.inf
 
-    behaviour = Behaviour(
+    behaviour = cohort.Behaviour(
         rate=rate,
         p_active=p_active,
         first_day=first_day,
@@ -335,8 +331,8 @@ def ordinary_population(
         daily_noise_sigma=0.5,
         balanced_volume=None,
         balance_jitter=0.0,
-        timing=Diurnal(profile=profile, utc_offset_h=org_tz[org]),
-        capability_cdf=cdf_rows(capability),
+        timing=cohort.Diurnal(profile=profile, utc_offset_h=org_tz[org]),
+        capability_cdf=cohort.cdf_rows(capability),
         cot_mult=rng.lognormal(0.0, 0.6, n_accounts),
         cot_add=np.zeros(n_accounts),
         grader_mult=rng.lognormal(0.0, 0.8, n_accounts),
@@ -354,12 +350,12 @@ def ordinary_population(
         thinking_mult=rng.lognormal(0.0, 0.4, n_accounts),
         tools_mult=rng.lognormal(0.0, 0.4, n_accounts),
         tools_add=tools_add,
-        channel_cdf=cdf_rows(channel),
+        channel_cdf=cohort.cdf_rows(channel),
         sdk_api=sdk_api,
         sdk_cloud=sdk_cloud,
         n_keys=n_keys,
         networks=networks,
-        model_cdf=cdf_rows(model_pref),
+        model_cdf=cohort.cdf_rows(model_pref),
         adopt_delay_h=delay,
         new_share=rng.uniform(0.25, 0.85, n_accounts),
         status_p=ORDINARY_STATUS,
@@ -374,7 +370,7 @@ def _slot_networks(
     org_kind: np.ndarray,
     org_country: np.ndarray,
     account_type: np.ndarray,
-) -> SlotNetworks:
+) -> cohort.SlotNetworks:
     """Three networks per account: people use home / mobile / elsewhere (or the office),
     apps use their organisation's hosting region (and the office)."""
     std = ctx.standard
@@ -438,10 +434,12 @@ def _slot_networks(
         ],
         np.array([[0.6, 0.35, 0.05]]),
     )
-    return SlotNetworks(codes=codes, entries=entries, cdf=cdf_rows(np.broadcast_to(weights, (n, 3))))
+    return cohort.SlotNetworks(
+        codes=codes, entries=entries, cdf=cohort.cdf_rows(np.broadcast_to(weights, (n, 3)))
+    )
 
 
-def baseline(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
+def baseline(ctx: BuildContext, size: CaseSize) -> list[cohort.Cohort]:
     """Ordinary traffic, the background of every scenario (label kind `benign`)."""
     pop = ordinary_population(
         ctx,
@@ -452,4 +450,4 @@ def baseline(ctx: BuildContext, size: CaseSize) -> list[Cohort]:
         kind="benign",
         case="baseline",
     )
-    return [Cohort("baseline", ctx.book.add(pop.rows), pop.behaviour)]
+    return [cohort.Cohort("baseline", ctx.book.add(pop.rows), pop.behaviour)]

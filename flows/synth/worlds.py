@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from flows.synth import campaigns, hard_cases
+from flows.synth import campaigns, cohort, hard_cases
 from flows.synth.campaigns import KIND_SPECS, OPERATOR_SDKS, Range, Schedule
 from flows.synth.catalog import (
     BENIGN_CAPABILITY_MIX,
@@ -42,18 +42,6 @@ from flows.synth.catalog import (
     COUNTRY_WEIGHTS,
     DIURNAL_NAMES,
     SDK_API_WEIGHTS,
-)
-from flows.synth.cohort import (
-    PATHWAY,
-    VERIFICATION,
-    AccountRows,
-    Behaviour,
-    Cohort,
-    Diurnal,
-    RotatingPool,
-    SlotNetworks,
-    TemplateFamilies,
-    cdf_rows,
 )
 from flows.synth.context import (
     DAY_US,
@@ -67,7 +55,7 @@ from flows.synth.context import (
 from flows.synth.ids import hex_digest, rng_for
 from flows.synth.labels import CampaignInfo
 from flows.synth.networks import draw_prefixes, pick_in_country
-from flows.synth.population import INDIVIDUALS_ONLY, OrgMix, ordinary_population
+from flows.synth.population import OrgMix, ordinary_population
 
 RANDOM_WORLD = "random"
 TUNING_SEEDS: tuple[int, ...] = tuple(range(100, 150))
@@ -155,7 +143,7 @@ CAMPAIGN_MIN_REQUESTS_PER_DAY = 2_000.0  # at scale 1 (~2 % of the baseline)
 
 @dataclass(frozen=True)
 class LookAlike:
-    build: Callable[..., list[Cohort]]
+    build: Callable[..., list[cohort.Cohort]]
     kind: str
     instances: Range
     accounts: Range
@@ -280,7 +268,7 @@ def plan_world(seed: int, scale: float, requests_per_day: int | None = None) -> 
     return WorldPlan(baseline=baseline, cases=tuple(cases), small_teams=teams, factor=scale)
 
 
-def build_world(ctx: BuildContext, world: WorldPlan) -> tuple[list[Cohort], list[CampaignInfo]]:
+def build_world(ctx: BuildContext, world: WorldPlan) -> tuple[list[cohort.Cohort], list[CampaignInfo]]:
     """Every cohort of the planned world (baseline first) and its campaigns."""
     from flows.synth.population import baseline
 
@@ -315,7 +303,9 @@ def _product_mix(rng: np.random.Generator) -> np.ndarray:
     return mix
 
 
-def vary_look_alike(ctx: BuildContext, case: PlannedCase, cohorts: list[Cohort]) -> list[Cohort]:
+def vary_look_alike(
+    ctx: BuildContext, case: PlannedCase, cohorts: list[cohort.Cohort]
+) -> list[cohort.Cohort]:
     """Draw the look-alike's own parameters from wide ranges (its named-scenario values are one
     point of them). Each keeps the one family of traits it mimics: enterprise and reseller look
     coordinated but do not harvest; eval labs and universities look like harvesting but are one
@@ -334,14 +324,14 @@ def vary_look_alike(ctx: BuildContext, case: PlannedCase, cohorts: list[Cohort])
     campus = RANGES.campus_share.draw(rng)
     cloud = rng.random() < 0.4  # an enterprise product running in a cloud region: hosting egress
     delay_mult, fastest = rng.uniform(0.3, 1.5), rng.uniform(1, 12)
-    out: list[Cohort] = []
-    for cohort in cohorts:
-        b = cohort.behaviour
-        n = len(cohort.accounts)
+    out: list[cohort.Cohort] = []
+    for group in cohorts:
+        b = group.behaviour
+        n = len(group.accounts)
         if kind == "enterprise":
             b = replace(
                 b,
-                capability_cdf=cdf_rows(dirichlet_rows(rng, np.tile(60 * mix + 0.01, (n, 1)))),
+                capability_cdf=cohort.cdf_rows(dirichlet_rows(rng, np.tile(60 * mix + 0.01, (n, 1)))),
                 tpl_pool=np.full(n, templates, dtype=np.uint64),
                 sys_pool=np.full(n, system_prompts, dtype=np.uint64),
             )
@@ -350,11 +340,11 @@ def vary_look_alike(ctx: BuildContext, case: PlannedCase, cohorts: list[Cohort])
                 entry = ctx.standard.hosting[rng.integers(0, ctx.standard.hosting.shape[0], size)]
                 codes = draw_prefixes(rng, ctx.networks.arrays(), entry, 0.1)
                 pick = rng.integers(0, size, (n, 3))
-                weights = cdf_rows(np.tile([0.6, 0.3, 0.1], (n, 1)))
-                b = replace(b, networks=SlotNetworks(codes[pick], entry[pick], weights))
+                weights = cohort.cdf_rows(np.tile([0.6, 0.3, 0.1], (n, 1)))
+                b = replace(b, networks=cohort.SlotNetworks(codes[pick], entry[pick], weights))
         elif kind == "university":
-            assert isinstance(b.networks, SlotNetworks)
-            weights = cdf_rows(np.tile([campus, (1 - campus) * 0.7, (1 - campus) * 0.3], (n, 1)))
+            assert isinstance(b.networks, cohort.SlotNetworks)
+            weights = cohort.cdf_rows(np.tile([campus, (1 - campus) * 0.7, (1 - campus) * 0.3], (n, 1)))
             b = replace(
                 b,
                 cot_mult=b.cot_mult * cot_mult,
@@ -374,7 +364,7 @@ def vary_look_alike(ctx: BuildContext, case: PlannedCase, cohorts: list[Cohort])
             b = replace(b, adopt_delay_h=b.adopt_delay_h * delay_mult)
         elif kind == "early_adopters":
             b = replace(b, adopt_delay_h=rng.uniform(0.1, fastest, n))
-        out.append(replace(cohort, behaviour=b))
+        out.append(replace(group, behaviour=b))
     return out
 
 
@@ -436,7 +426,7 @@ def _campaign_rows(
     kind: str,
     case: str,
     campaign_id: str,
-) -> AccountRows:
+) -> cohort.AccountRows:
     rows = campaigns._rows(
         ctx, rng, n, schedule, per_org=per_org, kind=kind, case=case, campaign_id=campaign_id
     )
@@ -444,11 +434,7 @@ def _campaign_rows(
     # sign-up pathways: anything from almost all `standard` to none
     standard = RANGES.standard_signup.draw(rng)
     weights = np.append(rng.dirichlet([1.0, 1.0, 1.0]) * (1 - standard), standard)
-    pathway = rng.choice(
-        [PATHWAY["education"], PATHWAY["research"], PATHWAY["startup"], PATHWAY["standard"]],
-        size=n_orgs,
-        p=weights,
-    )
+    pathway = rng.choice(campaigns.OPERATOR_PATHWAYS, size=n_orgs, p=weights)
     payment = rows.payment
     if not shared_cards:  # each organisation pays with its own card (or runs on credits)
         cards = hex_digest(rng, n_orgs)
@@ -488,7 +474,7 @@ def _capability_mix(rng: np.random.Generator, targets: tuple[str, ...], share: f
     return mix / mix.sum()
 
 
-def random_campaign(ctx: BuildContext, case: PlannedCase) -> tuple[list[Cohort], CampaignInfo]:
+def random_campaign(ctx: BuildContext, case: PlannedCase) -> tuple[list[cohort.Cohort], CampaignInfo]:
     """One campaign of a randomized world: tactics drawn per seed (see the module doc)."""
     kind = case.kind
     spec = KIND_SPECS[kind]
@@ -538,7 +524,7 @@ def random_campaign(ctx: BuildContext, case: PlannedCase) -> tuple[list[Cohort],
     sys_salt = rng.integers(0, 2**62, dtype=np.uint64)
     behaviour = replace(
         base,
-        capability_cdf=cdf_rows(dirichlet_rows(rng, np.tile(300 * mix + 0.01, (n, 1)))),
+        capability_cdf=cohort.cdf_rows(dirichlet_rows(rng, np.tile(300 * mix + 0.01, (n, 1)))),
         cot_add=np.zeros(n),
         cot_day_add=_drift(rng, ctx.days, start_day, cot_level),
         grader_add=np.zeros(n),
@@ -571,7 +557,7 @@ def random_campaign(ctx: BuildContext, case: PlannedCase) -> tuple[list[Cohort],
     else:
         behaviour = replace(behaviour, adopt_delay_h=RANGES.pivot_delay_h.draw(rng) + rng.uniform(0, 1, n))
     accounts = ctx.book.add(rows)
-    cohorts = [Cohort(case.name, accounts, behaviour)]
+    cohorts = [cohort.Cohort(case.name, accounts, behaviour)]
     if relayed > 0:
         # relayed volume is `relayed` of the total: harvest volume x relayed / (1 - relayed)
         cohorts.append(
@@ -583,7 +569,7 @@ def random_campaign(ctx: BuildContext, case: PlannedCase) -> tuple[list[Cohort],
 @dataclass(frozen=True)
 class _Templates:
     pool: np.ndarray  # tpl_pool per account
-    families: TemplateFamilies | None
+    families: cohort.TemplateFamilies | None
 
 
 def _templates(rng: np.random.Generator, n: int, paraphrase: bool) -> _Templates:
@@ -595,7 +581,7 @@ def _templates(rng: np.random.Generator, n: int, paraphrase: bool) -> _Templates
     width = max(1, round(variants * RANGES.variant_window.draw(rng)))
     return _Templates(
         pool=np.full(n, window, dtype=np.uint64),
-        families=TemplateFamilies(
+        families=cohort.TemplateFamilies(
             families=families,
             variants=variants,
             family_offset=rng.integers(0, families, n).astype(np.uint64),
@@ -615,12 +601,12 @@ def _sdks(rng: np.random.Generator, n: int) -> np.ndarray:
 def _volume(
     ctx: BuildContext,
     rng: np.random.Generator,
-    b: Behaviour,
+    b: cohort.Behaviour,
     n: int,
     schedule: Schedule,
     daily: np.ndarray,
     balanced: bool,
-) -> Behaviour:
+) -> cohort.Behaviour:
     if balanced:
         return replace(b, balanced_volume=daily)
     # each account sends at its own rate (log-normal), noisy from day to day
@@ -639,67 +625,50 @@ def _volume(
     )
 
 
-def _campaign_networks(ctx: BuildContext, rng: np.random.Generator, n: int, shared: bool) -> RotatingPool:
+def _campaign_networks(
+    ctx: BuildContext, rng: np.random.Generator, n: int, shared: bool
+) -> cohort.RotatingPool:
     if shared:  # one pool, any request through any of its live exits
         size = RANGES.exit_pool.draw_log(rng)
         codes, entries = _exits(ctx, rng, size)
         width = max(1, min(RANGES.live_exits.draw_log(rng), size))
-        return RotatingPool(
+        return cohort.RotatingPool(
             codes, entries, width, max(1, int(width * rng.uniform(0.1, 1.0))), per_account=False
         )
     # each account its own few exits a day, in a pool large enough that few are shared
     per_account = RANGES.exits_per_account.draw_log(rng)
     size = max(200, int(n * per_account * rng.uniform(1.5, 4.0)))
     codes, entries = _exits(ctx, rng, size)
-    return RotatingPool(codes, entries, per_account, int(rng.integers(1, max(2, size))), per_account=True)
+    return cohort.RotatingPool(
+        codes, entries, per_account, int(rng.integers(1, max(2, size))), per_account=True
+    )
 
 
-def _spread_timing(rng: np.random.Generator, n: int) -> Diurnal:
+def _spread_timing(rng: np.random.Generator, n: int) -> cohort.Diurnal:
     """Not fired in windows: a flat automated rhythm, or a human-looking one, per account zone."""
     profile = rng.choice(
         [DIURNAL_NAMES.index(p) for p in ("automated", "office", "consumer")], p=[0.5, 0.25, 0.25]
     )
     tz = rng.choice([c.utc_offsets[0] for c in COUNTRIES], size=n)
-    return Diurnal(np.full(n, profile, dtype=np.int8), tz)
+    return cohort.Diurnal(np.full(n, profile, dtype=np.int8), tz)
 
 
 def _relayed(
     ctx: BuildContext,
     case: PlannedCase,
     accounts: np.ndarray,
-    harvest: Behaviour,
+    harvest: cohort.Behaviour,
     daily: np.ndarray,
     ratio: float,
-) -> Cohort:
+) -> cohort.Cohort:
     """Ordinary prompts relayed through the same accounts and exits (a gateway's customers)."""
-    n = len(accounts)
-    base = ordinary_population(
-        ctx, f"{case.name}-relayed", n, 1.0, mix=INDIVIDUALS_ONLY, kind=case.kind, case=case.name
-    ).behaviour
     volume: dict[str, object]
     if harvest.balanced_volume is not None:
         volume = {"balanced_volume": daily * ratio, "balance_jitter": harvest.balance_jitter * 3}
     else:  # each account relays in proportion to what it harvests
         volume = {"rate": harvest.rate * ratio, "balanced_volume": None}
-    return Cohort(
-        f"{case.name}-relayed",
-        accounts,
-        replace(
-            base,
-            p_active=harvest.p_active,
-            first_day=harvest.first_day,
-            last_day=harvest.last_day,
-            weekend_factor=np.ones(n),
-            channel_cdf=cdf_rows(np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))),
-            sdk_api=harvest.sdk_api,
-            networks=harvest.networks,
-            model_cdf=harvest.model_cdf,
-            adopt_delay_h=harvest.adopt_delay_h,
-            new_share=harvest.new_share,
-            pause_until_adopted=harvest.pause_until_adopted,
-            **volume,  # type: ignore[arg-type]
-        ),
-    )
+    relay = campaigns.relayed_behaviour(ctx, case.name, case.kind, harvest, volume)
+    return cohort.Cohort(f"{case.name}-relayed", accounts, relay)
 
 
 # --- small ordinary teams ---------------------------------------------------------------------
@@ -716,7 +685,7 @@ TEAM_MIX = {
 }
 
 
-def small_teams(ctx: BuildContext, teams: int, name: str = "small_teams") -> list[Cohort]:
+def small_teams(ctx: BuildContext, teams: int, name: str = "small_teams") -> list[cohort.Cohort]:
     """`teams` small ordinary teams in one cohort (label kind `benign_small_team`)."""
     rng = ctx.rng("world", name)
     sizes = rng.integers(int(RANGES.small_team_accounts.lo), int(RANGES.small_team_accounts.hi) + 1, teams)
@@ -755,11 +724,13 @@ def small_teams(ctx: BuildContext, teams: int, name: str = "small_teams") -> lis
         pop.rows,
         org=org.astype(np.int64),
         org_names=company_names(rng, n_orgs),
-        pathway=rng.choice([PATHWAY["standard"], PATHWAY["startup"]], size=n_orgs, p=[0.7, 0.3])[org].astype(
-            np.int8
-        ),
+        pathway=rng.choice(
+            [cohort.PATHWAY["standard"], cohort.PATHWAY["startup"]], size=n_orgs, p=[0.7, 0.3]
+        )[org].astype(np.int8),
         verification=rng.choice(
-            [VERIFICATION["email"], VERIFICATION["phone"], VERIFICATION["id"]], size=n, p=[0.5, 0.3, 0.2]
+            [cohort.VERIFICATION["email"], cohort.VERIFICATION["phone"], cohort.VERIFICATION["id"]],
+            size=n,
+            p=[0.5, 0.3, 0.2],
         ).astype(np.int8),
         billing_country=org_country[org].astype(np.int16),
         payment=payment,
@@ -777,13 +748,13 @@ def small_teams(ctx: BuildContext, teams: int, name: str = "small_teams") -> lis
     behaviour = replace(
         base,
         rate=base.rate * 0 + per_account / np.maximum(base.p_active, 0.05) * rng.uniform(0.8, 1.2, n),
-        timing=Diurnal(
+        timing=cohort.Diurnal(
             np.where(
                 rng.random(n) < 0.8, DIURNAL_NAMES.index("office"), DIURNAL_NAMES.index("consumer")
             ).astype(np.int8),
             tz[team],
         ),
-        capability_cdf=cdf_rows(dirichlet_rows(rng, 30 * team_mix[team] + 0.01)),
+        capability_cdf=cohort.cdf_rows(dirichlet_rows(rng, 30 * team_mix[team] + 0.01)),
         tpl_salt=np.where(has_templates, team_salt[team], base.tpl_salt).astype(np.uint64),
         tpl_fresh_p=np.where(has_templates, rng.uniform(0.2, 0.7, n), base.tpl_fresh_p),
         tpl_pool=np.where(has_templates, rng.integers(3, 40, teams)[team], base.tpl_pool).astype(np.uint64),
@@ -791,7 +762,7 @@ def small_teams(ctx: BuildContext, teams: int, name: str = "small_teams") -> lis
         sys_p=np.where(has_templates, rng.uniform(0.3, 0.9, n), base.sys_p),
         networks=_team_networks(ctx, rng, team, traits, team_country, base.networks),
     )
-    return [Cohort(name, ctx.book.add(rows), behaviour)]
+    return [cohort.Cohort(name, ctx.book.add(rows), behaviour)]
 
 
 def _team_networks(
@@ -801,9 +772,9 @@ def _team_networks(
     traits: list[frozenset[str]],
     team_country: np.ndarray,
     own: object,
-) -> SlotNetworks:
+) -> cohort.SlotNetworks:
     """Each account: its own usual network, plus the team's VPN exit or cloud egress if it has one."""
-    assert isinstance(own, SlotNetworks)
+    assert isinstance(own, cohort.SlotNetworks)
     std = ctx.standard
     nets = ctx.networks.arrays()
     n = len(team)
@@ -827,4 +798,4 @@ def _team_networks(
     shared = has_vpn | has_cloud
     share = np.where(shared, rng.uniform(0.15, 0.7, n), 0.03)
     weights = np.stack([(1 - share) * 0.7, (1 - share) * 0.3, share], axis=1)
-    return SlotNetworks(codes=codes, entries=entries, cdf=cdf_rows(weights))
+    return cohort.SlotNetworks(codes=codes, entries=entries, cdf=cohort.cdf_rows(weights))
