@@ -17,6 +17,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 TEMPLATES_DIR = REPO_ROOT / "templates"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+# Days of the detection signals' rolling window, unless `window_days` is set (also the default of
+# `flows.detection.replay`).
+DEFAULT_WINDOW_DAYS = 7
 
 
 class Settings(BaseSettings):
@@ -52,7 +55,9 @@ class Settings(BaseSettings):
         pattern=r"^[a-z_][a-z0-9_]*$",
         description="Spark targets: the schema (database) dbt builds the tables in",
     )
-    window_days: int = Field(7, ge=1, le=90, description="Rolling window of the detection signals")
+    window_days: int = Field(
+        DEFAULT_WINDOW_DAYS, ge=1, le=90, description="Rolling window of the detection signals"
+    )
     tlp: str = Field(DEFAULT_TLP, description="TLP marking on threat reports (flows/tlp.py: TLP_LABELS)")
 
     s3_endpoint_url: str | None = Field(None, description="S3-compatible endpoint (e.g. MinIO)")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from flows.detection.outputs import CampaignOutputs, write_campaign_outputs
 from flows.pull import pull_drop
-from flows.settings import Settings
+from flows.settings import DEFAULT_WINDOW_DAYS, Settings
 from flows.transform import run_dbt
 from flows.validate import validate_drop
 
@@ -41,7 +41,7 @@ def replay(
     start: date,
     days: int,
     *,
-    window_days: int = 7,
+    window_days: int = DEFAULT_WINDOW_DAYS,
     progress: Callable[[str], None] | None = None,
 ) -> ReplayResult:
     """Run every date from `start` for `days` days, in order, into `work_dir`."""
@@ -77,7 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--start", type=date.fromisoformat, required=True)
     parser.add_argument("--days", type=int, required=True)
-    parser.add_argument("--window-days", type=int, default=7)
+    parser.add_argument(
+        "--window-days",
+        type=int,
+        default=DEFAULT_WINDOW_DAYS,
+        help="days of the detection window (default: %(default)s, the window_days setting's)",
+    )
     parser.add_argument("--labels", type=Path, help="labels folder: print the evaluation at the end")
     synth = parser.add_argument_group("synthesize the exports first (when --exports is not given)")
     synth.add_argument("--scenario", default="all")
