@@ -198,26 +198,28 @@ def render_alert_pdf(settings: Settings, data: DigestData, staged: Path) -> Path
     return render_quality_alert(data, staged, settings.tlp)
 
 
-@task(retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_on_io)
-def send(
+# Deliver the day's message of a kind at most once (`flows.ledger`); retried only while it provably
+# did not leave (`DeliveryOutcomeUnknownError` is final). The task is `deliver_once` itself, so it
+# takes its keywords: `_send_mail` is how the pipeline calls it.
+send = task(name="send", retries=3, retry_delay_seconds=[5, 30, 120], retry_condition_fn=retry_on_io)(
+    deliver_once
+)
+
+
+def _send_mail(
     settings: Settings,
     run_date: date,
     kind: str,
-    subject: str,
-    body: str,
-    attachments: list[Path],
-    resend: bool = False,
+    mail: tuple[str, str],
+    files: list[Path],
+    *,
+    resend: bool,
 ) -> str:
-    """Deliver the day's message of `kind` at most once (`flows.ledger`); retried only while it
-    provably did not leave (`DeliveryOutcomeUnknownError` is final)."""
-    return deliver_once(
-        settings,
-        run_date=run_date,
-        kind=kind,
-        subject=subject,
-        body=body,
-        attachments=attachments,
-        resend=resend,
+    """The `send` task, with the task timeout, for the day's `kind` mail (subject, body) with
+    `files` attached."""
+    subject, body = mail
+    return _timed(send, settings)(
+        settings, run_date=run_date, kind=kind, subject=subject, body=body, attachments=files, resend=resend
     )
 
 
@@ -403,7 +405,7 @@ def _send_late_data_alert(
         f"{line}\n\nNo report for {run_date.isoformat()} was produced. Once the drop is there, "
         f"run `distillwatch run --date {run_date.isoformat()}` (or a backfill from the UI)."
     )
-    outcome = _timed(send, settings)(settings, run_date, "late-data", line, body, [], resend=resend)
+    outcome = _send_mail(settings, run_date, "late-data", (line, body), [], resend=resend)
     get_run_logger().error("%s (%s)", line, outcome)
 
 
@@ -531,9 +533,10 @@ def _alert_day(
     summary.reports = [str(path) for path in files]
     progress.enter("deliver")
     checkpoint("deliver")
-    subject, body = quality_alert_mail(run_date, gate)
     summary.delivered.append(
-        _timed(send, settings)(settings, run_date, "quality-alert", subject, body, files, resend=resend)
+        _send_mail(
+            settings, run_date, "quality-alert", quality_alert_mail(run_date, gate), files, resend=resend
+        )
     )
 
 
@@ -579,11 +582,9 @@ def _report_day(
 
         progress.enter("deliver")
         checkpoint("deliver")
-        subject, body = digest_mail(run_date, summary.campaigns, data.candidates)
+        mail = digest_mail(run_date, summary.campaigns, data.candidates)
         summary.delivered.append(
-            _timed(send, settings)(
-                settings, run_date, "daily-digest", subject, body, day_files, resend=resend
-            )
+            _send_mail(settings, run_date, "daily-digest", mail, day_files, resend=resend)
         )
 
         progress.enter("campaign reports")
@@ -594,11 +595,9 @@ def _report_day(
         report_dir = publish_campaigns(campaigns_staged, published)
         report_files = [report_dir / path.relative_to(campaigns_staged / CAMPAIGNS_DIR) for path in rendered]
         summary.reports += [str(path) for path in report_files]
-        subject, body = campaign_reports_mail(run_date, summary.campaigns)
+        mail = campaign_reports_mail(run_date, summary.campaigns)
         summary.delivered.append(
-            _timed(send, settings)(
-                settings, run_date, "campaign-reports", subject, body, report_files, resend=resend
-            )
+            _send_mail(settings, run_date, "campaign-reports", mail, report_files, resend=resend)
         )
     finally:
         if pending is not None:

@@ -365,11 +365,11 @@ def test_connection_lost_after_data_is_not_retried(
         warehouse=tmp_path / "warehouse.duckdb",
     )
     day = date(2026, 11, 10)
-    outcome = send(settings, day, "daily-digest", "digest", "body", [])
+    outcome = send(settings, run_date=day, kind="daily-digest", subject="digest", body="body", attachments=[])
     assert len(inbox.messages) == 1
     assert "outcome unknown" in outcome and "not sent again" in outcome
     assert _ledger_outcomes(settings) == ["sending", "unknown"]
-    again = send(settings, day, "daily-digest", "digest", "body", [])
+    again = send(settings, run_date=day, kind="daily-digest", subject="digest", body="body", attachments=[])
     assert len(inbox.messages) == 1 and "not sent again: unknown" in again
 
 
@@ -409,18 +409,36 @@ def test_rerun_does_not_resend_and_resend_sends_the_same_message_id(
     assert _ledger_outcomes(settings) == ["sending", "delivered"] * 3
 
 
-def test_refused_before_data_is_retryable_and_recorded_as_failed(tmp_path: Path) -> None:
-    from flows.deliver import deliver_once
-
-    settings = make_settings(
+def _settings_refused(tmp_path: Path) -> Settings:
+    """SMTP on a local port nothing listens on: every connection is refused."""
+    return make_settings(
         tmp_path,
         smtp_host="127.0.0.1",
         smtp_port=_free_port(),
         smtp_security="none",
         warehouse=tmp_path / "warehouse.duckdb",
     )
+
+
+def test_refused_before_data_is_retryable_and_recorded_as_failed(tmp_path: Path) -> None:
+    from flows.deliver import deliver_once
+
+    settings = _settings_refused(tmp_path)
     with pytest.raises(OSError):
         deliver_once(
             settings, run_date=date(2026, 11, 10), kind="daily-digest", subject="s", body="b", attachments=[]
         )
     assert _ledger_outcomes(settings) == ["sending", "failed"]
+
+
+def test_the_send_task_retries_a_refused_connection(prefect_server: None, tmp_path: Path) -> None:
+    """Refused before DATA, nothing left: the Prefect send task tries again (3 retries), each
+    attempt is in the ledger, and the transport error ends the task once the retries are spent."""
+    from flows.pipeline import send
+
+    settings = _settings_refused(tmp_path)
+    with pytest.raises(OSError):
+        send.with_options(retry_delay_seconds=0)(
+            settings, run_date=date(2026, 11, 10), kind="daily-digest", subject="s", body="b", attachments=[]
+        )
+    assert _ledger_outcomes(settings) == ["sending", "failed"] * 4
