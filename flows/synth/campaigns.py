@@ -109,23 +109,10 @@ class KindSpec:
     batch_share: Range
 
 
-KIND_SPECS: dict[str, KindSpec] = {
-    "campaign_reasoning": KindSpec(
-        "campaign_reasoning",
-        ("reasoning",),
-        ("agentic_reasoning", "alignment_safety", "data_analysis"),
-        2,
-        start=Range(-0.6, 0.0),
-        templates=Range(15, 80),
-        cot=Range(0.6, 0.9),
-        grader=Range(0.12, 0.35),
-        thinking_p=Range(0.7, 1.0),
-        thinking_mult=Range(2.0, 4.0),
-        tools_add=Range(0, 0),
-        batch_share=Range(0.0, 0.15),
-    ),
-    "campaign_agentic": KindSpec(
-        "campaign_agentic",
+# What each kind targets: (primary, secondary, max_secondary), as in `KindSpec`.
+_TARGETS: dict[str, tuple[tuple[str, ...], tuple[str, ...], int]] = {
+    "campaign_reasoning": (("reasoning",), ("agentic_reasoning", "alignment_safety", "data_analysis"), 2),
+    "campaign_agentic": (
         ("agentic_reasoning", "tool_use"),
         (
             "agentic_coding",
@@ -136,43 +123,36 @@ KIND_SPECS: dict[str, KindSpec] = {
             "agentic_reasoning",
         ),
         3,
-        start=Range(0.2, 0.4),
-        templates=Range(60, 300),
-        cot=Range(0.15, 0.45),
-        grader=Range(0.02, 0.1),
-        thinking_p=Range(0.3, 0.8),
-        thinking_mult=Range(1.0, 2.5),
-        tools_add=Range(10, 35),
-        batch_share=Range(0.0, 0.2),
     ),
-    "campaign_coding": KindSpec(
-        "campaign_coding",
+    "campaign_coding": (
         ("agentic_coding", "coding"),
         ("tool_use", "coding", "agentic_coding", "data_analysis"),
         2,
-        start=Range(-0.5, 0.1),
-        templates=Range(80, 400),
-        cot=Range(0.2, 0.5),
-        grader=Range(0.0, 0.06),
-        thinking_p=Range(0.3, 0.8),
-        thinking_mult=Range(1.0, 3.0),
-        tools_add=Range(4, 15),
-        batch_share=Range(0.05, 0.3),
     ),
-    "campaign_proxy_network": KindSpec(
-        "campaign_proxy_network",
+    "campaign_proxy_network": (
         ("coding", "reasoning", "agentic_coding"),
         ("tool_use", "reasoning", "coding"),
         1,
-        start=Range(-0.4, 0.2),
-        templates=Range(10, 60),
-        cot=Range(0.4, 0.8),
-        grader=Range(0.0, 0.1),
-        thinking_p=Range(0.4, 0.9),
-        thinking_mult=Range(1.0, 3.0),
-        tools_add=Range(0, 8),
-        batch_share=Range(0.0, 0.0),
     ),
+}
+# The tactic ranges (lo, hi) of each kind: one row per `KindSpec` range, one column per kind (in
+# `_TARGETS` order), so the kinds are compared tactic by tactic.
+# fmt: off
+_RANGES: dict[str, tuple[tuple[float, float], ...]] = {
+    #                reasoning      agentic        coding         proxy_network
+    "start":         ((-0.6, 0.0),  (0.2, 0.4),    (-0.5, 0.1),   (-0.4, 0.2)),
+    "templates":     ((15, 80),     (60, 300),     (80, 400),     (10, 60)),
+    "cot":           ((0.6, 0.9),   (0.15, 0.45),  (0.2, 0.5),    (0.4, 0.8)),
+    "grader":        ((0.12, 0.35), (0.02, 0.1),   (0.0, 0.06),   (0.0, 0.1)),
+    "thinking_p":    ((0.7, 1.0),   (0.3, 0.8),    (0.3, 0.8),    (0.4, 0.9)),
+    "thinking_mult": ((2.0, 4.0),   (1.0, 2.5),    (1.0, 3.0),    (1.0, 3.0)),
+    "tools_add":     ((0, 0),       (10, 35),      (4, 15),       (0, 8)),
+    "batch_share":   ((0.0, 0.15),  (0.0, 0.2),    (0.05, 0.3),   (0.0, 0.0)),
+}
+# fmt: on
+KIND_SPECS: dict[str, KindSpec] = {
+    kind: KindSpec(kind, primary, secondary, most, **{name: Range(*row[i]) for name, row in _RANGES.items()})
+    for i, (kind, (primary, secondary, most)) in enumerate(_TARGETS.items())
 }
 
 
@@ -444,22 +424,57 @@ def _daily_volume(ctx: BuildContext, size: CaseSize, start_day: int) -> np.ndarr
     return daily
 
 
+@dataclass(frozen=True)
+class _Operation:
+    """A campaign as first drawn from its own random stream, in this order: the start day, the
+    account schedule, the account rows, the targets. Its harvesting behaviour draws next."""
+
+    kind: str
+    case: str
+    rng: np.random.Generator
+    start_day: int
+    schedule: Schedule
+    rows: cohort.AccountRows
+    targets: tuple[str, ...]
+
+    @property
+    def info(self) -> CampaignInfo:
+        return CampaignInfo(f"cmp-{self.case}", self.kind, self.case, self.targets)
+
+    def harvesting(self, ctx: BuildContext, daily: np.ndarray) -> cohort.Behaviour:
+        spec, n = KIND_SPECS[self.kind], len(self.schedule.first_day)
+        return _harvesting(ctx, self.rng, spec, n, self.schedule, self.targets, daily)
+
+
+def _operation(
+    ctx: BuildContext,
+    size: CaseSize,
+    kind: str,
+    case: str,
+    *,
+    lifespan: Range,
+    every: Range,
+    per_org: int | None,
+) -> _Operation:
+    spec = KIND_SPECS[kind]
+    rng = ctx.rng("campaign", case)
+    start_day = _start_day(rng, spec, ctx)
+    schedule = _schedule(ctx, rng, size.accounts, start_day, lifespan, every)
+    rows = _rows(
+        ctx, rng, size.accounts, schedule, per_org=per_org, kind=kind, case=case, campaign_id=f"cmp-{case}"
+    )
+    return _Operation(kind, case, rng, start_day, schedule, rows, _targets(rng, spec))
+
+
 def scripted_campaign(
     ctx: BuildContext, size: CaseSize, kind: str, case: str
 ) -> tuple[list[cohort.Cohort], CampaignInfo]:
     """A reasoning, agentic or coding campaign."""
-    spec = KIND_SPECS[kind]
-    rng = ctx.rng("campaign", case)
-    campaign_id = f"cmp-{case}"
-    n = size.accounts
-    start_day = _start_day(rng, spec, ctx)
-    schedule = _schedule(ctx, rng, n, start_day, COMMON.lifespan_days, COMMON.wave_every_days)
-    rows = _rows(ctx, rng, n, schedule, per_org=None, kind=kind, case=case, campaign_id=campaign_id)
-    targets = _targets(rng, spec)
-    behaviour = _harvesting(ctx, rng, spec, n, schedule, targets, _daily_volume(ctx, size, start_day))
-    return [cohort.Cohort(case, ctx.book.add(rows), behaviour)], CampaignInfo(
-        campaign_id, kind, case, targets
+    op = _operation(
+        ctx, size, kind, case, lifespan=COMMON.lifespan_days, every=COMMON.wave_every_days, per_org=None
     )
+    behaviour = op.harvesting(ctx, _daily_volume(ctx, size, op.start_day))
+    return [cohort.Cohort(case, ctx.book.add(op.rows), behaviour)], op.info
 
 
 def proxy_network(
@@ -467,17 +482,19 @@ def proxy_network(
 ) -> tuple[list[cohort.Cohort], CampaignInfo]:
     """Many one-account organisations on rotating proxies; harvesting mixed with relayed traffic."""
     kind = "campaign_proxy_network"
-    spec = KIND_SPECS[kind]
-    rng = ctx.rng("campaign", case)
-    campaign_id = f"cmp-{case}"
-    n = size.accounts
-    start_day = _start_day(rng, spec, ctx)
-    schedule = _schedule(ctx, rng, n, start_day, COMMON.proxy_lifespan_days, COMMON.proxy_wave_every_days)
-    rows = _rows(ctx, rng, n, schedule, per_org=1, kind=kind, case=case, campaign_id=campaign_id)
-    targets = _targets(rng, spec)
-    daily = _daily_volume(ctx, size, start_day)
+    op = _operation(
+        ctx,
+        size,
+        kind,
+        case,
+        lifespan=COMMON.proxy_lifespan_days,
+        every=COMMON.proxy_wave_every_days,
+        per_org=1,
+    )
+    rng, n = op.rng, size.accounts
+    daily = _daily_volume(ctx, size, op.start_day)
     harvest_share = COMMON.harvest_share.draw(rng)
-    harvest = _harvesting(ctx, rng, spec, n, schedule, targets, daily * harvest_share)
+    harvest = op.harvesting(ctx, daily * harvest_share)
     # each account owns a few exits of a large pool, and they change every day
     pool_size = max(200, int(n * rng.uniform(1.5, 4.0)))
     codes, entries = _exit_pool(ctx, rng, pool_size)
@@ -503,11 +520,11 @@ def proxy_network(
         harvest,
         {"balanced_volume": daily * (1 - harvest_share), "balance_jitter": harvest.balance_jitter * 3},
     )
-    accounts = ctx.book.add(rows)
+    accounts = ctx.book.add(op.rows)
     return [
         cohort.Cohort(case, accounts, harvest),
         cohort.Cohort(f"{case}-relayed", accounts, relay),
-    ], CampaignInfo(campaign_id, kind, case, targets)
+    ], op.info
 
 
 def relayed_behaviour(

@@ -1,5 +1,6 @@
 """Reference data the behaviour model draws from: countries, time zones, e-mail domains, SDKs,
-names, daily rhythms and the per-capability shape of a request.
+names, daily rhythms and the per-capability shape of a request. The longest tables are data
+files beside this module (`data/*.csv`, read by `read_table`).
 
 Numbers here describe *ordinary* traffic of a general-purpose model API as the generator
 models it (coding and general chat dominate, most prompts are short, extended thinking is
@@ -9,13 +10,23 @@ diverse and heavy-tailed enough that the hard cases and campaigns are not trivia
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from flows.contract import CAPABILITIES
 
 CAP = {name: i for i, name in enumerate(CAPABILITIES)}
+# Reference tables too long to read well as code: `data/<name>.csv`, read at import.
+DATA_DIR = Path(__file__).with_name("data")
+
+
+def read_table(name: str) -> list[dict[str, str]]:
+    """The rows of `data/<name>.csv`, as text by column name; lines starting with # are comments."""
+    with open(DATA_DIR / f"{name}.csv", newline="", encoding="utf-8") as stream:
+        return list(csv.DictReader(line for line in stream if not line.startswith("#")))
 
 
 @dataclass(frozen=True)
@@ -26,38 +37,9 @@ class Country:
     tld: str  # corporate e-mail domain suffix
 
 
-COUNTRIES: tuple[Country, ...] = (
-    Country("US", (-5.0, -6.0, -7.0, -8.0), 0.30, ".com"),
-    Country("GB", (0.0,), 0.06, ".co.uk"),
-    Country("DE", (1.0,), 0.05, ".de"),
-    Country("FR", (1.0,), 0.04, ".fr"),
-    Country("IN", (5.5,), 0.08, ".in"),
-    Country("CA", (-5.0, -8.0), 0.04, ".ca"),
-    Country("BR", (-3.0,), 0.04, ".com.br"),
-    Country("JP", (9.0,), 0.04, ".jp"),
-    Country("KR", (9.0,), 0.03, ".kr"),
-    Country("AU", (10.0,), 0.02, ".com.au"),
-    Country("NL", (1.0,), 0.02, ".nl"),
-    Country("ES", (1.0,), 0.02, ".es"),
-    Country("IT", (1.0,), 0.02, ".it"),
-    Country("SG", (8.0,), 0.015, ".sg"),
-    Country("MX", (-6.0,), 0.015, ".mx"),
-    Country("ID", (7.0,), 0.015, ".co.id"),
-    Country("PL", (1.0,), 0.015, ".pl"),
-    Country("IL", (2.0,), 0.01, ".co.il"),
-    Country("SE", (1.0,), 0.01, ".se"),
-    Country("CH", (1.0,), 0.01, ".ch"),
-    Country("IE", (0.0,), 0.01, ".ie"),
-    Country("TR", (3.0,), 0.01, ".com.tr"),
-    Country("PH", (8.0,), 0.01, ".ph"),
-    Country("TW", (8.0,), 0.01, ".tw"),
-    Country("VN", (7.0,), 0.01, ".vn"),
-    Country("AR", (-3.0,), 0.01, ".com.ar"),
-    Country("NG", (1.0,), 0.01, ".ng"),
-    Country("ZA", (2.0,), 0.008, ".co.za"),
-    Country("AE", (4.0,), 0.008, ".ae"),
-    Country("UA", (2.0,), 0.008, ".ua"),
-    Country("KE", (3.0,), 0.005, ".co.ke"),
+COUNTRIES: tuple[Country, ...] = tuple(
+    Country(row["code"], tuple(map(float, row["utc_offsets"].split())), float(row["weight"]), row["tld"])
+    for row in read_table("countries")
 )
 COUNTRY_CODES: tuple[str, ...] = tuple(c.code for c in COUNTRIES)
 COUNTRY_WEIGHTS = np.array([c.weight for c in COUNTRIES]) / sum(c.weight for c in COUNTRIES)

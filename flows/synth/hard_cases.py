@@ -28,7 +28,7 @@ from dataclasses import replace
 import numpy as np
 
 from flows.synth import cohort
-from flows.synth.catalog import CAP, COUNTRY_INDEX, DIURNAL_NAMES, SDKS
+from flows.synth.catalog import CAP, COUNTRY_INDEX, DIURNAL_NAMES, SDKS, read_table
 from flows.synth.context import (
     DAY_US,
     BuildContext,
@@ -59,6 +59,14 @@ def _mix(weights: dict[str, float]) -> np.ndarray:
     for name, w in weights.items():
         mix[CAP[name]] = w
     return mix / mix.sum()
+
+
+# What the enterprise's product, the university's homework and the evaluation company's benchmarks
+# ask of the model (capability weights, data/hard_case_work.csv).
+PRODUCT_MIX, HOMEWORK_MIX, BENCHMARK_MIX = (
+    _mix({row["capability"]: float(row[case]) for row in read_table("hard_case_work")})
+    for case in ("product", "homework", "benchmark")
+)
 
 
 def _channels(weights: dict[str, float], n: int) -> np.ndarray:
@@ -149,7 +157,6 @@ def enterprise(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[co
     p_active = rng.uniform(0.75, 0.95, n)
     weekend = rng.uniform(0.05, 0.2, n)
     first_day, rate = _active_all_period(ctx, rng, size, p_active, weekend, sigma=0.5)
-    product = _mix({"coding": 0.55, "agentic_coding": 0.30, "tool_use": 0.10, "other": 0.05})
     delay = rng.uniform(4, 9) * 24 + rng.uniform(0, 12, n)  # rolled out after an internal evaluation
     model_pref = np.zeros((n, len(EXISTING_MODELS)))
     model_pref[:, MODEL["claude-sonnet-4-5"]] = 0.8
@@ -165,7 +172,7 @@ def enterprise(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[co
             np.full(n, DIURNAL_NAMES.index("office"), dtype=np.int8),
             np.full(n, utc_offset(rng, COUNTRY_INDEX[country])),
         ),
-        capability_cdf=cohort.cdf_rows(dirichlet_rows(rng, np.tile(60 * product + 0.01, (n, 1)))),
+        capability_cdf=cohort.cdf_rows(dirichlet_rows(rng, np.tile(60 * PRODUCT_MIX + 0.01, (n, 1)))),
         cot_mult=np.full(n, 0.5),
         grader_mult=np.full(n, 0.2),
         grader_add=np.zeros(n),
@@ -251,18 +258,6 @@ def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[co
     p_active = rng.uniform(0.4, 0.8, n)
     weekend = rng.uniform(0.3, 0.6, n)
     first_day, rate = _active_all_period(ctx, rng, size, p_active, weekend, sigma=0.8)
-    homework = _mix(
-        {
-            "coding": 0.4,
-            "reasoning": 0.2,
-            "data_analysis": 0.15,
-            "general_chat": 0.1,
-            "summarization": 0.08,
-            "creative_writing": 0.02,
-            "translation": 0.02,
-            "other": 0.03,
-        }
-    )
     behaviour = replace(
         base,
         rate=rate / day_weight.mean(),
@@ -273,7 +268,7 @@ def university(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[co
         timing=cohort.Diurnal(
             np.full(n, DIURNAL_NAMES.index("campus"), dtype=np.int8), np.full(n, utc_offset(rng, ci))
         ),
-        capability_cdf=cohort.cdf_rows(dirichlet_rows(rng, np.tile(15 * homework + 0.01, (n, 1)))),
+        capability_cdf=cohort.cdf_rows(dirichlet_rows(rng, np.tile(15 * HOMEWORK_MIX + 0.01, (n, 1)))),
         cot_mult=rng.lognormal(np.log(3.0), 0.3, n),
         cot_add=np.full(n, 0.05),
         tpl_fresh_p=rng.uniform(0.3, 0.6, n),
@@ -315,19 +310,6 @@ def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[
     p_active = np.full(n, 0.9)
     weekend = np.full(n, 0.4)
     first_day, rate = _active_all_period(ctx, rng, size, p_active, weekend, sigma=0.6)
-    benchmark = _mix(
-        {
-            "reasoning": 0.25,
-            "coding": 0.25,
-            "agentic_coding": 0.1,
-            "tool_use": 0.1,
-            "alignment_safety": 0.1,
-            "data_analysis": 0.05,
-            "general_chat": 0.05,
-            "computer_use": 0.05,
-            "other": 0.05,
-        }
-    )
     steady = replace(
         base,
         rate=rate,
@@ -335,7 +317,7 @@ def eval_company(ctx: BuildContext, size: CaseSize, instance: str = "") -> list[
         first_day=first_day,
         weekend_factor=weekend,
         timing=cohort.Diurnal(np.full(n, DIURNAL_NAMES.index("automated"), dtype=np.int8), np.zeros(n)),
-        capability_cdf=cohort.cdf_rows(np.tile(benchmark, (n, 1))),
+        capability_cdf=cohort.cdf_rows(np.tile(BENCHMARK_MIX, (n, 1))),
         cot_add=np.full(n, rng.uniform(0.3, 0.6)),
         grader_add=np.full(n, rng.uniform(0.25, 0.5)),
         tpl_fresh_p=np.full(n, rng.uniform(0.03, 0.1)),
