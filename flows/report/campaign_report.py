@@ -54,6 +54,7 @@ from flows.report.evidence import (
     TOP_ACCOUNTS,
     TOP_NETWORKS,
     CampaignEvidence,
+    LinkingIdentifier,
     list_campaigns,
     load_campaign_evidence,
 )
@@ -254,13 +255,12 @@ class KeyValue:
 
 @dataclass(frozen=True)
 class LinkRow:
-    kind: str
+    """A shared identifier as the report shows it: made safe for display, and whether it parses
+    as an indicator (the figures are the identifier's own)."""
+
+    identifier: LinkingIdentifier
     shown: str
     parses: bool
-    accounts: int
-    organizations: int
-    platform_accounts: int
-    dedicated: bool
 
 
 @dataclass(frozen=True)
@@ -475,22 +475,15 @@ def link_groups(e: CampaignEvidence) -> list[LinkGroup]:
         rows = []
         for link in e.linking_of(kind):
             shown, parses = shown_identifier(kind, link.value)
-            rows.append(
-                LinkRow(
-                    title,
-                    shown,
-                    parses,
-                    link.accounts,
-                    link.organizations,
-                    link.platform_accounts,
-                    link.is_dedicated,
-                )
-            )
+            rows.append(LinkRow(link, shown, parses))
         if rows:
             rest = rows[LINKS_SHOWN_PER_KIND:]
             groups.append(
                 LinkGroup(
-                    title, tuple(rows[:LINKS_SHOWN_PER_KIND]), len(rest), sum(1 for r in rest if r.dedicated)
+                    title,
+                    tuple(rows[:LINKS_SHOWN_PER_KIND]),
+                    len(rest),
+                    sum(1 for r in rest if r.identifier.is_dedicated),
                 )
             )
     return groups
