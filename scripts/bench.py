@@ -868,7 +868,10 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
             "this is not the real nightly.**",
         ]
     if any(r.get("dbt_unit_tests") for r in results):
-        lines += ["", "**Profiling run: the dbt stage also ran the test suite's dbt tests (`--dbt-unit-tests`).**"]
+        lines += [
+            "",
+            "**Profiling run: the dbt stage also ran the test suite's dbt tests (`--dbt-unit-tests`).**",
+        ]
     if any(r.get("dbt_full_parse") for r in results):
         lines += ["", "**Profiling run: dbt parsed the whole project (`--dbt-full-parse`).**"]
     lines += [""]

@@ -525,7 +525,9 @@ TAMPERED_AGGREGATE = {
 
 
 @pytest.mark.parametrize("check", sorted(TAMPERED_AGGREGATE))
-def test_daily_aggregates_that_do_not_add_up_fail_the_build(in_order: dict, tmp_path: Path, check: str) -> None:
+def test_daily_aggregates_that_do_not_add_up_fail_the_build(
+    in_order: dict, tmp_path: Path, check: str
+) -> None:
     """The daily aggregates carry no generic tests: one reconciliation test checks their sums
     and keys against staging, and names the aggregate and the check that failed."""
     warehouse = tmp_path / "warehouse.duckdb"
