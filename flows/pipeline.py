@@ -22,6 +22,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import quality, workers
 from flows.checkpoints import checkpoint
 from flows.deliver import build_message, deliver, deliver_once
 from flows.detection.outputs import CampaignOutputs, write_campaign_outputs
@@ -35,7 +36,7 @@ from flows.publish import (
     staging_day_dir,
 )
 from flows.pull import DropIncompleteError, LandedDrop, pull_drop
-from flows.quality import CheckResult, GateResult, run_quality_gate
+from flows.quality import CheckResult, GateResult
 from flows.report.digest_data import CandidateRow, DigestData, digest_without_figures, load_digest_data
 from flows.settings import Settings
 from flows.spark_handoff import build_on_duckdb_after_spark
@@ -134,6 +135,12 @@ def _combined(first: DbtRunSummary, second: DbtRunSummary) -> DbtRunSummary:
 @task
 def check_quality(settings: Settings, run_date: date) -> GateResult:
     return run_quality_gate(settings.warehouse.resolve(), run_date)
+
+
+def run_quality_gate(warehouse: Path, run_date: date) -> GateResult:
+    """`flows.quality.run_quality_gate` in a child forked from the warm server, which imported
+    GX (~3 s) while dbt ran (`flows.workers`)."""
+    return workers.run_in_child(quality.run_quality_gate, warehouse, run_date)
 
 
 @task
@@ -362,6 +369,7 @@ def run_one_day(
     and the run fails. `resend`: deliver the day's mail even if the ledger says it went.
     """
     progress = RunProgress()
+    workers.start()  # the gate's and the render workers' imports, beside pull, validate and dbt
     try:
         return _run_waiting_for_the_drop(settings, run_date, progress, built=built, resend=resend)
     except BaseException as exc:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -287,8 +288,30 @@ def run_quality_gate(
     return GateResult(run_date=run_date, checks=tuple(checks), seconds=seconds)
 
 
+def import_gx() -> None:
+    """Import GX, without pyspark unless this process has imported it already (a Spark target).
+
+    GX imports pyspark when it is installed, for Spark data sources the gate does not use. In
+    the warm server of `flows.workers` (a `python -c` process) that import exits the process:
+    pyspark takes a `__main__` without a file for its own doctests and, lacking grpc, calls
+    `sys.exit`. GX works without pyspark (its stand-ins report "not installed"), so pyspark is
+    hidden while GX loads and visible again afterwards.
+    """
+    if "great_expectations" in sys.modules or "pyspark" in sys.modules:
+        import great_expectations
+
+        return
+    sys.modules["pyspark"] = None  # type: ignore[assignment]  # `import pyspark` raises ImportError
+    try:
+        import great_expectations  # noqa: F401
+    finally:
+        if sys.modules.get("pyspark", "") is None:
+            del sys.modules["pyspark"]
+
+
 def _ephemeral_context() -> AbstractDataContext:
     """An in-memory GX context: no gx/ folder, no Data Docs, no analytics, no progress bars."""
+    import_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,

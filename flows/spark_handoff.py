@@ -109,4 +109,4 @@ def build_on_duckdb_after_spark(settings: Settings, run_date: date) -> DbtRunSum
     if attached.missing:
         # with the staging views they read (rebuilt with rows just below)
         build_empty(twin, run_date, ["path:models/staging", *attached.missing])
-    return run_dbt(twin, run_date, select=DUCKDB_SELECTION, unit_tests=False)
+    return run_dbt(twin, run_date, select=DUCKDB_SELECTION, suite_tests=False)

@@ -47,6 +47,8 @@ _DBT_ENV = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     "DO_NOT_TRACK": "1",
 }
+# Data tests tagged so (dbt_project.yml `data_tests:`) run in the test suite, not nightly.
+SUITE_ONLY_TAG = "suite_only"
 _FAILED = {"error", "fail", "runtime error"}
 _PASSED = {"success", "pass"}
 
@@ -149,17 +151,18 @@ def run_dbt(
     *,
     select: str | None = None,
     exclude: str | None = None,
-    unit_tests: bool | None = None,
+    suite_tests: bool | None = None,
 ) -> DbtRunSummary:
     """`dbt build` for one date: seeds, models and data tests (and unit tests), in DAG order.
 
     Reads `<landing_dir>/date=<run_date>/clean|quarantine/*.parquet`, replaces that date in the
     incremental models, rebuilds the dimensions and runs every data test of the selected
     nodes. `select` / `exclude` take dbt selection syntax.
-    Unit tests check model logic on fixed fixtures, not the day's data, so the whole-project
-    build the nightly runs (no `select`) leaves them out: about 25 nodes, seconds a night
-    (docs/benchmark.md). `unit_tests=True` runs them (the test suite); with `select` they come
-    with the selected models unless `unit_tests=False`.
+    The test suite's tests are left out of the whole-project build the nightly runs (no
+    `select`): unit tests (model logic on fixed fixtures, not the day's data) and the data tests
+    tagged `suite_only` (detection's intermediate models: dbt_project.yml, README "What runs
+    every night"), ~100 nodes, seconds a night (docs/benchmark.md). `suite_tests=True` runs
+    them; with `select` they come with the selected models unless `suite_tests=False`.
     On a Spark target, detection and unit tests are always left out (`flows.targets`).
     Raises `DbtBuildError` listing the failing nodes when anything fails, `FileNotFoundError`
     when the date's clean requests are not in the landing zone.
@@ -169,10 +172,12 @@ def run_dbt(
     if not clean.is_file():
         raise FileNotFoundError(f"no clean requests for {run_date.isoformat()}: {clean} (validate writes it)")
     args = ["build", *_common_args(settings), "--vars", _vars(settings)]
-    if unit_tests is None:
-        unit_tests = select is not None
-    if not unit_tests:
+    if suite_tests is None:
+        suite_tests = select is not None
+    if not suite_tests:
         args += ["--exclude-resource-type", "unit_test"]
+        if not dbt_target(settings).is_spark:  # Spark leaves out detection, where they are
+            exclude = " ".join([*([exclude] if exclude else []), f"tag:{SUITE_ONLY_TAG}"])
     return _invoke(settings, args + _selection_args(settings, select, exclude), run_date)
 
 

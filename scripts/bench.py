@@ -478,7 +478,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             if name == "run_dbt" and args.dbt_exclude:  # profiling only: see --dbt-exclude
                 kw["exclude"] = " ".join(filter(None, [kw.get("exclude"), args.dbt_exclude]))
             if name == "run_dbt" and args.dbt_unit_tests:  # before/after: see --dbt-unit-tests
-                kw["unit_tests"] = True
+                kw["suite_tests"] = True
             sampler.sample()
             cpu = cpu_seconds()
             start = time.perf_counter()
@@ -868,7 +868,10 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
             "this is not the real nightly.**",
         ]
     if any(r.get("dbt_unit_tests") for r in results):
-        lines += ["", "**Profiling run: the dbt stage also ran the unit tests (`--dbt-unit-tests`).**"]
+        lines += [
+            "",
+            "**Profiling run: the dbt stage also ran the test suite's dbt tests (`--dbt-unit-tests`).**",
+        ]
     if any(r.get("dbt_full_parse") for r in results):
         lines += ["", "**Profiling run: dbt parsed the whole project (`--dbt-full-parse`).**"]
     lines += [""]
@@ -1172,7 +1175,8 @@ def main(argv: list[str] | None = None) -> int:
         "--dbt-unit-tests",
         action="store_true",
         help=(
-            "profiling only: run dbt's unit tests in the nightly build too (as before run_dbt left them out)"
+            "profiling only: run the test suite's dbt tests (unit tests, data tests tagged suite_only) "
+            "in the nightly build too (as before run_dbt left them out)"
         ),
     )
     parser.add_argument(

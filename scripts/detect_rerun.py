@@ -188,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     for day in dates:
         day_started = time.monotonic()
-        run_dbt(settings, day, select=DETECTION_SELECTION, exclude=EVIDENCE_MARTS, unit_tests=False)
+        run_dbt(settings, day, select=DETECTION_SELECTION, exclude=EVIDENCE_MARTS, suite_tests=False)
         outputs = write_campaign_outputs(settings.warehouse, day, settings.reports_dir)
         if args.history:
             keep_history(settings.warehouse, history, day)

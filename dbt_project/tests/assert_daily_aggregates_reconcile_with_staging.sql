@@ -1,6 +1,6 @@
 {#-
   For the run date, the daily aggregates under models/intermediate/ (not detection's) add up to
-  staging and are keyed: one node instead of the ~20 generic tests they carried (README,
+  staging and are keyed: one node instead of the ~23 generic tests they carried (README,
   "Tests"). Per aggregate:
   - requests and total tokens per account equal the clean staging requests' (nothing lost,
     nothing double-counted; a null account_id shows up as an account staging does not have);
@@ -11,6 +11,7 @@
   Returns one row per (model, check) that fails, with how many rows or accounts are off.
 -#}
 {%- set request_aggregates = [
+    ('int_account_access_channel_daily', ['account_id', 'access_channel'], ['account_id', 'access_channel']),
     ('int_account_capability_daily', ['account_id', 'capability'], ['account_id']),
     ('int_account_hour_daily', ['account_id', 'activity_hour'], ['account_id']),
     ('int_account_ip_prefix_daily', ['account_id', 'ip_prefix'], ['account_id', 'ip_prefix']),

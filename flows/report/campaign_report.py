@@ -15,8 +15,9 @@ Network and domain values are shown *defanged* everywhere in the PDF (tables, fi
 action targets), so no copy of an indicator in a document can be clicked or auto-linked; the
 STIX bundle carries the canonical values for machines.
 
-`render_campaign_reports` renders a day's campaigns in child processes (spawned, one per CPU
-by default, `Settings.render_workers`): WeasyPrint holds on to memory after a large document, so
+`render_campaign_reports` renders a day's campaigns in child processes (forked from the warm
+server of `flows.workers`, which has imported this module, WeasyPrint and DuckDB once; one per
+CPU by default, `Settings.render_workers`): WeasyPrint holds on to memory after a large document, so
 a short-lived worker keeps the flow's own process small, and every core renders a report. The
 workers run at a lower CPU priority than the flow, so the digest the flow renders meanwhile is
 not slowed by them (`flows.pipeline`).
@@ -24,15 +25,11 @@ not slowed by them (`flows.pipeline`).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import math
-import multiprocessing
 import os
 import shutil
-import threading
-import time as time_module
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -42,6 +39,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from flows import workers as workers_module
 from flows.atomic import write_atomic
 from flows.csv_output import csv_text
 from flows.reader import Catalog, connect_bounded
@@ -773,21 +771,6 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _worker_start(parent_pid: int) -> None:
-    """Initializer of a render worker: below the flow's CPU priority (see the module doc), and
-    gone within a second of its parent: a flow process killed mid-render (`kill -9`, the OOM
-    killer) must not leave workers holding the warehouse open against the next run's writer."""
-    with contextlib.suppress(OSError):
-        os.nice(WORKER_NICE)
-
-    def exit_with_parent() -> None:
-        while os.getppid() == parent_pid:
-            time_module.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=exit_with_parent, name="exit-with-parent", daemon=True).start()
-
-
 def render_campaign_reports(
     warehouse: Path,
     run_date: date,
@@ -799,8 +782,8 @@ def render_campaign_reports(
 ) -> list[CampaignReportFiles]:
     """PDF, STIX bundle and account CSV for every campaign reported on `run_date`.
 
-    Each campaign's evidence, CSV, PDF and bundle are made by one of up to `workers` spawned
-    processes (default: `available_cpus()`; 0: in this process). A campaign that fails does
+    Each campaign's evidence, CSV, PDF and bundle are made by one of up to `workers` child
+    processes (`flows.workers`) (default: `available_cpus()`; 0: in this process). A campaign that fails does
     not stop the others: its error is collected and `CampaignReportError` is raised once all
     are done. Returns the files in `list_campaigns` order.
     """
@@ -862,14 +845,14 @@ def _render_all(
                 log.exception("campaign %.80s: report failed", campaign_id)
                 failures[campaign_id] = f"{type(exc).__name__}: {exc}"[:300]
         return results, failures
-    # spawn, not fork: the parent holds DuckDB and Prefect threads that must not be duplicated
-    # into a child mid-operation. Each child opens the warehouse read-only on its own.
-    context = multiprocessing.get_context("spawn")
+    # forked from the warm server (flows.workers), not from this process: it holds DuckDB and
+    # Prefect threads that must not be duplicated into a child mid-operation. Each child opens
+    # the warehouse read-only on its own, below this process's CPU priority.
     with ProcessPoolExecutor(
         max_workers=min(workers, len(campaign_ids)),
-        mp_context=context,
-        initializer=_worker_start,
-        initargs=(os.getpid(),),
+        mp_context=workers_module.context(),
+        initializer=workers_module.start_child,
+        initargs=(os.getpid(), WORKER_NICE),
     ) as pool:
         futures = [
             (

@@ -509,3 +509,37 @@ def test_marts_that_do_not_add_up_fail_the_build(in_order: dict, tmp_path: Path,
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute((compiled / "assert_daily_marts_agree_on_totals.sql").read_text()).fetchall()
     assert [row[1] for row in rows] == [figure]
+
+
+# a daily aggregate off on DAY3, and the check of the reconciliation test that names it
+ACCESS_CHANNEL_ROW = (
+    "where activity_date = '{day}' and account_id = (select min(account_id) "
+    "from int_account_access_channel_daily where activity_date = '{day}')"
+)
+TAMPERED_AGGREGATE = {
+    "requests and total tokens per account equal staging": "update int_account_access_channel_daily "
+    "set requests = requests + 1 " + ACCESS_CHANNEL_ROW,
+    "no null account_id or access_channel": "update int_account_access_channel_daily "
+    "set access_channel = null " + ACCESS_CHANNEL_ROW,
+}
+
+
+@pytest.mark.parametrize("check", sorted(TAMPERED_AGGREGATE))
+def test_daily_aggregates_that_do_not_add_up_fail_the_build(
+    in_order: dict, tmp_path: Path, check: str
+) -> None:
+    """The daily aggregates carry no generic tests: one reconciliation test checks their sums
+    and keys against staging, and names the aggregate and the check that failed."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(in_order["settings"].warehouse, warehouse)
+    settings = settings_for(in_order["settings"].landing_dir, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(TAMPERED_AGGREGATE[check].format(day=DAY3))
+    test = "assert_daily_aggregates_reconcile_with_staging"
+    with pytest.raises(DbtBuildError) as raised:
+        build_models(settings, DAY3, [test])
+    assert f"test.distillwatch.{test}" in raised.value.failing_nodes
+    compiled = dbt_target_path(settings) / "compiled" / "distillwatch" / "tests" / f"{test}.sql"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(compiled.read_text()).fetchall()
+    assert [(row[0], row[1]) for row in rows] == [("int_account_access_channel_daily", check)]

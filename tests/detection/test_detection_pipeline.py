@@ -300,6 +300,38 @@ def test_campaign_reports_show_the_figures_of_the_marts(
             assert f" {organization_id} " in row and row.endswith(f" {account_score:g}"), row
 
 
+def test_detection_intermediate_data_tests_run_in_the_suite_not_nightly(
+    world: tuple[ReplayResult, Path],
+) -> None:
+    """The generic data tests of detection's intermediate models (keys, not-nulls, accepted
+    values) are tagged suite_only (dbt_project.yml): the nightly build leaves them out and they
+    pass here, on the world's last day, without rebuilding a model. (Before the other tests
+    that run dbt on the world: it reads the run results of the world's last night.)"""
+    result, _ = world
+    run_dir = result.warehouse.parent
+    settings = Settings(
+        landing_dir=run_dir / "landing", warehouse=result.warehouse, reports_dir=result.reports_dir
+    )
+    target = transform.dbt_target_path(settings)
+    manifest = json.loads((target / "manifest.json").read_text())
+    tagged = {uid for uid, node in manifest["nodes"].items() if transform.SUITE_ONLY_TAG in node["tags"]}
+    on_detection_intermediates = {
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "test" and node["fqn"][1:3] == ["intermediate", "detection"]
+    }
+    assert len(tagged) >= 60 and tagged == on_detection_intermediates
+    # the world's last night (flows.detection.replay calls run_dbt as the nightly does)
+    last_night = json.loads((target / "run_results.json").read_text())
+    assert last_night["args"]["which"] == "build" and not last_night["args"].get("select"), last_night["args"]
+    ran = {r["unique_id"] for r in last_night["results"]}
+    assert not ran & tagged
+    assert {"test.distillwatch.assert_daily_marts_agree_on_totals"} <= ran  # the marts' tests run nightly
+    summary = run_dbt(settings, LAST, select=f"tag:{transform.SUITE_ONLY_TAG}")
+    assert summary.data_tests_passed == len(tagged)
+    assert summary.models_passed == summary.seeds_passed == 0
+
+
 def test_detection_unit_tests_pass(world: tuple[ReplayResult, Path]) -> None:
     """Every signal's definition is pinned by a dbt unit test on hand-made rows (the models'
     YAML); they run here, against the world's warehouse (dbt reads the inputs' column types)."""
