@@ -59,8 +59,11 @@ g_infra_members as (
 
 g_tied_organizations as (
 
-    select distinct ties.group_id, ties.organization_id
-    from ({{ detection_organization_ties('g_infra_members') }}) as ties
+    select distinct
+        organization_tie_rows.group_id,
+        organization_tie_rows.organization_id
+
+    from ({{ detection_organization_ties('g_infra_members') }}) as organization_tie_rows
 
 ),
 
@@ -177,8 +180,8 @@ g_dedicated as (
             select
                 {{ members }}.group_id,
                 {{ members }}.organization_id,
-                ties.tie,
-                ties.holders
+                tie_holdings.tie,
+                tie_holdings.holders
             from {{ members }}
             inner join (
                 select account_id, identifier as tie, identifier_accounts as holders
@@ -194,8 +197,8 @@ g_dedicated as (
                 from {{ ref('int_detection_account_templates_shared') }} as account_templates
                 inner join {{ ref('int_detection_templates_reached') }} as templates
                     on account_templates.prompt_template_hash = templates.prompt_template_hash
-            ) as ties
-                on {{ members }}.account_id = ties.account_id
+            ) as tie_holdings
+                on {{ members }}.account_id = tie_holdings.account_id
         )
     {%- endset %}
     select distinct

@@ -148,11 +148,11 @@ organization_identities as (
 
 ),
 
-{#- independent organizations tied together: connected by ties (detection_organization_ties: a
-    card, a system prompt or a template the campaign holds), not by a shared prefix alone. Only
-    a campaign under detection_campaign_min_accounts listed accounts needs them (the size bar's
-    organization route): it has fewer organizations than that, so min-label propagation over
-    organization x tie edges converges within that many rounds. -#}
+{# independent organizations tied together: connected by ties (detection_organization_ties: a
+   card, a system prompt or a template the campaign holds), not by a shared prefix alone. Only
+   a campaign under detection_campaign_min_accounts listed accounts needs them (the size bar's
+   organization route): it has fewer organizations than that, so min-label propagation over
+   organization x tie edges converges within that many rounds. #}
 small_campaign_organizations as (
 
     select campaign_organizations.*
@@ -168,12 +168,12 @@ key_ties as (
     select distinct
         organization_identities.campaign_id,
         organization_identities.organization_key,
-        ties.tie
+        organization_tie_rows.tie
 
-    from ({{ detection_organization_ties('small_campaign_organizations') }}) as ties
+    from ({{ detection_organization_ties('small_campaign_organizations') }}) as organization_tie_rows
     inner join organization_identities
-        on ties.group_id = organization_identities.campaign_id
-        and ties.organization_id = organization_identities.organization_id
+        on organization_tie_rows.group_id = organization_identities.campaign_id
+        and organization_tie_rows.organization_id = organization_identities.organization_id
 
 ),
 
@@ -185,41 +185,69 @@ tied_labels_0 as (
         organization_identities.organization_key as tied_label
 
     from organization_identities
-    where organization_identities.campaign_id in (select small_campaign_organizations.group_id from small_campaign_organizations)
+    where organization_identities.campaign_id in (
+            select small_campaign_organizations.group_id from small_campaign_organizations
+        )
 
 ),
 {% for round in range(1, (min_accounts | int) + 1) %}
 {%- set previous = 'tied_labels_' ~ (round - 1) %}
+tie_labels_{{ round }} as (
+
+    select
+        key_ties.campaign_id,
+        key_ties.tie,
+        min({{ previous }}.tied_label) as tied_label
+
+    from key_ties
+    inner join {{ previous }}
+        on key_ties.campaign_id = {{ previous }}.campaign_id
+        and key_ties.organization_key = {{ previous }}.organization_key
+    group by key_ties.campaign_id, key_ties.tie
+
+),
+
 tied_labels_{{ round }} as (
 
     select
         {{ previous }}.campaign_id,
         {{ previous }}.organization_key,
-        least({{ previous }}.tied_label, coalesce(min(tie_labels.tied_label), {{ previous }}.tied_label)) as tied_label
+        least(
+            {{ previous }}.tied_label,
+            coalesce(min(tie_labels_{{ round }}.tied_label), {{ previous }}.tied_label)
+        ) as tied_label
 
     from {{ previous }}
     left join key_ties
         on {{ previous }}.campaign_id = key_ties.campaign_id
         and {{ previous }}.organization_key = key_ties.organization_key
-    left join (
-        select key_ties.campaign_id, key_ties.tie, min({{ previous }}.tied_label) as tied_label
-        from key_ties
-        inner join {{ previous }}
-            on key_ties.campaign_id = {{ previous }}.campaign_id
-            and key_ties.organization_key = {{ previous }}.organization_key
-        group by key_ties.campaign_id, key_ties.tie
-    ) as tie_labels
-        on key_ties.campaign_id = tie_labels.campaign_id
-        and key_ties.tie = tie_labels.tie
+    left join tie_labels_{{ round }}
+        on key_ties.campaign_id = tie_labels_{{ round }}.campaign_id
+        and key_ties.tie = tie_labels_{{ round }}.tie
     group by {{ previous }}.campaign_id, {{ previous }}.organization_key, {{ previous }}.tied_label
 
 ),
 {% endfor %}
 tied_sets as (
 
-    select campaign_id, tied_label, count(*) as tied_organizations
+    select
+        campaign_id,
+        tied_label,
+        count(*) as tied_organizations
+
     from tied_labels_{{ min_accounts | int }}
     group by campaign_id, tied_label
+
+),
+
+largest_tied_sets as (
+
+    select
+        campaign_id,
+        max(tied_organizations) as tied_organizations
+
+    from tied_sets
+    group by campaign_id
 
 ),
 
@@ -229,15 +257,11 @@ identities as (
         organization_identities.campaign_id,
         cast(count(distinct organization_identities.organization_key) as {{ dbt.type_bigint() }})
             as independent_organizations,
-        cast(max(tied.tied_organizations) as {{ dbt.type_bigint() }}) as tied_organizations
+        cast(max(largest_tied_sets.tied_organizations) as {{ dbt.type_bigint() }}) as tied_organizations
 
     from organization_identities
-    left join (
-        select campaign_id, max(tied_organizations) as tied_organizations
-        from tied_sets
-        group by campaign_id
-    ) as tied
-        on organization_identities.campaign_id = tied.campaign_id
+    left join largest_tied_sets
+        on organization_identities.campaign_id = largest_tied_sets.campaign_id
     group by organization_identities.campaign_id
 
 ),
@@ -326,10 +350,14 @@ final as (
                         ' independent organizations',
                         case
                             when tied_organizations is not null
-                                then concat(', largest set tied together ', cast(tied_organizations as {{ dbt.type_string() }}))
+                                then concat(
+                                        ', largest set tied together ',
+                                        cast(tied_organizations as {{ dbt.type_string() }})
+                                    )
                             else ''
                         end,
-                        ' (>= {{ min_accounts }} accounts or >= {{ min_organizations }} organizations tied together)'
+                        ' (>= {{ min_accounts }} accounts or >= {{ min_organizations }}',
+                        ' organizations tied together)'
                     )
             when published_since is not null
                 then concat(
