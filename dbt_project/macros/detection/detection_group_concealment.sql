@@ -1,7 +1,9 @@
 {#-
   Group signals, part 4 (macro detection_group_signals; reads g_members): hidden links between
   nominally separate customers. g_dedicated: hosting/proxy prefixes dedicated to the group;
-  g_cross_org_infra: accounts on such a prefix shared across organizations; g_cross_org_harness:
+  g_tied_organizations: organizations tied to another of the group's organizations by the
+  operation's money, harness or work (detection_organization_ties); g_cross_org_infra: accounts
+  of tied organizations on such a prefix shared across organizations; g_cross_org_harness:
   accounts on a dedicated system prompt (a harness) shared across organizations.
 -#}
 {% macro detection_group_concealment() %}
@@ -42,6 +44,32 @@ g_dedicated_prefixes as (
 
 ),
 
+{#- only groups with a cross-organization dedicated prefix need their tied organizations -#}
+g_infra_members as (
+
+    select g_members.group_id, g_members.account_id, g_members.organization_id
+    from g_members
+    where g_members.group_id in (
+        select g_dedicated_prefixes.group_id
+        from g_dedicated_prefixes
+        where g_dedicated_prefixes.group_linking_organizations >= 2
+    )
+
+),
+
+g_tied_organizations as (
+
+    select distinct
+        organization_tie_rows.group_id,
+        organization_tie_rows.organization_id
+
+    from ({{ detection_organization_ties('g_infra_members') }}) as organization_tie_rows
+
+),
+
+{#- an account counts when its organization is tied to another of the group's by more than
+    the network: customers of one hosting or VPN provider share a prefix by chance, an
+    operation's organizations share its cards, its harness or its templates too -#}
 g_cross_org_infra_accounts as (
 
     select distinct
@@ -49,6 +77,9 @@ g_cross_org_infra_accounts as (
         g_members.account_id
 
     from g_members
+    inner join g_tied_organizations
+        on g_members.group_id = g_tied_organizations.group_id
+        and g_members.organization_id = g_tied_organizations.organization_id
     inner join {{ ref('int_detection_account_ip_prefixes_windowed') }} as prefixes
         on g_members.account_id = prefixes.account_id
         and prefixes.is_linking
@@ -133,4 +164,56 @@ g_dedicated as (
 {% macro detection_is_dedicated_prefix(group_linking_accounts, group_accounts, platform_accounts) -%}
   ({{ group_linking_accounts }} >= 2
    and {{ group_accounts }} >= {{ detection_var('detection_dedicated_share') }} * {{ platform_accounts }})
+{%- endmacro %}
+
+
+{#- The ties between a group's organizations by the operation's money, harness or work: a
+    payment instrument or a system prompt (graph identifiers, used repeatedly), or a template,
+    that accounts of 2+ of the group's organizations hold and of whose holders the group holds
+    at least detection_dedicated_share (a popular template or an SDK's default prompt is
+    nobody's). A shared hosting/proxy prefix is not a tie: customers of one provider share one
+    by chance. `members` has columns group_id, account_id, organization_id. Returns
+    (group_id, organization_id, tie), one row per organization holding the tie. -#}
+{% macro detection_organization_ties(members) %}
+    {%- set holdings -%}
+        (
+            select
+                {{ members }}.group_id,
+                {{ members }}.organization_id,
+                tie_holdings.tie,
+                tie_holdings.holders
+            from {{ members }}
+            inner join (
+                select account_id, identifier as tie, identifier_accounts as holders
+                from {{ ref('int_detection_account_identifiers') }}
+                where identifier_kind in ('payment', 'system_prompt')
+
+                union all
+
+                select
+                    account_templates.account_id,
+                    {{ dbt.concat(["'template:'", 'account_templates.prompt_template_hash']) }} as tie,
+                    templates.accounts as holders
+                from {{ ref('int_detection_account_templates_shared') }} as account_templates
+                inner join {{ ref('int_detection_templates_reached') }} as templates
+                    on account_templates.prompt_template_hash = templates.prompt_template_hash
+            ) as tie_holdings
+                on {{ members }}.account_id = tie_holdings.account_id
+        )
+    {%- endset %}
+    select distinct
+        held.group_id,
+        held.organization_id,
+        held.tie
+
+    from {{ holdings }} as held
+    inner join (
+        select group_id, tie
+        from {{ holdings }} as group_held
+        group by group_id, tie
+        having count(distinct organization_id) >= 2
+           and count(*) >= {{ detection_var('detection_dedicated_share') }} * max(holders)
+    ) as group_ties
+        on held.group_id = group_ties.group_id
+        and held.tie = group_ties.tie
 {%- endmacro %}

@@ -183,7 +183,9 @@
   {#- is the size of a coordinated operation: this many listed accounts ... -#}
   {%- do d.update({'detection_campaign_min_accounts': 8}) -%}
   {#- ... or this many independent organizations among them (organizations declaring the same -#}
-  {#- own e-mail domain count once); anything weaker is a *candidate* for review -#}
+  {#- own e-mail domain count once) tied together by a card, a system prompt or a template -#}
+  {#- (detection_organization_ties; a shared prefix alone ties nobody); anything weaker is a -#}
+  {#- *candidate* for review -#}
   {#- (candidates.csv, the digest's For review section) -#}
   {%- do d.update({'detection_campaign_min_organizations': 3}) -%}
   {#- --- membership ----------------------------------------------------------------------- -#}

@@ -6,8 +6,11 @@
     over the publication bar - moderate confidence or better on its listed accounts (both
     families >= their minimum + detection_moderate_confidence_margin) and the size of a
     coordinated operation (>= detection_campaign_min_accounts listed accounts or
-    >= detection_campaign_min_organizations independent organizations: organizations counted
-    once per own e-mail domain they declare); or confirmed by an analyst
+    >= detection_campaign_min_organizations independent organizations tied together:
+    organizations counted once per own e-mail domain they declare, in the largest set of them
+    connected by cards, system prompts or templates of the campaign, detection_organization_ties;
+    two teams that share nothing but a hosting prefix are not an operation of their
+    organizations); or confirmed by an analyst
     verdict; or published as a campaign on an earlier date (a campaign is not demoted by a
     weaker day: only a false_positive verdict takes it back).
   * `candidate` (for review: candidates.csv and the digest's For review section, never the
@@ -111,37 +114,155 @@ totals as (
 
 ),
 
+campaign_organizations as (
+
+    select
+        members.campaign_id as group_id,
+        members.account_id,
+        account_signals.organization_id,
+        account_signals.declared_identity
+
+    from members
+    inner join account_signals
+        on members.account_id = account_signals.account_id
+
+),
+
 organization_identities as (
 
     -- one key per organization of the campaign: an own e-mail domain its accounts declare
     -- (organizations run under one company domain are one actor), else the organization
     select
-        members.campaign_id,
-        account_signals.organization_id,
+        group_id as campaign_id,
+        organization_id,
         coalesce(
             min(case
-                when account_signals.declared_identity
-                    <> {{ dbt.concat(["'organization:'", 'account_signals.organization_id']) }}
-                    then account_signals.declared_identity
+                when declared_identity <> {{ dbt.concat(["'organization:'", 'organization_id']) }}
+                    then declared_identity
             end),
-            {{ dbt.concat(["'organization:'", 'account_signals.organization_id']) }}
+            {{ dbt.concat(["'organization:'", 'organization_id']) }}
         ) as organization_key
 
-    from members
-    inner join account_signals
-        on members.account_id = account_signals.account_id
-    group by members.campaign_id, account_signals.organization_id
+    from campaign_organizations
+    group by group_id, organization_id
+
+),
+
+{# independent organizations tied together: connected by ties (detection_organization_ties: a
+   card, a system prompt or a template the campaign holds), not by a shared prefix alone. Only
+   a campaign under detection_campaign_min_accounts listed accounts needs them (the size bar's
+   organization route): it has fewer organizations than that, so min-label propagation over
+   organization x tie edges converges within that many rounds. #}
+small_campaign_organizations as (
+
+    select campaign_organizations.*
+    from campaign_organizations
+    inner join campaign_signals
+        on campaign_organizations.group_id = campaign_signals.campaign_id
+    where campaign_signals.accounts < {{ min_accounts }}
+
+),
+
+key_ties as (
+
+    select distinct
+        organization_identities.campaign_id,
+        organization_identities.organization_key,
+        organization_tie_rows.tie
+
+    from ({{ detection_organization_ties('small_campaign_organizations') }}) as organization_tie_rows
+    inner join organization_identities
+        on organization_tie_rows.group_id = organization_identities.campaign_id
+        and organization_tie_rows.organization_id = organization_identities.organization_id
+
+),
+
+tied_labels_0 as (
+
+    select distinct
+        organization_identities.campaign_id,
+        organization_identities.organization_key,
+        organization_identities.organization_key as tied_label
+
+    from organization_identities
+    where organization_identities.campaign_id in (
+            select small_campaign_organizations.group_id from small_campaign_organizations
+        )
+
+),
+{% for round in range(1, (min_accounts | int) + 1) %}
+{%- set previous = 'tied_labels_' ~ (round - 1) %}
+tie_labels_{{ round }} as (
+
+    select
+        key_ties.campaign_id,
+        key_ties.tie,
+        min({{ previous }}.tied_label) as tied_label
+
+    from key_ties
+    inner join {{ previous }}
+        on key_ties.campaign_id = {{ previous }}.campaign_id
+        and key_ties.organization_key = {{ previous }}.organization_key
+    group by key_ties.campaign_id, key_ties.tie
+
+),
+
+tied_labels_{{ round }} as (
+
+    select
+        {{ previous }}.campaign_id,
+        {{ previous }}.organization_key,
+        least(
+            {{ previous }}.tied_label,
+            coalesce(min(tie_labels_{{ round }}.tied_label), {{ previous }}.tied_label)
+        ) as tied_label
+
+    from {{ previous }}
+    left join key_ties
+        on {{ previous }}.campaign_id = key_ties.campaign_id
+        and {{ previous }}.organization_key = key_ties.organization_key
+    left join tie_labels_{{ round }}
+        on key_ties.campaign_id = tie_labels_{{ round }}.campaign_id
+        and key_ties.tie = tie_labels_{{ round }}.tie
+    group by {{ previous }}.campaign_id, {{ previous }}.organization_key, {{ previous }}.tied_label
+
+),
+{% endfor %}
+tied_sets as (
+
+    select
+        campaign_id,
+        tied_label,
+        count(*) as tied_organizations
+
+    from tied_labels_{{ min_accounts | int }}
+    group by campaign_id, tied_label
+
+),
+
+largest_tied_sets as (
+
+    select
+        campaign_id,
+        max(tied_organizations) as tied_organizations
+
+    from tied_sets
+    group by campaign_id
 
 ),
 
 identities as (
 
     select
-        campaign_id,
-        cast(count(distinct organization_key) as {{ dbt.type_bigint() }}) as independent_organizations
+        organization_identities.campaign_id,
+        cast(count(distinct organization_identities.organization_key) as {{ dbt.type_bigint() }})
+            as independent_organizations,
+        cast(max(largest_tied_sets.tied_organizations) as {{ dbt.type_bigint() }}) as tied_organizations
 
     from organization_identities
-    group by campaign_id
+    left join largest_tied_sets
+        on organization_identities.campaign_id = largest_tied_sets.campaign_id
+    group by organization_identities.campaign_id
 
 ),
 
@@ -156,6 +277,7 @@ measured as (
             as coordination_points,
         cast(campaign_signals.accounts as {{ dbt.type_bigint() }}) as accounts,
         coalesce(identities.independent_organizations, 0) as independent_organizations,
+        identities.tied_organizations,
         verdicts.verdict,
         verdicts.analyst as verdict_analyst,
         verdicts.verdict_date,
@@ -182,7 +304,7 @@ bar as (
         measured.harvesting_points >= {{ harvesting_bar }}
         and measured.coordination_points >= {{ coordination_bar }} as is_confident,
         measured.accounts >= {{ min_accounts }}
-        or measured.independent_organizations >= {{ min_organizations }} as is_operation_sized
+        or coalesce(measured.tied_organizations, 0) >= {{ min_organizations }} as is_operation_sized
 
     from measured
 
@@ -225,8 +347,17 @@ final as (
                         ' points (>= {{ harvesting_bar }} and >= {{ coordination_bar }}), ',
                         cast(accounts as {{ dbt.type_string() }}), ' listed accounts of ',
                         cast(independent_organizations as {{ dbt.type_string() }}),
-                        ' independent organizations'
-                        ' (>= {{ min_accounts }} accounts or >= {{ min_organizations }} organizations)'
+                        ' independent organizations',
+                        case
+                            when tied_organizations is not null
+                                then concat(
+                                        ', largest set tied together ',
+                                        cast(tied_organizations as {{ dbt.type_string() }})
+                                    )
+                            else ''
+                        end,
+                        ' (>= {{ min_accounts }} accounts or >= {{ min_organizations }}',
+                        ' organizations tied together)'
                     )
             when published_since is not null
                 then concat(
@@ -249,8 +380,10 @@ final as (
                                 cast(accounts as {{ dbt.type_string() }}),
                                 ' listed accounts of ',
                                 cast(independent_organizations as {{ dbt.type_string() }}),
-                                ' independent organizations (a campaign needs >= {{ min_accounts }} accounts',
-                                ' or >= {{ min_organizations }} organizations)'
+                                ' independent organizations, largest set tied together ',
+                                cast(coalesce(tied_organizations, 0) as {{ dbt.type_string() }}),
+                                ' (a campaign needs >= {{ min_accounts }} accounts',
+                                ' or >= {{ min_organizations }} organizations tied together)'
                             )
                     end
                 )
