@@ -11,6 +11,9 @@
   An account is listed (is_listed) when
     signature  at least detection_member_signature_share_min of its requests use the
                cluster's signature templates, or
+    unlinked_signature  it is linked to the cluster by nothing (another component) and at
+               least detection_member_unlinked_signature_share_min of its requests use them
+               (only such accounts are candidates from outside the component), or
     payment    it pays with the instrument of a `signature` account of the cluster, or
     linked     it is in the cluster itself and tied to its core by link strength
                (int_detection_accounts_clustered): strongly linked to at least
@@ -62,6 +65,7 @@ cluster_accounts as (
         flagged_components.cluster_id,
         candidates.account_id,
         candidates.cluster_id = flagged_components.cluster_id as is_in_cluster,
+        true as is_linked,
         candidates.link_strength,
         candidates.linked_identifiers,
         candidates.strong_links
@@ -119,6 +123,7 @@ unlinked_carriers as (
         unlinked_signature_use.cluster_id,
         unlinked_signature_use.account_id,
         false as is_in_cluster,
+        false as is_linked,
         unlinked.link_strength,
         unlinked.linked_identifiers,
         unlinked.strong_links
@@ -173,6 +178,7 @@ accounts as (
     select
         candidate_accounts.cluster_id,
         candidate_accounts.is_in_cluster,
+        candidate_accounts.is_linked,
         candidate_accounts.link_strength,
         candidate_accounts.linked_identifiers,
         candidate_accounts.strong_links,
@@ -225,6 +231,7 @@ qualified as (
     select
         accounts.*,
         case
+            when not accounts.is_linked then 'unlinked_signature'
             when
                 accounts.signature_template_share
                 >= {{ detection_var('detection_member_signature_share_min') }}
