@@ -160,9 +160,11 @@ g_families as (
         group_id,
         count(*) as template_families,
         max(family_accounts) as top_template_family_accounts,
-        -- accounts in families of 3+ accounts: a campaign runs several task families
-        -- (reasoning, coding, ...) over its accounts, each a family of its own
-        cast(sum(case when family_accounts >= {{ detection_var('detection_breadth_min_accounts') }} then family_accounts else 0 end) as {{ dbt.type_bigint() }})
+        -- accounts in families of 2+ accounts: a campaign runs several task families
+        -- (reasoning, coding, ...) over its accounts, each a family of its own, and a campaign
+        -- whose accounts each draw a narrow window of many variants forms many small families
+        -- (the pairs whose windows overlap) rather than one chain
+        cast(sum(case when family_accounts >= {{ detection_var('detection_template_family_min_accounts') }} then family_accounts else 0 end) as {{ dbt.type_bigint() }})
             as template_family_accounts
 
     from g_family_sizes

@@ -75,7 +75,12 @@
   {#- template family: accounts joined by chains of shared signature templates (each hop a -#}
   {#- template two accounts of the group send), followed for this many rounds (2 hops each) -#}
   {%- do d.update({'detection_template_family_rounds': 8}) -%}
-  {#- accounts in the group's families of detection_breadth_min_accounts+, as a share of its accounts -#}
+  {#- a family counts for the breadth from this many accounts (a pair of accounts of the group -#}
+  {#- sending one dedicated skeleton is already one pipeline feeding two accounts; a campaign -#}
+  {#- whose accounts each draw a narrow window of hundreds of variants forms many such pairs) -#}
+  {%- do d.update({'detection_template_family_min_accounts': 2}) -%}
+  {#- accounts in the group's families of detection_template_family_min_accounts+, as a share -#}
+  {#- of its accounts (measured once they are detection_breadth_min_accounts+) -#}
   {%- do d.update({'detection_template_family_breadth_min': 0.5}) -%}
   {%- do d.update({'detection_template_family_breadth_points': 2}) -%}
   {#- private skeletons: templates the group sends at least this many times and holds at least -#}
@@ -192,6 +197,9 @@
   {#- an account of a flagged cluster is listed when at least this share of its traffic is on -#}
   {#- the cluster's signature templates ... -#}
   {%- do d.update({'detection_member_signature_share_min': 0.2}) -%}
+  {#- ... and an account outside the cluster's connected component (linked to it by nothing) -#}
+  {#- is listed when at least this share of its traffic is on the cluster's signature templates -#}
+  {%- do d.update({'detection_member_unlinked_signature_share_min': 0.5}) -%}
   {#- ... or is tied to its cluster's core: strongly linked to this many cluster accounts, -#}
   {#- through this many distinct identifiers, of this summed rarity weight (1 / ln reach) -#}
   {%- do d.update({'detection_member_strong_links_min': 2}) -%}

@@ -3,11 +3,17 @@
   Flagged cluster x account: whether the account itself carries the campaign's signature, so
   that accounts merely sharing a prefix or a domain with a flagged cluster are not listed.
   Candidates are the accounts of the cluster's connected component (is_in_cluster: of the
-  cluster itself), since community detection may cut a campaign into several communities.
+  cluster itself), since community detection may cut a campaign into several communities, and
+  accounts outside it whose traffic is mostly the cluster's signature templates
+  (detection_member_unlinked_signature_share_min): an account of a handful of requests sends
+  the campaign's private prompts but too few of them to become a graph edge or a strong link.
 
   An account is listed (is_listed) when
     signature  at least detection_member_signature_share_min of its requests use the
                cluster's signature templates, or
+    unlinked_signature  it is linked to the cluster by nothing (another component) and at
+               least detection_member_unlinked_signature_share_min of its requests use them
+               (only such accounts are candidates from outside the component), or
     payment    it pays with the instrument of a `signature` account of the cluster, or
     linked     it is in the cluster itself and tied to its core by link strength
                (int_detection_accounts_clustered): strongly linked to at least
@@ -59,6 +65,7 @@ cluster_accounts as (
         flagged_components.cluster_id,
         candidates.account_id,
         candidates.cluster_id = flagged_components.cluster_id as is_in_cluster,
+        true as is_linked,
         candidates.link_strength,
         candidates.linked_identifiers,
         candidates.strong_links
@@ -75,12 +82,6 @@ account_signals as (
 
 ),
 
-typical as (
-
-    select * from {{ ref('int_detection_typical_account') }}
-
-),
-
 signature_templates as (
 
     select * from {{ ref('int_detection_cluster_signature_templates') }}
@@ -93,35 +94,94 @@ account_templates as (
 
 ),
 
+{# accounts outside the flagged cluster's component that send its signature templates -#}
+unlinked_signature_use as (
+
+    select
+        signature_templates.cluster_id,
+        account_templates.account_id,
+        cast(sum(account_templates.requests) as {{ dbt.type_bigint() }}) as signature_requests
+
+    from clusters
+    inner join signature_templates
+        on clusters.cluster_id = signature_templates.cluster_id
+    inner join account_templates
+        on signature_templates.prompt_template_hash = account_templates.prompt_template_hash
+    left join cluster_accounts as linked
+        on signature_templates.cluster_id = linked.cluster_id
+        and account_templates.account_id = linked.account_id
+    where linked.account_id is null
+    group by signature_templates.cluster_id, account_templates.account_id
+
+),
+
+{# candidates too when most of their traffic is that signature: a proxy network's accounts of
+    1-5 requests a week send its private prompts, but too few to link by anything -#}
+unlinked_carriers as (
+
+    select
+        unlinked_signature_use.cluster_id,
+        unlinked_signature_use.account_id,
+        false as is_in_cluster,
+        false as is_linked,
+        unlinked.link_strength,
+        unlinked.linked_identifiers,
+        unlinked.strong_links
+
+    from unlinked_signature_use
+    inner join account_signals
+        on unlinked_signature_use.account_id = account_signals.account_id
+    inner join clustered as unlinked
+        on unlinked_signature_use.account_id = unlinked.account_id
+    where unlinked_signature_use.signature_requests
+        >= {{ detection_var('detection_member_unlinked_signature_share_min') }} * account_signals.requests
+
+),
+
+candidate_accounts as (
+
+    select * from cluster_accounts
+    union all
+    select * from unlinked_carriers
+
+),
+
+typical as (
+
+    select * from {{ ref('int_detection_typical_account') }}
+
+),
+
 signature_use as (
 
     select
-        cluster_accounts.cluster_id,
-        cluster_accounts.account_id,
+        candidate_accounts.cluster_id,
+        candidate_accounts.account_id,
         cast(sum(account_templates.requests) as {{ dbt.type_bigint() }}) as signature_requests,
         cast(sum(account_templates.cot_elicitation_requests) as {{ dbt.type_bigint() }})
             as signature_cot_requests,
         cast(sum(account_templates.grader_prompt_requests) as {{ dbt.type_bigint() }})
             as signature_grader_requests
 
-    from cluster_accounts
+    from candidate_accounts
     inner join account_templates
-        on cluster_accounts.account_id = account_templates.account_id
+        on candidate_accounts.account_id = account_templates.account_id
     inner join signature_templates
-        on cluster_accounts.cluster_id = signature_templates.cluster_id
+        on candidate_accounts.cluster_id = signature_templates.cluster_id
         and account_templates.prompt_template_hash = signature_templates.prompt_template_hash
-    group by cluster_accounts.cluster_id, cluster_accounts.account_id
+    group by candidate_accounts.cluster_id, candidate_accounts.account_id
 
 ),
 
 accounts as (
 
     select
-        cluster_accounts.cluster_id,
-        cluster_accounts.is_in_cluster,
-        cluster_accounts.link_strength,
-        cluster_accounts.linked_identifiers,
-        cluster_accounts.strong_links,
+        candidate_accounts.cluster_id,
+        candidate_accounts.is_in_cluster,
+        candidate_accounts.is_linked,
+        candidate_accounts.link_strength,
+        candidate_accounts.linked_identifiers,
+        candidate_accounts.strong_links,
         account_signals.*,
         coalesce({{ detection_ratio(
             'signature_use.signature_requests', 'account_signals.requests') }}, 0)
@@ -133,12 +193,12 @@ accounts as (
             'signature_use.signature_grader_requests', 'signature_use.signature_requests') }}
             as signature_grader_rate
 
-    from cluster_accounts
+    from candidate_accounts
     inner join account_signals
-        on cluster_accounts.account_id = account_signals.account_id
+        on candidate_accounts.account_id = account_signals.account_id
     left join signature_use
-        on cluster_accounts.cluster_id = signature_use.cluster_id
-        and cluster_accounts.account_id = signature_use.account_id
+        on candidate_accounts.cluster_id = signature_use.cluster_id
+        and candidate_accounts.account_id = signature_use.account_id
 
 ),
 
@@ -171,6 +231,7 @@ qualified as (
     select
         accounts.*,
         case
+            when not accounts.is_linked then 'unlinked_signature'
             when
                 accounts.signature_template_share
                 >= {{ detection_var('detection_member_signature_share_min') }}
