@@ -55,15 +55,10 @@ def start() -> None:
 
     At exit the server is stopped and waited for, so its CPU time (and its children's) counts
     in this process's (`/usr/bin/time`, `getrusage(RUSAGE_CHILDREN)`) and nothing outlives it."""
-    global _stop_registered
     context()
     forkserver.ensure_running()
-    if not _stop_registered:
-        atexit.register(_stop)
-        _stop_registered = True
-
-
-_stop_registered = False
+    atexit.unregister(_stop)  # registered once, however many runs of a backfill start it
+    atexit.register(_stop)
 
 
 def _stop() -> None:
