@@ -120,8 +120,7 @@ def _establish_accounts(e: CampaignEvidence) -> str | None:
         f"The campaign spans {counted(e.accounts, 'account')} across "
         f"{counted(e.organizations, 'organization')}"
     ]
-    if e.creation_bursts:
-        burst = max(e.creation_bursts, key=lambda b: (b.accounts, b.day))
+    if (burst := e.largest_creation_burst) is not None:
         parts.append(f"{fmt.num(burst.accounts)} of them were created on {burst.day.isoformat()}")
     unusual = [c for c in e.signup_pathways if c.value not in ("standard", "enterprise", "unknown")]
     if unusual:

@@ -518,7 +518,7 @@ def attribution(e: CampaignEvidence) -> dict[str, Any]:
             "detection on their behaviour (shared signature and timing), which links them less "
             f"firmly; {_lower_first(assessment(e.confidence))} that they act together."
         )
-    burst = max(e.creation_bursts, key=lambda b: (b.accounts, b.day)) if e.creation_bursts else None
+    burst = e.largest_creation_burst
     if burst is not None:
         statement += (
             f" {counted(burst.accounts, 'account')} {'was' if burst.accounts == 1 else 'were'} "
@@ -645,7 +645,7 @@ def _charts(e: CampaignEvidence) -> dict[str, Markup]:
             )
             nodes.append(GraphNode(shown, link.accounts, detail, link.is_dedicated))
         groups.append(GraphGroup(title, tuple(nodes)))
-    bursts = sorted(e.creation_bursts, key=lambda b: (-b.accounts, b.day))
+    bursts = e.creation_bursts_by_size
     groups.append(
         GraphGroup(
             "Created the same day",
@@ -688,7 +688,7 @@ def campaign_context(evidence: CampaignEvidence, *, tlp: str, report_version: st
         "glance": at_a_glance(e, names["csv"]),
         "link_groups": link_groups(e),
         "attribution": attribution(e),
-        "bursts": sorted(e.creation_bursts, key=lambda b: (-b.accounts, b.day))[:5],
+        "bursts": e.creation_bursts_by_size[:5],
         "techniques": techniques,
         "prefixes": [
             (shown_identifier("ip_prefix", p.ip_prefix)[0], p) for p in e.infrastructure[:PREFIXES_SHOWN]

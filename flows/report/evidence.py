@@ -69,6 +69,8 @@ LINK_KINDS = ("payment_fingerprint", "prompt_template", "system_prompt", "ip_pre
 
 @dataclass(frozen=True)
 class Tokens:
+    """The campaign's tokens over the period, by kind (`total` as exported, not a sum)."""
+
     input: int
     output: int
     thinking: int
@@ -101,12 +103,16 @@ class Count:
 
 @dataclass(frozen=True)
 class DayRequests:
+    """The campaign's requests on one day of the period (0 on a day it was quiet)."""
+
     day: date
     requests: int
 
 
 @dataclass(frozen=True)
 class ModelRelease:
+    """A model's release time, for the chart of the campaign's traffic around releases."""
+
     model: str
     released_at: datetime
 
@@ -157,6 +163,8 @@ class NetworkUse:
 
 @dataclass(frozen=True)
 class CreationBurst:
+    """A day on which CREATION_BURST_MIN_ACCOUNTS or more of the campaign's accounts were created."""
+
     day: date
     accounts: int
 
@@ -255,6 +263,15 @@ class CampaignEvidence:
     def fired(self, *names: str) -> bool:
         """Whether any of the named signals earned points."""
         return any(s.fired for s in self.signals if s.name in names)
+
+    @property
+    def creation_bursts_by_size(self) -> tuple[CreationBurst, ...]:
+        """Largest burst first, the earlier day first on a tie: the order every report shows."""
+        return tuple(sorted(self.creation_bursts, key=lambda b: (-b.accounts, b.day)))
+
+    @property
+    def largest_creation_burst(self) -> CreationBurst | None:
+        return next(iter(self.creation_bursts_by_size), None)
 
     def linking_of(self, kind: str) -> tuple[LinkingIdentifier, ...]:
         return tuple(link for link in self.linking if link.kind == kind)

@@ -270,8 +270,7 @@ def _reverify_pathway(e: CampaignEvidence) -> Action | None:
             f"{counted(weak, 'account')} {'is' if weak == 1 else 'are'} verified by e-mail only "
             "or not at all."
         )
-    if e.creation_bursts:
-        burst = max(e.creation_bursts, key=lambda b: (b.accounts, b.day))
+    if (burst := e.largest_creation_burst) is not None:
         facts.append(f"{counted(burst.accounts, 'account')} were created on {burst.day.isoformat()}.")
     return Action(
         "reverify_pathway",
