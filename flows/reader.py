@@ -140,3 +140,16 @@ def as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+# Nullable columns as Python values: NULL stays None (a measure that does not apply), never 0.
+def int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -21,7 +21,15 @@ from typing import Any, TypeVar
 import duckdb
 
 from flows.detection.outputs import TIER_CAMPAIGN, TIER_CANDIDATE
-from flows.reader import Catalog, as_date, campaign_order_sql, connect_read_only
+from flows.reader import (
+    Catalog,
+    as_date,
+    campaign_order_sql,
+    connect_read_only,
+    float_or_none,
+    int_or_none,
+    str_or_none,
+)
 
 RowT = TypeVar("RowT")
 
@@ -274,9 +282,7 @@ def _series(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple
         """,
         [start, run_date, start, run_date],
     ).fetchall()
-    return tuple(
-        DayPoint(d, None if r is None else int(r), None if tok is None else int(tok)) for d, r, tok in rows
-    )
+    return tuple(DayPoint(d, int_or_none(r), int_or_none(tok)) for d, r, tok in rows)
 
 
 def _top_organizations(
@@ -309,7 +315,7 @@ def _top_organizations(
             requests=int(req or 0),
             total_tokens=int(tok or 0),
             share_of_requests=float(share or 0.0),
-            previous_requests=None if prev is None else int(prev),
+            previous_requests=int_or_none(prev),
         )
         for oid, name, accounts, req, tok, share, prev in rows
     )
@@ -336,11 +342,11 @@ def _top_accounts(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) ->
             organization_name=r[2],
             requests=int(r[3] or 0),
             total_tokens=int(r[4] or 0),
-            distinct_templates=_int_or_none(r[5]),
+            distinct_templates=int_or_none(r[5]),
             top_capability=r[6],
-            top_capability_share=None if r[7] is None else float(r[7]),
-            cot_elicitation_requests=_int_or_none(r[8]),
-            grader_prompt_requests=_int_or_none(r[9]),
+            top_capability_share=float_or_none(r[7]),
+            cot_elicitation_requests=int_or_none(r[8]),
+            grader_prompt_requests=int_or_none(r[9]),
         )
         for r in rows
     )
@@ -374,8 +380,8 @@ def _capabilities(
         CapabilityRow(
             capability=str(cap),
             requests=int(req),
-            share=None if share is None else float(share),
-            previous_share=None if prev is None else float(prev),
+            share=float_or_none(share),
+            previous_share=float_or_none(prev),
             is_known=bool(known),
             share_change=(float(share or 0.0) - float(prev or 0.0)) if previous_loaded else None,
         )
@@ -436,10 +442,6 @@ def _campaigns(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tu
 
 def _candidates(con: duckdb.DuckDBPyConnection, t: Catalog, run_date: date) -> tuple[CandidateRow, ...]:
     return _tier_rows(con, t, run_date, TIER_CANDIDATE, CandidateRow, _CANDIDATE_FIELDS)
-
-
-def _int_or_none(value: Any) -> int | None:
-    return None if value is None else int(value)
 
 
 def _join_values(value: Any) -> str:
@@ -509,24 +511,16 @@ def summarize_gate(gate: Mapping[str, Any] | None) -> GateSummary:
     )
 
 
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _float_or_none(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
 # fct_campaigns column (= field of the row type) -> its conversion
 _CAMPAIGN_FIELDS: Mapping[str, Callable[[Any], Any]] = {
     "campaign_id": str,
     "status": str,
-    "score": _float_or_none,
-    "confidence": _str_or_none,
-    "accounts": _int_or_none,
-    "organizations": _int_or_none,
-    "requests": _int_or_none,
-    "total_tokens": _int_or_none,
+    "score": float_or_none,
+    "confidence": str_or_none,
+    "accounts": int_or_none,
+    "organizations": int_or_none,
+    "requests": int_or_none,
+    "total_tokens": int_or_none,
     "target_capabilities": _join_values,
     "first_seen": as_date,
     "last_seen": as_date,
@@ -534,12 +528,12 @@ _CAMPAIGN_FIELDS: Mapping[str, Callable[[Any], Any]] = {
 _CANDIDATE_FIELDS: Mapping[str, Callable[[Any], Any]] = {
     "campaign_id": str,
     "status": str,
-    "confidence": _str_or_none,
-    "harvesting_points": _int_or_none,
-    "coordination_points": _int_or_none,
-    "accounts": _int_or_none,
-    "organizations": _int_or_none,
-    "independent_organizations": _int_or_none,
+    "confidence": str_or_none,
+    "harvesting_points": int_or_none,
+    "coordination_points": int_or_none,
+    "accounts": int_or_none,
+    "organizations": int_or_none,
+    "independent_organizations": int_or_none,
     "tier_reason": lambda value: str(value or ""),
     "first_seen": as_date,
     "last_seen": as_date,

@@ -38,7 +38,16 @@ import duckdb
 import pyarrow as pa
 
 from flows.detection.outputs import TIER_CAMPAIGN
-from flows.reader import Catalog, as_date, campaign_order_sql, connect_bounded, fetch_one
+from flows.reader import (
+    Catalog,
+    as_date,
+    campaign_order_sql,
+    connect_bounded,
+    fetch_one,
+    float_or_none,
+    int_or_none,
+    str_or_none,
+)
 from flows.sql import quote_identifier
 
 log = logging.getLogger("distillwatch.report")
@@ -330,9 +339,9 @@ def load_campaign_evidence(warehouse: Path, run_date: date, campaign_id: str) ->
             campaign_id=campaign_id,
             run_date=run_date,
             status=str(head["status"]),
-            score=_float_or_none(head["score"]),
-            confidence=None if head["confidence"] is None else str(head["confidence"]),
-            confidence_statement=_str_or_none(head["confidence_statement"]),
+            score=float_or_none(head["score"]),
+            confidence=str_or_none(head["confidence"]),
+            confidence_statement=str_or_none(head["confidence_statement"]),
             first_seen=first_seen,
             last_seen=max(last_seen, first_seen),
             window=_window_figures(head, run_date),
@@ -503,8 +512,8 @@ def _capabilities(con: duckdb.DuckDBPyConnection, t: Catalog, key: list[Any]) ->
             capability=str(capability),
             requests=int(requests),
             share=float(share),
-            platform_share=_float_or_none(platform_share),
-            lift=_float_or_none(lift),
+            platform_share=float_or_none(platform_share),
+            lift=float_or_none(lift),
         )
         for capability, requests, share, platform_share, lift in rows
     )
@@ -619,8 +628,8 @@ def _prefixes(
     return tuple(
         PrefixUse(
             ip_prefix=str(prefix),
-            asn=None if asn is None else int(asn),
-            asn_type=None if asn_type is None else str(asn_type),
+            asn=int_or_none(asn),
+            asn_type=str_or_none(asn_type),
             requests=int(req),
             accounts=int(accounts),
             platform_accounts=int(platform),
@@ -641,8 +650,7 @@ def _networks(con: duckdb.DuckDBPyConnection, t: Catalog, key: list[Any]) -> tup
         key,
     ).fetchall()
     return tuple(
-        NetworkUse(int(asn), None if kind is None else str(kind), int(p), int(r), int(a))
-        for asn, kind, p, r, a in rows
+        NetworkUse(int(asn), str_or_none(kind), int(p), int(r), int(a)) for asn, kind, p, r, a in rows
     )
 
 
@@ -674,13 +682,13 @@ def _signals(con: duckdb.DuckDBPyConnection, t: Catalog, key: list[Any]) -> tupl
     return tuple(
         Signal(
             name=str(name),
-            family=None if family is None else str(family),
-            value=_float_or_none(value),
-            threshold=_float_or_none(threshold),
-            direction=None if direction is None else str(direction),
+            family=str_or_none(family),
+            value=float_or_none(value),
+            threshold=float_or_none(threshold),
+            direction=str_or_none(direction),
             points=float(points or 0),
-            max_points=_float_or_none(max_points),
-            description=None if description is None else str(description),
+            max_points=float_or_none(max_points),
+            description=str_or_none(description),
         )
         for name, family, value, threshold, direction, points, max_points, description in rows
     )
@@ -726,9 +734,9 @@ def _top_accounts(
         TopAccount(
             account_id=str(account),
             organization_id="" if org is None else str(org),
-            organization_name=None if name is None else str(name),
+            organization_name=str_or_none(name),
             requests=int(requests),
-            score=_float_or_none(score),
+            score=float_or_none(score),
         )
         for account, org, name, requests, score in rows
     )
@@ -740,17 +748,9 @@ def _verdict(head: dict[str, Any]) -> Verdict | None:
     analyst = head.get("verdict_analyst")
     return Verdict(
         verdict=str(head["verdict"]),
-        analyst=None if analyst is None else str(analyst),
+        analyst=str_or_none(analyst),
         verdict_date=as_date(head.get("verdict_date")),
     )
-
-
-def _str_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _float_or_none(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 def _as_utc(value: Any) -> datetime:
