@@ -193,6 +193,10 @@
   {#- *candidate* for review -#}
   {#- (candidates.csv, the digest's For review section) -#}
   {%- do d.update({'detection_campaign_min_organizations': 3}) -%}
+  {#- sign-up pathways under a contract with the platform: an instrument that pays only for -#}
+  {#- accounts of these pathways is the contracted payer's declared billing (a reseller paying -#}
+  {#- for its end customers), neither cross-organization payment nor a tie between organizations -#}
+  {%- do d.update({'detection_contracted_pathways': ['reseller', 'enterprise']}) -%}
   {#- ... or, smaller, its coordination points without these signals still reach the moderate -#}
   {#- coordination bar: the signals a team and its partner organization show by sharing a card, -#}
   {#- a VPN or cloud egress, an internal harness (what the size bar is there for); proxies, IP -#}

@@ -136,7 +136,8 @@ campaign_organizations as (
         members.campaign_id as group_id,
         members.account_id,
         account_signals.organization_id,
-        account_signals.declared_identity
+        account_signals.declared_identity,
+        account_signals.is_payment_contracted
 
     from members
     inner join account_signals
