@@ -197,11 +197,6 @@
   {#- accounts of these pathways is the contracted payer's declared billing (a reseller paying -#}
   {#- for its end customers), neither cross-organization payment nor a tie between organizations -#}
   {%- do d.update({'detection_contracted_pathways': ['reseller', 'enterprise']}) -%}
-  {#- ... or, smaller, its coordination points without these signals still reach the moderate -#}
-  {#- coordination bar: the signals a team and its partner organization show by sharing a card, -#}
-  {#- a VPN or cloud egress, an internal harness (what the size bar is there for); proxies, IP -#}
-  {#- rotation and farmed, machine-run accounts are not what people working together do -#}
-  {%- do d.update({'detection_partner_tie_signals': ['cross_org_payment', 'cross_org_infrastructure', 'cross_org_system_prompt']}) -%}
   {#- --- membership ----------------------------------------------------------------------- -#}
   {#- an account of a flagged cluster is listed when at least this share of its traffic is on -#}
   {#- the cluster's signature templates ... -#}

@@ -10,9 +10,7 @@
     largest set of the campaign's organizations tied together: organizations counted once per
     own e-mail domain they declare, connected by cards, system prompts or templates of the
     campaign, detection_organization_ties; two teams that share nothing but a hosting prefix
-    are not one operation, by their organizations or by their accounts; or, smaller, coordination
-    points without the cross-organization ties of detection_partner_tie_signals at the moderate
-    bar: proxies, rotation, farmed machine-run accounts); or confirmed by an analyst
+    are not one operation, by their organizations or by their accounts); or confirmed by an analyst
     verdict; or published as a campaign on an earlier date (a campaign is not demoted by a
     weaker day: only a false_positive verdict takes it back).
   * `candidate` (for review: candidates.csv and the digest's For review section, never the
@@ -116,19 +114,6 @@ totals as (
 
 ),
 
-{# the points of the signals that two partner organizations show by sharing resources
-   (detection_partner_tie_signals: cross-organization card, infrastructure, harness) #}
-partner_tie_points as (
-
-    select
-        campaign_id,
-        sum(points) as partner_tie_points
-
-    from signal_points
-    where signal in {{ sql_string_list(detection_var('detection_partner_tie_signals')) }}
-    group by campaign_id
-
-),
 
 campaign_organizations as (
 
@@ -321,10 +306,6 @@ measured as (
             as harvesting_points,
         cast(totals.concealment_points + totals.farming_points as {{ dbt.type_bigint() }})
             as coordination_points,
-        cast(
-            totals.concealment_points + totals.farming_points
-            - coalesce(partner_tie_points.partner_tie_points, 0) as {{ dbt.type_bigint() }}
-        ) as untied_coordination_points,
         cast(campaign_signals.accounts as {{ dbt.type_bigint() }}) as accounts,
         coalesce(identities.independent_organizations, 0) as independent_organizations,
         identities.tied_organizations,
@@ -339,8 +320,6 @@ measured as (
         on campaigns.campaign_id = campaign_signals.campaign_id
     inner join totals
         on campaigns.campaign_id = totals.campaign_id
-    left join partner_tie_points
-        on campaigns.campaign_id = partner_tie_points.campaign_id
     left join identities
         on campaigns.campaign_id = identities.campaign_id
     left join verdicts
@@ -359,9 +338,7 @@ bar as (
         -- the sets are measured for the campaigns the bar decides (flagged, not published
         -- before); any other is judged by its listed accounts, which only its reason shows
         coalesce(measured.tied_accounts, measured.accounts) >= {{ min_accounts }}
-        or coalesce(measured.tied_organizations, 0) >= {{ min_organizations }}
-        -- smaller, but coordinated in ways a team and its partner are not
-        or measured.untied_coordination_points >= {{ coordination_bar }} as is_operation_sized
+        or coalesce(measured.tied_organizations, 0) >= {{ min_organizations }} as is_operation_sized
 
     from measured
 
@@ -415,10 +392,8 @@ final as (
                                     )
                             else ''
                         end,
-                        ', coordination without cross-organization ties ',
-                        cast(untied_coordination_points as {{ dbt.type_string() }}),
                         ' (>= {{ min_accounts }} accounts or >= {{ min_organizations }}',
-                        ' organizations tied together, or >= {{ coordination_bar }} points without them)'
+                        ' organizations tied together)'
                     )
             when published_since is not null
                 then concat(
@@ -445,11 +420,8 @@ final as (
                                 cast(coalesce(tied_organizations, 0) as {{ dbt.type_string() }}),
                                 ' organizations and ',
                                 cast(coalesce(tied_accounts, 0) as {{ dbt.type_string() }}),
-                                ' accounts, coordination without cross-organization ties ',
-                                cast(untied_coordination_points as {{ dbt.type_string() }}),
-                                ' (a campaign needs >= {{ min_accounts }} accounts',
-                                ' or >= {{ min_organizations }} organizations tied together,',
-                                ' or >= {{ coordination_bar }} coordination points without them)'
+                                ' accounts (a campaign needs >= {{ min_accounts }} accounts',
+                                ' or >= {{ min_organizations }} organizations tied together)'
                             )
                     end
                 )
