@@ -165,8 +165,9 @@ undecided_campaign_organizations as (
     from campaign_organizations
     inner join campaigns
         on campaign_organizations.group_id = campaigns.campaign_id
-    where campaigns.is_flagged
-      and campaign_organizations.group_id not in (
+    where
+        campaigns.is_flagged
+        and campaign_organizations.group_id not in (
             select published_before.campaign_id from published_before
         )
 
