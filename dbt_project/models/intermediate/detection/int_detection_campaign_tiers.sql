@@ -158,18 +158,15 @@ organization_identities as (
    detection_campaign_min_accounts rounds: exact for sets of at most that many + 1 organizations;
    a larger set may be found in parts, but the part holding its smallest label already has more
    organizations (and so accounts) than both bars ask. Only
-   the campaigns the bar still decides need them (flagged today, not published before). #}
-undecided_campaign_organizations as (
+   flagged campaigns need them (published ones too: the reason states the same figures whatever
+   the tier history). #}
+flagged_campaign_organizations as (
 
     select campaign_organizations.*
     from campaign_organizations
     inner join campaigns
         on campaign_organizations.group_id = campaigns.campaign_id
-    where
-        campaigns.is_flagged
-        and campaign_organizations.group_id not in (
-            select published_before.campaign_id from published_before
-        )
+    where campaigns.is_flagged
 
 ),
 
@@ -195,7 +192,7 @@ key_ties as (
         organization_identities.organization_key,
         organization_tie_rows.tie
 
-    from ({{ detection_organization_ties('undecided_campaign_organizations') }}) as organization_tie_rows
+    from ({{ detection_organization_ties('flagged_campaign_organizations') }}) as organization_tie_rows
     inner join organization_identities
         on organization_tie_rows.group_id = organization_identities.campaign_id
         and organization_tie_rows.organization_id = organization_identities.organization_id
@@ -211,7 +208,7 @@ tied_labels_0 as (
 
     from organization_identities
     where organization_identities.campaign_id in (
-            select undecided_campaign_organizations.group_id from undecided_campaign_organizations
+            select flagged_campaign_organizations.group_id from flagged_campaign_organizations
         )
 
 ),
@@ -336,8 +333,8 @@ bar as (
         measured.*,
         measured.harvesting_points >= {{ harvesting_bar }}
         and measured.coordination_points >= {{ coordination_bar }} as is_confident,
-        -- the sets are measured for the campaigns the bar decides (flagged, not published
-        -- before); any other is judged by its listed accounts, which only its reason shows
+        -- the sets are measured for flagged campaigns; a carried one is judged by its listed
+        -- accounts, which only its reason shows (not flagged, it is no campaign by the bar)
         coalesce(measured.tied_accounts, measured.accounts) >= {{ min_accounts }}
         or coalesce(measured.tied_organizations, 0) >= {{ min_organizations }} as is_operation_sized
 
