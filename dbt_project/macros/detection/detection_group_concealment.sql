@@ -47,7 +47,7 @@ g_dedicated_prefixes as (
 {#- only groups with a cross-organization dedicated prefix need their tied organizations -#}
 g_infra_members as (
 
-    select g_members.group_id, g_members.account_id, g_members.organization_id
+    select g_members.group_id, g_members.account_id, g_members.organization_id, g_members.is_payment_contracted
     from g_members
     where g_members.group_id in (
         select g_dedicated_prefixes.group_id
@@ -172,7 +172,9 @@ g_dedicated as (
     that accounts of 2+ of the group's organizations hold and of whose holders the group holds
     at least detection_dedicated_share (a popular template or an SDK's default prompt is
     nobody's). A shared hosting/proxy prefix is not a tie: customers of one provider share one
-    by chance. `members` has columns group_id, account_id, organization_id. Returns
+    by chance; nor is a contracted payment (is_payment_contracted: a reseller's card pays for
+    its end customers openly). `members` has columns group_id, account_id, organization_id,
+    is_payment_contracted. Returns
     (group_id, organization_id, tie), one row per organization holding the tie. -#}
 {% macro detection_organization_ties(members) %}
     {%- set holdings -%}
@@ -184,7 +186,7 @@ g_dedicated as (
                 tie_holdings.holders
             from {{ members }}
             inner join (
-                select account_id, identifier as tie, identifier_accounts as holders
+                select account_id, identifier as tie, identifier_accounts as holders, identifier_kind as tie_kind
                 from {{ ref('int_detection_account_identifiers') }}
                 where identifier_kind in ('payment', 'system_prompt')
 
@@ -193,12 +195,14 @@ g_dedicated as (
                 select
                     account_templates.account_id,
                     {{ dbt.concat(["'template:'", 'account_templates.prompt_template_hash']) }} as tie,
-                    templates.accounts as holders
+                    templates.accounts as holders,
+                    'template' as tie_kind
                 from {{ ref('int_detection_account_templates_shared') }} as account_templates
                 inner join {{ ref('int_detection_templates_reached') }} as templates
                     on account_templates.prompt_template_hash = templates.prompt_template_hash
             ) as tie_holdings
                 on {{ members }}.account_id = tie_holdings.account_id
+            where not (tie_holdings.tie_kind = 'payment' and coalesce({{ members }}.is_payment_contracted, false))
         )
     {%- endset %}
     select distinct

@@ -193,6 +193,10 @@
   {#- *candidate* for review -#}
   {#- (candidates.csv, the digest's For review section) -#}
   {%- do d.update({'detection_campaign_min_organizations': 3}) -%}
+  {#- sign-up pathways under a contract with the platform: an instrument that pays only for -#}
+  {#- accounts of these pathways is the contracted payer's declared billing (a reseller paying -#}
+  {#- for its end customers), neither cross-organization payment nor a tie between organizations -#}
+  {%- do d.update({'detection_contracted_pathways': ['reseller', 'enterprise']}) -%}
   {#- --- membership ----------------------------------------------------------------------- -#}
   {#- an account of a flagged cluster is listed when at least this share of its traffic is on -#}
   {#- the cluster's signature templates ... -#}

@@ -217,7 +217,12 @@ payments as (
         payment_fingerprint,
         count(distinct organization_id) as payment_organizations,
         count(distinct declared_identity) as payment_identities,
-        count(*) as payment_accounts
+        count(*) as payment_accounts,
+        min(case
+            when signup_pathway in {{ sql_string_list(detection_var('detection_contracted_pathways')) }}
+                then 1
+            else 0
+        end) = 1 as is_contracted_payment
 
     from accounts
     where payment_fingerprint is not null
@@ -321,9 +326,12 @@ final as (
 
         -- account farming
         -- one instrument paying for organizations that declare different identities (a company
-        -- paying for its own organizations under its own domain is not hiding anything)
+        -- paying for its own organizations under its own domain is not hiding anything, nor is a
+        -- reseller paying for its end customers under its contract with the platform)
         coalesce(payments.payment_organizations, 0) > 1
-        and coalesce(payments.payment_identities, 0) > 1 as is_payment_shared_across_orgs,
+        and coalesce(payments.payment_identities, 0) > 1
+        and not coalesce(payments.is_contracted_payment, false) as is_payment_shared_across_orgs,
+        coalesce(payments.is_contracted_payment, false) as is_payment_contracted,
         coalesce(
             accounts.verification in {{ sql_string_list(
                 detection_var('detection_weak_verification_levels')) }},

@@ -6,11 +6,11 @@
     over the publication bar - moderate confidence or better on its listed accounts (both
     families >= their minimum + detection_moderate_confidence_margin) and the size of a
     coordinated operation (>= detection_campaign_min_accounts listed accounts or
-    >= detection_campaign_min_organizations independent organizations tied together:
-    organizations counted once per own e-mail domain they declare, in the largest set of them
-    connected by cards, system prompts or templates of the campaign, detection_organization_ties;
-    two teams that share nothing but a hosting prefix are not an operation of their
-    organizations); or confirmed by an analyst
+    >= detection_campaign_min_organizations independent organizations, both counted in the
+    largest set of the campaign's organizations tied together: organizations counted once per
+    own e-mail domain they declare, connected by cards, system prompts or templates of the
+    campaign, detection_organization_ties; two teams that share nothing but a hosting prefix
+    are not one operation, by their organizations or by their accounts); or confirmed by an analyst
     verdict; or published as a campaign on an earlier date (a campaign is not demoted by a
     weaker day: only a false_positive verdict takes it back).
   * `candidate` (for review: candidates.csv and the digest's For review section, never the
@@ -114,13 +114,15 @@ totals as (
 
 ),
 
+
 campaign_organizations as (
 
     select
         members.campaign_id as group_id,
         members.account_id,
         account_signals.organization_id,
-        account_signals.declared_identity
+        account_signals.declared_identity,
+        account_signals.is_payment_contracted
 
     from members
     inner join account_signals
@@ -148,18 +150,38 @@ organization_identities as (
 
 ),
 
-{# independent organizations tied together: connected by ties (detection_organization_ties: a
-   card, a system prompt or a template the campaign holds), not by a shared prefix alone. Only
-   a campaign under detection_campaign_min_accounts listed accounts needs them (the size bar's
-   organization route): it has fewer organizations than that, so min-label propagation over
-   organization x tie edges converges within that many rounds. #}
-small_campaign_organizations as (
+{# the organizations tied together: connected by ties (detection_organization_ties: a card, a
+   system prompt or a template the campaign holds), not by a shared prefix alone. Both routes
+   of the size bar count inside the largest such set (its independent organizations, and its
+   listed accounts): two teams glued by a hosting prefix are two sets, whatever their size.
+   Sets are found by min-label propagation over organization x tie edges in
+   detection_campaign_min_accounts rounds: exact for sets of at most that many + 1 organizations;
+   a larger set may be found in parts, but the part holding its smallest label already has more
+   organizations (and so accounts) than both bars ask. Only
+   flagged campaigns need them (published ones too: the reason states the same figures whatever
+   the tier history). #}
+flagged_campaign_organizations as (
 
     select campaign_organizations.*
     from campaign_organizations
-    inner join campaign_signals
-        on campaign_organizations.group_id = campaign_signals.campaign_id
-    where campaign_signals.accounts < {{ min_accounts }}
+    inner join campaigns
+        on campaign_organizations.group_id = campaigns.campaign_id
+    where campaigns.is_flagged
+
+),
+
+key_accounts as (
+
+    select
+        organization_identities.campaign_id,
+        organization_identities.organization_key,
+        count(distinct campaign_organizations.account_id) as key_accounts
+
+    from organization_identities
+    inner join campaign_organizations
+        on organization_identities.campaign_id = campaign_organizations.group_id
+        and organization_identities.organization_id = campaign_organizations.organization_id
+    group by organization_identities.campaign_id, organization_identities.organization_key
 
 ),
 
@@ -170,7 +192,7 @@ key_ties as (
         organization_identities.organization_key,
         organization_tie_rows.tie
 
-    from ({{ detection_organization_ties('small_campaign_organizations') }}) as organization_tie_rows
+    from ({{ detection_organization_ties('flagged_campaign_organizations') }}) as organization_tie_rows
     inner join organization_identities
         on organization_tie_rows.group_id = organization_identities.campaign_id
         and organization_tie_rows.organization_id = organization_identities.organization_id
@@ -186,7 +208,7 @@ tied_labels_0 as (
 
     from organization_identities
     where organization_identities.campaign_id in (
-            select small_campaign_organizations.group_id from small_campaign_organizations
+            select flagged_campaign_organizations.group_id from flagged_campaign_organizations
         )
 
 ),
@@ -228,15 +250,20 @@ tied_labels_{{ round }} as (
 
 ),
 {% endfor %}
+{%- set last_labels = 'tied_labels_' ~ (min_accounts | int) %}
 tied_sets as (
 
     select
-        campaign_id,
-        tied_label,
-        count(*) as tied_organizations
+        {{ last_labels }}.campaign_id,
+        {{ last_labels }}.tied_label,
+        count(*) as tied_organizations,
+        sum(key_accounts.key_accounts) as tied_accounts
 
-    from tied_labels_{{ min_accounts | int }}
-    group by campaign_id, tied_label
+    from {{ last_labels }}
+    inner join key_accounts
+        on {{ last_labels }}.campaign_id = key_accounts.campaign_id
+        and {{ last_labels }}.organization_key = key_accounts.organization_key
+    group by {{ last_labels }}.campaign_id, {{ last_labels }}.tied_label
 
 ),
 
@@ -244,7 +271,8 @@ largest_tied_sets as (
 
     select
         campaign_id,
-        max(tied_organizations) as tied_organizations
+        max(tied_organizations) as tied_organizations,
+        max(tied_accounts) as tied_accounts
 
     from tied_sets
     group by campaign_id
@@ -257,7 +285,8 @@ identities as (
         organization_identities.campaign_id,
         cast(count(distinct organization_identities.organization_key) as {{ dbt.type_bigint() }})
             as independent_organizations,
-        cast(max(largest_tied_sets.tied_organizations) as {{ dbt.type_bigint() }}) as tied_organizations
+        cast(max(largest_tied_sets.tied_organizations) as {{ dbt.type_bigint() }}) as tied_organizations,
+        cast(max(largest_tied_sets.tied_accounts) as {{ dbt.type_bigint() }}) as tied_accounts
 
     from organization_identities
     left join largest_tied_sets
@@ -278,6 +307,7 @@ measured as (
         cast(campaign_signals.accounts as {{ dbt.type_bigint() }}) as accounts,
         coalesce(identities.independent_organizations, 0) as independent_organizations,
         identities.tied_organizations,
+        identities.tied_accounts,
         verdicts.verdict,
         verdicts.analyst as verdict_analyst,
         verdicts.verdict_date,
@@ -303,7 +333,9 @@ bar as (
         measured.*,
         measured.harvesting_points >= {{ harvesting_bar }}
         and measured.coordination_points >= {{ coordination_bar }} as is_confident,
-        measured.accounts >= {{ min_accounts }}
+        -- the sets are measured for flagged campaigns; a carried one is judged by its listed
+        -- accounts, which only its reason shows (not flagged, it is no campaign by the bar)
+        coalesce(measured.tied_accounts, measured.accounts) >= {{ min_accounts }}
         or coalesce(measured.tied_organizations, 0) >= {{ min_organizations }} as is_operation_sized
 
     from measured
@@ -351,8 +383,10 @@ final as (
                         case
                             when tied_organizations is not null
                                 then concat(
-                                        ', largest set tied together ',
-                                        cast(tied_organizations as {{ dbt.type_string() }})
+                                        ', largest sets tied together ',
+                                        cast(tied_organizations as {{ dbt.type_string() }}),
+                                        ' organizations and ',
+                                        cast(tied_accounts as {{ dbt.type_string() }}), ' accounts'
                                     )
                             else ''
                         end,
@@ -380,9 +414,11 @@ final as (
                                 cast(accounts as {{ dbt.type_string() }}),
                                 ' listed accounts of ',
                                 cast(independent_organizations as {{ dbt.type_string() }}),
-                                ' independent organizations, largest set tied together ',
+                                ' independent organizations, largest sets tied together ',
                                 cast(coalesce(tied_organizations, 0) as {{ dbt.type_string() }}),
-                                ' (a campaign needs >= {{ min_accounts }} accounts',
+                                ' organizations and ',
+                                cast(coalesce(tied_accounts, 0) as {{ dbt.type_string() }}),
+                                ' accounts (a campaign needs >= {{ min_accounts }} accounts',
                                 ' or >= {{ min_organizations }} organizations tied together)'
                             )
                     end
