@@ -267,7 +267,8 @@ def _join_by_window(
     rng = random.Random(seed)
     igraph.set_random_number_generator(rng)
     try:
-        group = np.asarray(graph.community_multilevel(weights=summed["strength"].to_numpy()).membership)[cluster]
+        louvain = graph.community_multilevel(weights=summed["strength"].to_numpy())
+        group = np.asarray(louvain.membership)[cluster]
     finally:
         igraph.set_random_number_generator(random)
     frame = pd.DataFrame(
@@ -279,7 +280,8 @@ def _join_by_window(
     )
     frame["cluster"] = cluster[frame["account"].to_numpy()]
     frame["group"] = group[frame["account"].to_numpy()]
-    in_group_cluster = frame.groupby(["identifier", "group", "cluster"])["account"].transform("size").to_numpy()
+    holders = frame.groupby(["identifier", "group", "cluster"])["account"]
+    in_group_cluster = holders.transform("size").to_numpy()
     in_group = frame.groupby(["identifier", "group"])["account"].transform("size").to_numpy()
     weight = frame["weight"].to_numpy()
     # shared with the group's accounts outside its cluster / only with its own cluster's
@@ -296,9 +298,7 @@ def _join_by_window(
     per = per.sort_values(["group", "members", "cluster"], ascending=[True, False, True])
     per["core"] = per.groupby("group")["cluster"].transform("first")
     joins = per[
-        (per["cluster"] != per["core"])
-        & (per["outside"] >= strength_min)
-        & (per["outside"] > per["inside"])
+        (per["cluster"] != per["core"]) & (per["outside"] >= strength_min) & (per["outside"] > per["inside"])
     ]
     return _merge_clusters(cluster, joins["cluster"].to_numpy(), joins["core"].to_numpy())
 
