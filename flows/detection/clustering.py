@@ -44,6 +44,8 @@ import igraph
 import numpy as np
 import pandas as pd
 
+_COSINE_SLICE = 1_000_000  # account pairs compared at once (two float32 rows of features each)
+
 COLUMNS = [
     "account_id",
     "cluster_id",
@@ -224,7 +226,11 @@ def behaviour_similarity(
     matrix[known] /= norm[known, None]
     a = np.searchsorted(involved, links["account_a"].to_numpy())
     b = np.searchsorted(involved, links["account_b"].to_numpy())
-    cosine = np.einsum("ij,ij->i", matrix[a], matrix[b]).astype(float)
+    cosine = np.empty(len(a))
+    # in slices: every pair is compared (step 5 reads weak links too), never all rows at once
+    for start in range(0, len(a), _COSINE_SLICE):
+        part = slice(start, start + _COSINE_SLICE)
+        cosine[part] = np.einsum("ij,ij->i", matrix[a[part]], matrix[b[part]])
     return np.where(known[a] & known[b], cosine, 1.0)
 
 
