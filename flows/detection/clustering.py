@@ -2,7 +2,7 @@
 
 The graph is bipartite: account nodes and identifier nodes (organization, payment instrument,
 non-free e-mail domain, repeatedly used template / system prompt, repeatedly used hosting or
-proxy prefix; see int_detection_account_identifiers). Clusters are built in four steps:
+proxy prefix; see int_detection_account_identifiers). Clusters are built in five steps:
 
 1. connected components;
 2. components with at least `community_min_accounts` accounts are split into communities
@@ -388,7 +388,8 @@ def cluster_accounts(
     cluster = _rejoin(edge_account, edge_identifier, community, merge_share) if n_accounts else community
     _, cluster = np.unique(cluster, return_inverse=True)
 
-    # step 4: join clusters tied by many strong rarity-weighted account links (graph + evidence)
+    # step 4: join clusters tied by many strong rarity-weighted account links (graph + evidence);
+    # step 5: join the fragments of one group of weak links (similarity over the window)
     coded = pd.DataFrame({"account": all_account, "identifier": all_identifier})
     coded["reach"] = coded.groupby("identifier")["account"].transform("size")
     links = link_pairs(coded, max_reach=pair_max_reach)
