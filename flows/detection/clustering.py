@@ -2,7 +2,7 @@
 
 The graph is bipartite: account nodes and identifier nodes (organization, payment instrument,
 non-free e-mail domain, repeatedly used template / system prompt, repeatedly used hosting or
-proxy prefix; see int_detection_account_identifiers). Clusters are built in four steps:
+proxy prefix; see int_detection_account_identifiers). Clusters are built in five steps:
 
 1. connected components;
 2. components with at least `community_min_accounts` accounts are split into communities
@@ -15,7 +15,14 @@ proxy prefix; see int_detection_account_identifiers). Clusters are built in four
    makes it one group);
 4. clusters are joined when at least `join_share` of the smaller one's accounts have a strong
    link into the other (`link_pairs`: rarity-weighted pairs over the graph and the link
-   evidence; a pair whose behaviour differs is not strong), at least two links in all.
+   evidence; a pair whose behaviour differs is not strong), at least two links in all;
+5. clusters are joined by their similarity over the window (`_join_by_window`): Louvain on the
+   weighted account links (every pair, however weak) finds groups of accounts tied by many
+   weak links; a cluster of such a group joins the group's largest cluster when its accounts
+   share more with the rest of the group than with each other (at least `strong_link_min`,
+   each identifier counted once) and its behaviour matches. A low-volume operation (a couple
+   of requests per account a day: no identifier used repeatedly, every pair weak) is one group
+   of weak links, cut by the graph along whatever few edges it has (e-mail domains).
 
 Every window account gets a row; an account without shared identifiers is its own cluster.
 The graph work runs in igraph (C): at incident scale (~1.2M account-identifier edges, 3,000+
@@ -36,6 +43,8 @@ from collections.abc import Iterable
 import igraph
 import numpy as np
 import pandas as pd
+
+_COSINE_SLICE = 1_000_000  # account pairs compared at once (two float32 rows of features each)
 
 COLUMNS = [
     "account_id",
@@ -181,9 +190,15 @@ def _join_by_links(
     smaller = (own_size < other_size) | ((own_size == other_size) & (linked["own"] < linked["other"]))
     enough = (linked["linked"].to_numpy() >= join_share * own_size) & (linked["links"].to_numpy() >= 2)
     joins = linked[smaller.to_numpy() & enough]
-    if joins.empty:
+    return _merge_clusters(cluster, joins["own"].to_numpy(), joins["other"].to_numpy())
+
+
+def _merge_clusters(cluster: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Cluster labels (0..k-1) after joining each cluster first[i] with second[i]."""
+    if len(first) == 0:
         return cluster
-    graph = igraph.Graph(n=len(sizes), edges=list(zip(joins["own"], joins["other"], strict=True)))
+    sizes = np.bincount(cluster)
+    graph = igraph.Graph(n=len(sizes), edges=list(zip(first, second, strict=True)))
     component = np.asarray(graph.connected_components().membership)
     smallest = pd.Series(np.arange(len(sizes))).groupby(component).transform("min").to_numpy()
     _, relabelled = np.unique(smallest[cluster], return_inverse=True)
@@ -211,8 +226,87 @@ def behaviour_similarity(
     matrix[known] /= norm[known, None]
     a = np.searchsorted(involved, links["account_a"].to_numpy())
     b = np.searchsorted(involved, links["account_b"].to_numpy())
-    cosine = np.einsum("ij,ij->i", matrix[a], matrix[b]).astype(float)
+    cosine = np.empty(len(a))
+    # in slices: every pair is compared (step 5 reads weak links too), never all rows at once
+    for start in range(0, len(a), _COSINE_SLICE):
+        part = slice(start, start + _COSINE_SLICE)
+        cosine[part] = np.einsum("ij,ij->i", matrix[a[part]], matrix[b[part]])
     return np.where(known[a] & known[b], cosine, 1.0)
+
+
+def _join_by_window(
+    cluster: np.ndarray,
+    pairs: pd.DataFrame,
+    links: pd.DataFrame,
+    *,
+    seed: int,
+    strength_min: float,
+) -> np.ndarray:
+    """Cluster labels after joining the clusters of one group of weak links (step 5).
+
+    `links` are the rarity-weighted account pairs (`link_pairs`) whose behaviour matches,
+    `pairs` the (account, identifier, reach) codes they come from (identifiers of at most the
+    pair reach). Groups are Louvain communities of the clusters (one vertex each, weighted by
+    the summed strength of the links between them; Louvain starts from the graph's clusters
+    and never cuts one). A cluster C joins its group's largest cluster when, at the median
+    over C's accounts, what an account shares with the group's accounts outside C (distinct
+    identifiers, 1 / ln(reach) each) is at least `strength_min` and more than what it shares
+    only with accounts of C. A team glued to another by a VPN prefix shares far more inside
+    than out and stays apart; a fragment of one operation cut off by its e-mail domain shares
+    more with the rest.
+    """
+    if links.empty:
+        return cluster
+    n = len(cluster)
+    sizes = np.bincount(cluster)
+    # Louvain from the clusters: one vertex per cluster, its links summed (inside: a loop)
+    ends = pd.DataFrame(
+        {
+            "a": cluster[links["account_a"].to_numpy()],
+            "b": cluster[links["account_b"].to_numpy()],
+            "strength": links["strength"].to_numpy(float),
+        }
+    )
+    ends[["a", "b"]] = np.sort(ends[["a", "b"]].to_numpy(), axis=1)
+    summed = ends.groupby(["a", "b"], sort=True)["strength"].sum().reset_index()
+    graph = igraph.Graph(n=len(sizes), edges=summed[["a", "b"]].to_numpy().tolist())
+    rng = random.Random(seed)
+    igraph.set_random_number_generator(rng)
+    try:
+        louvain = graph.community_multilevel(weights=summed["strength"].to_numpy())
+        group = np.asarray(louvain.membership)[cluster]
+    finally:
+        igraph.set_random_number_generator(random)
+    frame = pd.DataFrame(
+        {
+            "account": pairs["account"].to_numpy(),
+            "identifier": pairs["identifier"].to_numpy(),
+            "weight": 1.0 / np.log(np.maximum(pairs["reach"].to_numpy(float), 2.0)),
+        }
+    )
+    frame["cluster"] = cluster[frame["account"].to_numpy()]
+    frame["group"] = group[frame["account"].to_numpy()]
+    holders = frame.groupby(["identifier", "group", "cluster"])["account"]
+    in_group_cluster = holders.transform("size").to_numpy()
+    in_group = frame.groupby(["identifier", "group"])["account"].transform("size").to_numpy()
+    weight = frame["weight"].to_numpy()
+    # shared with the group's accounts outside its cluster / only with its own cluster's
+    outside = np.bincount(frame["account"], weights=weight * (in_group > in_group_cluster), minlength=n)
+    own = (in_group_cluster >= 2) & (in_group == in_group_cluster)
+    inside = np.bincount(frame["account"], weights=weight * own, minlength=n)
+    accounts = pd.DataFrame({"cluster": cluster, "group": group, "outside": outside, "inside": inside})
+    per = (
+        accounts.groupby(["group", "cluster"])
+        .agg(members=("outside", "size"), outside=("outside", "median"), inside=("inside", "median"))
+        .reset_index()
+    )
+    # each group's largest cluster (ties: the smaller label) is what the others join
+    per = per.sort_values(["group", "members", "cluster"], ascending=[True, False, True])
+    per["core"] = per.groupby("group")["cluster"].transform("first")
+    joins = per[
+        (per["cluster"] != per["core"]) & (per["outside"] >= strength_min) & (per["outside"] > per["inside"])
+    ]
+    return _merge_clusters(cluster, joins["cluster"].to_numpy(), joins["core"].to_numpy())
 
 
 def _cluster_strength(pairs: pd.DataFrame, cluster: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -294,14 +388,23 @@ def cluster_accounts(
     cluster = _rejoin(edge_account, edge_identifier, community, merge_share) if n_accounts else community
     _, cluster = np.unique(cluster, return_inverse=True)
 
-    # step 4: join clusters tied by many strong rarity-weighted account links (graph + evidence)
+    # step 4: join clusters tied by many strong rarity-weighted account links (graph + evidence);
+    # step 5: join the fragments of one group of weak links (similarity over the window)
     coded = pd.DataFrame({"account": all_account, "identifier": all_identifier})
     coded["reach"] = coded.groupby("identifier")["account"].transform("size")
     links = link_pairs(coded, max_reach=pair_max_reach)
-    strong = links[links["strength"] >= strong_link_min]
-    strong = strong[behaviour_similarity(strong, accounts, behaviour) >= behaviour_min]
+    # a pair whose behaviour differs is no link, strong or weak
+    similar = behaviour_similarity(links, accounts, behaviour) >= behaviour_min
+    strong = links[similar & (links["strength"] >= strong_link_min).to_numpy()]
     if n_accounts:
         cluster = _join_by_links(cluster, strong, join_share)
+        cluster = _join_by_window(
+            cluster,
+            coded[coded["reach"] <= pair_max_reach],
+            links[similar],
+            seed=seed,
+            strength_min=strong_link_min,
+        )
         # a join may tie two components: the component is the union of what it joins
         component = _union_labels(component, cluster)
     strength, count = _cluster_strength(coded, cluster) if n_accounts else (np.zeros(0), np.zeros(0))

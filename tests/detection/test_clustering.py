@@ -150,3 +150,53 @@ def test_accounts_whose_behaviour_differs_are_not_strongly_linked() -> None:
     strong = frame.set_index("account_id")["strong_links"]
     assert strong["s1"] == strong["s2"] == 1
     assert strong["d1"] == strong["d2"] == 0
+
+
+def _low_volume_operation(n: int = 60, seed: int = 5) -> list[tuple[str, str]]:
+    """n accounts of one operator at a couple of requests a day: one organization each, two
+    thirds of them on one of four e-mail domains (the only graph edges), the rest on free
+    mail; as link evidence, the operation's system prompt sent now and then by two thirds of
+    them, three of its 30 templates each, two prefixes each of a pool of 150.
+
+    Returns (graph edges, link evidence)."""
+    rng = random.Random(seed)
+    edges, evidence = [], []
+    for a in range(n):
+        account = f"q{a:02d}"
+        if a % 3:
+            edges.append((account, f"email_domain:d{a % 4}"))
+        if a % 3 != 1:
+            evidence.append((account, "system_prompt:operation"))
+        evidence += [(account, f"template:op{t}") for t in rng.sample(range(30), 3)]
+        evidence += [(account, f"ip_prefix:pool{p}") for p in rng.sample(range(150), 2)]
+    return edges, evidence
+
+
+def test_a_low_volume_operation_cut_by_its_email_domains_is_one_cluster() -> None:
+    edges, evidence = _low_volume_operation()
+    # the rest of the platform: a campaign and 40 teams of three sharing a card and a template
+    edges += _campaign()
+    for team in range(40):
+        edges += [(f"t{team:02d}{a}", f"payment:team{team}") for a in range(3)]
+        evidence += [(f"t{team:02d}{a}", f"template:team{team}") for a in range(3)]
+    # without the window's weak links: four clusters of one domain each, the rest alone
+    split = clustering.cluster_accounts([], edges, evidence=evidence, strong_link_min=100.0)
+    assert split.loc[split["account_id"].str.startswith("q"), "cluster_accounts"].max() == 10
+    frame = clustering.cluster_accounts([], edges, evidence=evidence)
+    assert len(_clusters_of(frame, "q")) == 1
+    assert _clusters_of(frame, "q").isdisjoint(_clusters_of(frame, "c") | _clusters_of(frame, "t"))
+    assert frame.loc[frame["account_id"].str.startswith("t"), "cluster_accounts"].max() == 3
+
+
+def test_two_teams_sharing_a_vpn_prefix_and_a_template_stay_two_clusters() -> None:
+    # each team: its own card and e-mail domain; one account of each uses the same VPN
+    # prefix and template now and then (link evidence)
+    edges, evidence = [], []
+    for team in ("t", "u"):
+        for a in range(5):
+            edges += [(f"{team}{a}", f"payment:{team}-card"), (f"{team}{a}", f"email_domain:{team}.example")]
+            evidence += [(f"{team}{a}", f"template:{team}-own{a % 2}")]
+        evidence += [(f"{team}0", "ip_prefix:vpn"), (f"{team}0", "template:shared-notebook")]
+    frame = clustering.cluster_accounts([], edges, evidence=evidence)
+    assert len(_clusters_of(frame, "t")) == 1
+    assert _clusters_of(frame, "t").isdisjoint(_clusters_of(frame, "u"))

@@ -99,25 +99,44 @@ g_cross_org_infra as (
 
 ),
 
-{#- a shared harness: system prompts the accounts use repeatedly (graph identifiers, held by
-    2+ window accounts), linking >= 2 accounts of the group, of which the group holds at least
-    detection_dedicated_share of every holder, used by 2+ of its organizations declaring 2+
-    identities: nominally independent customers running one operator's harness -#}
+{#- a shared harness: system prompts the accounts send, however rarely (link evidence: an
+    operation of a couple of requests per account a day sends its harness's prompt a few
+    times a week, never "repeatedly"), held by >= 2 accounts of the group, of which the group
+    holds at least detection_dedicated_share of every window account sending it, used by 2+
+    of its organizations declaring 2+ identities: nominally independent customers running one
+    operator's harness -#}
+g_system_prompt_senders as (
+
+    select account_id, identifier
+    from {{ ref('int_detection_account_link_evidence') }}
+    where identifier like 'system_prompt:%'
+
+),
+
+g_system_prompt_holders as (
+
+    select identifier, count(*) as holder_accounts
+    from g_system_prompt_senders
+    group by identifier
+
+),
+
 g_group_system_prompts as (
 
     select
         g_members.group_id,
-        identifiers.identifier,
-        max(identifiers.identifier_accounts) as holder_accounts,
+        senders.identifier,
+        max(g_system_prompt_holders.holder_accounts) as holder_accounts,
         count(*) as group_accounts,
         count(distinct g_members.organization_id) as group_organizations,
         count(distinct g_members.declared_identity) as group_identities
 
     from g_members
-    inner join {{ ref('int_detection_account_identifiers') }} as identifiers
-        on g_members.account_id = identifiers.account_id
-        and identifiers.identifier_kind = 'system_prompt'
-    group by g_members.group_id, identifiers.identifier
+    inner join g_system_prompt_senders as senders
+        on g_members.account_id = senders.account_id
+    inner join g_system_prompt_holders
+        on senders.identifier = g_system_prompt_holders.identifier
+    group by g_members.group_id, senders.identifier
 
 ),
 
@@ -128,12 +147,11 @@ g_cross_org_harness_accounts as (
         g_members.account_id
 
     from g_members
-    inner join {{ ref('int_detection_account_identifiers') }} as identifiers
-        on g_members.account_id = identifiers.account_id
-        and identifiers.identifier_kind = 'system_prompt'
+    inner join g_system_prompt_senders as senders
+        on g_members.account_id = senders.account_id
     inner join g_group_system_prompts
         on g_members.group_id = g_group_system_prompts.group_id
-        and identifiers.identifier = g_group_system_prompts.identifier
+        and senders.identifier = g_group_system_prompts.identifier
     where g_group_system_prompts.group_accounts >= 2
       and g_group_system_prompts.group_accounts >= {{ detection_var('detection_dedicated_share') }} * g_group_system_prompts.holder_accounts
       and g_group_system_prompts.group_organizations >= 2

@@ -34,6 +34,8 @@
   {%- do d.update({'detection_link_pair_max_reach': 100}) -%}
   {#- a pair of accounts is strongly linked at this summed weight (one identifier only two -#}
   {#- accounts share: 1.44; one of three 0.91 + anything else; one popular template: ~0.2) -#}
+  {#- (also the weight of distinct identifiers a cluster's accounts must share with the rest -#}
+  {#- of their group of weak links to join it: clustering step 5, similarity over the window) -#}
   {%- do d.update({'detection_link_strong_min': 1.0}) -%}
   {#- two clusters are one when this share of the smaller one's accounts has a strong link -#}
   {#- into the other (and there are at least two such links) -#}
