@@ -114,7 +114,6 @@ totals as (
 
 ),
 
-
 campaign_organizations as (
 
     select
