@@ -5,12 +5,12 @@
   * `campaign` (published: PDF, STIX bundle, rows in campaign_accounts.csv): flagged today and
     over the publication bar - moderate confidence or better on its listed accounts (both
     families >= their minimum + detection_moderate_confidence_margin) and the size of a
-    coordinated operation (>= detection_campaign_min_accounts listed accounts or
-    >= detection_campaign_min_organizations independent organizations, both counted in the
-    largest set of the campaign's organizations tied together: organizations counted once per
-    own e-mail domain they declare, connected by cards, system prompts or templates of the
+    coordinated operation (>= detection_campaign_min_accounts listed accounts, or
+    >= detection_campaign_min_organizations independent organizations counted in the largest
+    set of the campaign's organizations tied together: organizations counted once per own
+    e-mail domain they declare, connected by cards, system prompts or templates of the
     campaign, detection_organization_ties; two teams that share nothing but a hosting prefix
-    are not one operation, by their organizations or by their accounts); or confirmed by an analyst
+    are not three organizations of one operation); or confirmed by an analyst
     verdict; or published as a campaign on an earlier date (a campaign is not demoted by a
     weaker day: only a false_positive verdict takes it back).
   * `candidate` (for review: candidates.csv and the digest's For review section, never the
@@ -332,9 +332,10 @@ bar as (
         measured.*,
         measured.harvesting_points >= {{ harvesting_bar }}
         and measured.coordination_points >= {{ coordination_bar }} as is_confident,
-        -- the sets are measured for flagged campaigns; a carried one is judged by its listed
-        -- accounts, which only its reason shows (not flagged, it is no campaign by the bar)
-        coalesce(measured.tied_accounts, measured.accounts) >= {{ min_accounts }}
+        -- listed accounts, not the largest tied set's: an operation of many single-account
+        -- organizations tied by nothing but its exit pool is one (tuning world 109); the tied
+        -- set's accounts are shown in the reason
+        measured.accounts >= {{ min_accounts }}
         or coalesce(measured.tied_organizations, 0) >= {{ min_organizations }} as is_operation_sized
 
     from measured
@@ -389,7 +390,7 @@ final as (
                                     )
                             else ''
                         end,
-                        ' (>= {{ min_accounts }} accounts or >= {{ min_organizations }}',
+                        ' (>= {{ min_accounts }} listed accounts or >= {{ min_organizations }}',
                         ' organizations tied together)'
                     )
             when published_since is not null
@@ -417,7 +418,7 @@ final as (
                                 cast(coalesce(tied_organizations, 0) as {{ dbt.type_string() }}),
                                 ' organizations and ',
                                 cast(coalesce(tied_accounts, 0) as {{ dbt.type_string() }}),
-                                ' accounts (a campaign needs >= {{ min_accounts }} accounts',
+                                ' accounts (a campaign needs >= {{ min_accounts }} listed accounts',
                                 ' or >= {{ min_organizations }} organizations tied together)'
                             )
                     end
