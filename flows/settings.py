@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     labels_dir: Path = Field(Path("data/labels"), description="Synthetic generator's ground-truth labels")
 
     dbt_target: str = Field("duckdb", description="dbt target: duckdb or spark")
+    dbt_log_level_file: Literal["debug", "info", "warn", "error", "none"] = Field(
+        "info",
+        description="Level of dbt's log file (<target>/logs/dbt.log). debug writes every SQL "
+        "statement: a quarter of a tiny day's dbt time goes to writing it (docs/benchmark.md); "
+        "the SQL of each node stays in <target>/run/ either way",
+    )
     duckdb_memory_limit: str = Field(
         "4GB",
         pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",

@@ -47,6 +47,8 @@ _DBT_ENV = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     "DO_NOT_TRACK": "1",
 }
+# The generic test that checks several columns for nulls at once (tests/generic/).
+NOT_NULL_COLUMNS = "not_null_columns"
 # Data tests tagged so (dbt_project.yml `data_tests:`) run in the test suite, not nightly.
 SUITE_ONLY_TAG = "suite_only"
 _FAILED = {"error", "fail", "runtime error"}
@@ -256,6 +258,8 @@ def _common_args(settings: Settings) -> list[str]:
         settings.dbt_target,
         "--log-path",
         str(target_path / "logs"),
+        "--log-level-file",
+        settings.dbt_log_level_file,
         "--no-use-colors",
     ]
 
@@ -272,12 +276,18 @@ def _invoke(settings: Settings, args: list[str], run_date: date | None) -> DbtRu
     with _dbt_environment(settings, run_date):
         try:
             in_prefect = _in_prefect_run()
-            result = _invoke_plain(args, target_path, log_nodes=in_prefect)
+            # dbt writes manifest.json twice a run (~2 s on two cores, before the first node
+            # and after the last); nothing reads it after a build, so only run_results.json is
+            # written, from the result (`dbt parse` still writes the manifest: parse_dbt).
+            result = _invoke_plain([*args, "--no-write-json"], target_path, log_nodes=in_prefect)
         finally:
             release_duckdb()
+    if result.result is not None and hasattr(result.result, "write"):
+        result.result.write(str(target_path / "run_results.json"))
     if in_prefect:
         _publish_node_table(result, args[0], run_date)
-    return _summarize(result, args[0], run_date, time.monotonic() - started, target_path)
+    warehouse = None if dbt_target(settings).is_spark else settings.warehouse.resolve()
+    return _summarize(result, args[0], run_date, time.monotonic() - started, target_path, warehouse)
 
 
 def release_duckdb() -> None:
@@ -404,7 +414,12 @@ def _dbt_environment(settings: Settings, run_date: date | None) -> Iterator[None
 
 
 def _summarize(
-    result: Any, command: str, run_date: date | None, elapsed_s: float, target_path: Path
+    result: Any,
+    command: str,
+    run_date: date | None,
+    elapsed_s: float,
+    target_path: Path,
+    warehouse: Path | None = None,
 ) -> DbtRunSummary:
     if result.exception is not None or result.result is None:
         raise DbtBuildError(f"dbt {command} did not run: {result.exception}")
@@ -422,7 +437,7 @@ def _summarize(
                     resource_type,
                     status,
                     str(node_result.message or ""),
-                    str(getattr(node, "column_name", None) or ""),
+                    _checked_column(node, status, warehouse),
                 )
             )
         elif status == "skipped":
@@ -451,3 +466,21 @@ def _summarize(
             summary,
         )
     return summary
+
+
+def _checked_column(node: Any, status: str, warehouse: Path | None) -> str:
+    """The column a failing generic data test checks; for `not_null_columns` (one test over
+    several columns) the columns that have nulls, with their null rows, read back from the
+    test's own compiled query (read-only, DuckDB only: on Spark the test name alone)."""
+    column = str(getattr(node, "column_name", None) or "")
+    metadata = getattr(node, "test_metadata", None)
+    if column or status != "fail" or warehouse is None or getattr(metadata, "name", "") != NOT_NULL_COLUMNS:
+        return column
+    import duckdb
+
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as connection:
+            rows = connection.execute(str(node.compiled_code)).fetchall()
+    except duckdb.Error:
+        return ""  # the failure itself is reported either way; this only names its columns
+    return ", ".join(f"{name} ({nulls} null)" for name, nulls in rows)

@@ -306,7 +306,7 @@ def test_each_run_builds_and_tests_the_date(in_order: dict) -> None:
     assert first.models_passed >= 22  # 5 staging views, 9 daily aggregates, 8 marts
     assert first.seeds_passed == 1
     assert first.unit_tests_passed >= 10
-    assert first.data_tests_passed >= 50
+    assert first.data_tests_passed >= 30  # keys, relationships, values; one not_null_columns a model
     assert first.nodes == first.models_passed + first.seeds_passed + first.tests_passed
     assert first.target_path.is_relative_to(DBT_PROJECT_DIR / "target")
     assert (first.target_path / "run_results.json").exists()
@@ -543,3 +543,25 @@ def test_daily_aggregates_that_do_not_add_up_fail_the_build(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(compiled.read_text()).fetchall()
     assert [(row[0], row[1]) for row in rows] == [("int_account_access_channel_daily", check)]
+
+
+def test_a_null_in_a_mart_key_fails_the_build_and_names_the_column(in_order: dict, tmp_path: Path) -> None:
+    """The marts' not-null checks are one `not_null_columns` test per model (a dbt node each,
+    not one per column); a failure still names the column and its null rows, which the
+    quality alert shows (`DbtNodeFailure.column`)."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(in_order["settings"].warehouse, warehouse)
+    settings = settings_for(in_order["settings"].landing_dir, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update fct_account_daily set organization_id = null where activity_date = ? and "
+            "account_id in (select account_id from fct_account_daily where activity_date = ? "
+            "order by account_id limit 2)",
+            [DAY3, DAY3],
+        )
+    with pytest.raises(DbtBuildError) as raised:
+        build_models(settings, DAY3, ["fct_account_daily,test_name:not_null_columns"])
+    [failure] = raised.value.failures
+    assert failure.test_name.startswith("not_null_columns_fct_account_daily")
+    assert failure.column == "organization_id (2 null)"
+    assert raised.value.failed_data_tests_only

@@ -115,6 +115,9 @@ g_family_labels_0 as (
     from g_family_edges
 
 ),
+{#- Each round's labels are materialized: inlined, the rounds nest into one chain of 2 x rounds
+    joins, and DuckDB's filter pushdown spends seconds on it (2.8 s of a tiny day's 3.2 s for
+    this macro, docs/benchmark.md); the rows are the same. -#}
 {% for round in range(1, (detection_var('detection_template_family_rounds') | int) + 1) %}
 g_family_templates_{{ round }} as (
 
@@ -131,7 +134,7 @@ g_family_templates_{{ round }} as (
 
 ),
 
-g_family_labels_{{ round }} as (
+g_family_labels_{{ round }} as materialized (
 
     select
         g_family_edges.group_id,
