@@ -193,16 +193,22 @@ def render_campaigns(settings: Settings, run_date: date, staged: Path) -> list[P
 
 @task
 def render_digest_pdf(settings: Settings, data: DigestData, staged: Path) -> Path:
-    from flows.report.digest import render_digest
-
-    return render_digest(data, staged, settings.tlp)
+    return render_digest_file(data, staged, settings.tlp, alert=False)
 
 
 @task
 def render_alert_pdf(settings: Settings, data: DigestData, staged: Path) -> Path:
-    from flows.report.digest import render_quality_alert
+    return render_digest_file(data, staged, settings.tlp, alert=True)
 
-    return render_quality_alert(data, staged, settings.tlp)
+
+def render_digest_file(data: DigestData, staged: Path, tlp: str, *, alert: bool) -> Path:
+    """The digest (or, `alert`, the data-quality alert) PDF, rendered in a child forked from
+    the warm server, which imported WeasyPrint while dbt ran (`flows.workers`): in this
+    process the import alone is ~1.2 s of a tiny day's digest, on the path to its mail."""
+    from flows.report import digest
+
+    render = digest.render_quality_alert if alert else digest.render_digest
+    return workers.run_in_child(render, data, staged, tlp)
 
 
 # Deliver the day's message of a kind at most once (`flows.ledger`); retried only while it provably

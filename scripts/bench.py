@@ -67,15 +67,12 @@ WRAPPED = {
     "write_campaign_outputs": "detection outputs",
     "load_digest_data": "render",
     "render_campaign_reports": "render",
-    "render_digest": "render",
-    "render_quality_alert": "render",
+    "render_digest_file": "render",
     "build_message": "deliver",
     "deliver": "deliver",
 }
 RENDERERS = {
     "render_campaign_reports": "flows.report.campaign_report",
-    "render_digest": "flows.report.digest",
-    "render_quality_alert": "flows.report.digest",
 }
 QUIET_ENV = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
