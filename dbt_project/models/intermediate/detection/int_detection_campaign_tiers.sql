@@ -122,6 +122,7 @@ campaign_organizations as (
         members.account_id,
         account_signals.organization_id,
         account_signals.declared_identity,
+        account_signals.payment_fingerprint,
         account_signals.is_payment_contracted
 
     from members
@@ -132,12 +133,18 @@ campaign_organizations as (
 
 organization_identities as (
 
-    -- one key per organization of the campaign: an own e-mail domain its accounts declare
-    -- (organizations run under one company domain are one actor), else the organization
+    -- one key per organization of the campaign: the contracted payment its accounts are paid
+    -- with (a reseller's end customers, or an enterprise's units, billed under one contract
+    -- with the platform are that contract holder's: one customer, not independent ones), else
+    -- an own e-mail domain its accounts declare (organizations run under one company domain
+    -- are one actor), else the organization
     select
         group_id as campaign_id,
         organization_id,
         coalesce(
+            min(case
+                when is_payment_contracted then {{ dbt.concat(["'contract:'", 'payment_fingerprint']) }}
+            end),
             min(case
                 when declared_identity <> {{ dbt.concat(["'organization:'", 'organization_id']) }}
                     then declared_identity
