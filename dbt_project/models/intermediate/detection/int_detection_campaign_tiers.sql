@@ -4,7 +4,9 @@
 
   * `campaign` (published: PDF, STIX bundle, rows in campaign_accounts.csv): flagged today and
     over the publication bar - moderate confidence or better on its listed accounts (both
-    families >= their minimum + detection_moderate_confidence_margin) and the size of a
+    families >= their minimum + detection_moderate_confidence_margin, or harvesting at its
+    minimum with coordination >= its minimum + detection_high_confidence_margin:
+    detection_confidence) and the size of a
     coordinated operation: >= detection_campaign_min_accounts accounts in the largest set of
     the campaign's organizations tied together (organizations counted once per own e-mail
     domain they declare, connected by cards, system prompts or templates of the campaign,
@@ -26,6 +28,9 @@
     + detection_var('detection_moderate_confidence_margin') -%}
 {%- set coordination_bar = detection_var('detection_coordination_points_min')
     + detection_var('detection_moderate_confidence_margin') -%}
+{%- set strong_coordination = detection_var('detection_coordination_points_min')
+    + detection_var('detection_high_confidence_margin') -%}
+{%- set min_harvesting = detection_var('detection_harvesting_points_min') -%}
 {%- set min_accounts = detection_var('detection_campaign_min_accounts') -%}
 {%- set min_organizations = detection_var('detection_campaign_min_organizations') -%}
 with
@@ -339,8 +344,8 @@ bar as (
 
     select
         measured.*,
-        measured.harvesting_points >= {{ harvesting_bar }}
-        and measured.coordination_points >= {{ coordination_bar }} as is_confident,
+        {{ detection_confidence('measured.harvesting_points', 'measured.coordination_points') }}
+        in ('moderate', 'high') as is_confident,
         -- many accounts of one actor (the largest tied set's) or one account each of many
         -- nominal customers (independent organizations), not every listed account: teams
         -- glued by a hosting prefix are a few tied sets of several accounts each, while an
@@ -391,7 +396,8 @@ final as (
                         'over the publication bar: harvesting ',
                         cast(harvesting_points as {{ dbt.type_string() }}),
                         ' and coordination ', cast(coordination_points as {{ dbt.type_string() }}),
-                        ' points (>= {{ harvesting_bar }} and >= {{ coordination_bar }}), ',
+                        ' points (>= {{ harvesting_bar }} and >= {{ coordination_bar }},',
+                        ' or >= {{ min_harvesting }} and >= {{ strong_coordination }}), ',
                         cast(accounts as {{ dbt.type_string() }}), ' listed accounts of ',
                         cast(independent_organizations as {{ dbt.type_string() }}),
                         ' independent organizations',
@@ -421,7 +427,8 @@ final as (
                                 cast(harvesting_points as {{ dbt.type_string() }}),
                                 ' and coordination ', cast(coordination_points as {{ dbt.type_string() }}),
                                 ' points (a campaign needs >= {{ harvesting_bar }}',
-                                ' and >= {{ coordination_bar }})'
+                                ' and >= {{ coordination_bar }}, or >= {{ min_harvesting }}',
+                                ' and >= {{ strong_coordination }})'
                             )
                     end,
                     case when not is_operation_sized then concat(
