@@ -189,7 +189,11 @@
 {%- endmacro %}
 
 
-{#- Confidence level from the two family totals (see int_detection_clusters_scored). -#}
+{#- Confidence level from the two family totals (see int_detection_clusters_scored). Moderate:
+    both families clear their minimum by the moderate margin, or harvesting is at its minimum
+    and coordination clears its own by the high margin (concealed coordination of nominally
+    separate customers beyond doubt carries harvesting at the flag bar; the reverse is not
+    taken: harvesting-heavy single customers, eval labs, are ordinary). -#}
 {% macro detection_confidence(harvesting_points, coordination_points) -%}
   case
     when {{ harvesting_points }} >= {{ detection_var('detection_harvesting_points_min') + detection_var('detection_high_confidence_margin') }}
@@ -197,6 +201,9 @@
         then 'high'
     when {{ harvesting_points }} >= {{ detection_var('detection_harvesting_points_min') + detection_var('detection_moderate_confidence_margin') }}
      and {{ coordination_points }} >= {{ detection_var('detection_coordination_points_min') + detection_var('detection_moderate_confidence_margin') }}
+        then 'moderate'
+    when {{ harvesting_points }} >= {{ detection_var('detection_harvesting_points_min') }}
+     and {{ coordination_points }} >= {{ detection_var('detection_coordination_points_min') + detection_var('detection_high_confidence_margin') }}
         then 'moderate'
     else 'low'
   end

@@ -187,9 +187,11 @@
   {#- --- publication tier (int_detection_campaign_tiers) ----------------------------------- -#}
   {#- a flagged campaign is published as a *campaign* (PDF, STIX, ban list) when it has at -#}
   {#- least moderate confidence (both families >= their minimum + the moderate margin) and -#}
-  {#- is the size of a coordinated operation: this many listed accounts ... -#}
+  {#- is the size of a coordinated operation: this many accounts of one set of organizations -#}
+  {#- tied together, or this many independent organizations (one account each of many -#}
+  {#- nominal customers) ... -#}
   {%- do d.update({'detection_campaign_min_accounts': 8}) -%}
-  {#- ... or this many independent organizations among them (organizations declaring the same -#}
+  {#- ... or this many independent organizations in that tied set (organizations declaring the same -#}
   {#- own e-mail domain count once) tied together by a card, a system prompt or a template -#}
   {#- (detection_organization_ties; a shared prefix alone ties nobody); anything weaker is a -#}
   {#- *candidate* for review -#}

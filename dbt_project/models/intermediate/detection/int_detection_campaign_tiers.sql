@@ -4,13 +4,16 @@
 
   * `campaign` (published: PDF, STIX bundle, rows in campaign_accounts.csv): flagged today and
     over the publication bar - moderate confidence or better on its listed accounts (both
-    families >= their minimum + detection_moderate_confidence_margin) and the size of a
-    coordinated operation (>= detection_campaign_min_accounts listed accounts, or
-    >= detection_campaign_min_organizations independent organizations counted in the largest
-    set of the campaign's organizations tied together: organizations counted once per own
-    e-mail domain they declare, connected by cards, system prompts or templates of the
-    campaign, detection_organization_ties; two teams that share nothing but a hosting prefix
-    are not three organizations of one operation); or confirmed by an analyst
+    families >= their minimum + detection_moderate_confidence_margin, or harvesting at its
+    minimum with coordination >= its minimum + detection_high_confidence_margin:
+    detection_confidence) and the size of a
+    coordinated operation: >= detection_campaign_min_accounts accounts in the largest set of
+    the campaign's organizations tied together (organizations counted once per own e-mail
+    domain they declare, connected by cards, system prompts or templates of the campaign,
+    detection_organization_ties) or as many independent organizations (one account each of
+    many nominal customers), or >= detection_campaign_min_organizations independent
+    organizations in that tied set; two teams that share nothing but a hosting prefix are
+    not one operation, by their accounts or their organizations; or confirmed by an analyst
     verdict; or published as a campaign on an earlier date (a campaign is not demoted by a
     weaker day: only a false_positive verdict takes it back).
   * `candidate` (for review: candidates.csv and the digest's For review section, never the
@@ -25,6 +28,9 @@
     + detection_var('detection_moderate_confidence_margin') -%}
 {%- set coordination_bar = detection_var('detection_coordination_points_min')
     + detection_var('detection_moderate_confidence_margin') -%}
+{%- set strong_coordination = detection_var('detection_coordination_points_min')
+    + detection_var('detection_high_confidence_margin') -%}
+{%- set min_harvesting = detection_var('detection_harvesting_points_min') -%}
 {%- set min_accounts = detection_var('detection_campaign_min_accounts') -%}
 {%- set min_organizations = detection_var('detection_campaign_min_organizations') -%}
 with
@@ -121,6 +127,7 @@ campaign_organizations as (
         members.account_id,
         account_signals.organization_id,
         account_signals.declared_identity,
+        account_signals.payment_fingerprint,
         account_signals.is_payment_contracted
 
     from members
@@ -131,12 +138,18 @@ campaign_organizations as (
 
 organization_identities as (
 
-    -- one key per organization of the campaign: an own e-mail domain its accounts declare
-    -- (organizations run under one company domain are one actor), else the organization
+    -- one key per organization of the campaign: the contracted payment its accounts are paid
+    -- with (a reseller's end customers, or an enterprise's units, billed under one contract
+    -- with the platform are that contract holder's: one customer, not independent ones), else
+    -- an own e-mail domain its accounts declare (organizations run under one company domain
+    -- are one actor), else the organization
     select
         group_id as campaign_id,
         organization_id,
         coalesce(
+            min(case
+                when is_payment_contracted then {{ dbt.concat(["'contract:'", 'payment_fingerprint']) }}
+            end),
             min(case
                 when declared_identity <> {{ dbt.concat(["'organization:'", 'organization_id']) }}
                     then declared_identity
@@ -152,7 +165,8 @@ organization_identities as (
 {# the organizations tied together: connected by ties (detection_organization_ties: a card, a
    system prompt or a template the campaign holds), not by a shared prefix alone. Both routes
    of the size bar count inside the largest such set (its independent organizations, and its
-   listed accounts): two teams glued by a hosting prefix are two sets, whatever their size.
+   accounts, or else one account per independent organization): two teams glued by a hosting
+   prefix are two sets, whatever their size.
    Sets are found by min-label propagation over organization x tie edges in
    detection_campaign_min_accounts rounds: exact for sets of at most that many + 1 organizations;
    a larger set may be found in parts, but the part holding its smallest label already has more
@@ -330,12 +344,18 @@ bar as (
 
     select
         measured.*,
-        measured.harvesting_points >= {{ harvesting_bar }}
-        and measured.coordination_points >= {{ coordination_bar }} as is_confident,
-        -- listed accounts, not the largest tied set's: an operation of many single-account
-        -- organizations tied by nothing but its exit pool is one (tuning world 109); the tied
-        -- set's accounts are shown in the reason
-        measured.accounts >= {{ min_accounts }}
+        {{ detection_confidence('measured.harvesting_points', 'measured.coordination_points') }}
+        in ('moderate', 'high') as is_confident,
+        -- many accounts of one actor (the largest tied set's) or one account each of many
+        -- nominal customers (independent organizations), not every listed account: teams
+        -- glued by a hosting prefix are a few tied sets of several accounts each, while an
+        -- operation of single-account organizations tied by nothing but its exit pool has
+        -- as many organizations as accounts (tuning world 109). A campaign not flagged today
+        -- is not measured: its listed accounts count
+        case
+            when measured.tied_accounts is null then measured.accounts
+            else greatest(measured.tied_accounts, measured.independent_organizations)
+        end >= {{ min_accounts }}
         or coalesce(measured.tied_organizations, 0) >= {{ min_organizations }} as is_operation_sized
 
     from measured
@@ -376,7 +396,8 @@ final as (
                         'over the publication bar: harvesting ',
                         cast(harvesting_points as {{ dbt.type_string() }}),
                         ' and coordination ', cast(coordination_points as {{ dbt.type_string() }}),
-                        ' points (>= {{ harvesting_bar }} and >= {{ coordination_bar }}), ',
+                        ' points (>= {{ harvesting_bar }} and >= {{ coordination_bar }},',
+                        ' or >= {{ min_harvesting }} and >= {{ strong_coordination }}), ',
                         cast(accounts as {{ dbt.type_string() }}), ' listed accounts of ',
                         cast(independent_organizations as {{ dbt.type_string() }}),
                         ' independent organizations',
@@ -390,8 +411,8 @@ final as (
                                     )
                             else ''
                         end,
-                        ' (>= {{ min_accounts }} listed accounts or >= {{ min_organizations }}',
-                        ' organizations tied together)'
+                        ' (>= {{ min_accounts }} accounts tied together or independent organizations,',
+                        ' or >= {{ min_organizations }} organizations tied together)'
                     )
             when published_since is not null
                 then concat(
@@ -406,7 +427,8 @@ final as (
                                 cast(harvesting_points as {{ dbt.type_string() }}),
                                 ' and coordination ', cast(coordination_points as {{ dbt.type_string() }}),
                                 ' points (a campaign needs >= {{ harvesting_bar }}',
-                                ' and >= {{ coordination_bar }})'
+                                ' and >= {{ coordination_bar }}, or >= {{ min_harvesting }}',
+                                ' and >= {{ strong_coordination }})'
                             )
                     end,
                     case when not is_operation_sized then concat(
@@ -418,8 +440,9 @@ final as (
                                 cast(coalesce(tied_organizations, 0) as {{ dbt.type_string() }}),
                                 ' organizations and ',
                                 cast(coalesce(tied_accounts, 0) as {{ dbt.type_string() }}),
-                                ' accounts (a campaign needs >= {{ min_accounts }} listed accounts',
-                                ' or >= {{ min_organizations }} organizations tied together)'
+                                ' accounts (a campaign needs >= {{ min_accounts }} accounts tied',
+                                ' together or independent organizations, or >= {{ min_organizations }}',
+                                ' organizations tied together)'
                             )
                     end
                 )
