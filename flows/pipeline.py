@@ -12,7 +12,7 @@ import multiprocessing
 import smtplib
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -41,7 +41,7 @@ from flows.report.digest_data import CandidateRow, DigestData, digest_without_fi
 from flows.settings import Settings
 from flows.spark_handoff import build_on_duckdb_after_spark
 from flows.targets import SHARED_ACROSS_DATES, allows_concurrent_writers, dbt_target
-from flows.transform import DbtBuildError, DbtNodeFailure, DbtRunSummary, parse_project, run_dbt
+from flows.transform import DbtBuildError, DbtNodeFailure, DbtRunSummary, run_dbt
 from flows.validate import ValidationResult, validate_drop
 
 # Dates built at once by a backfill on a target that allows concurrent writers: each is a
@@ -102,36 +102,17 @@ def validate(settings: Settings, landed: LandedDrop) -> ValidationResult:
     return result
 
 
-def transform(settings: Settings, run_date: date, parsed: Future[Any] | None = None) -> DbtRunSummary:
-    """dbt build for the date, with the manifest `parse_ahead` made while the drop was pulled
-    and validated (when it did). Called from the flow itself; each dbt node's result goes to
-    the run log and one table artifact (`flows.transform`).
+def transform(settings: Settings, run_date: date) -> DbtRunSummary:
+    """dbt build for the date; called from the flow itself so every dbt node is its own task.
 
     On a Spark target the marts are built on Spark, then handed to the DuckDB file that
     detection, the gate and the reports read (flows/spark_handoff.py)."""
-    return _build_date(settings, run_date, manifest=parsed_manifest(parsed))
+    return _build_date(settings, run_date)
 
 
-def parse_ahead(settings: Settings) -> Any:
-    """`parse_project` (DuckDB targets), for a thread that runs beside pull and validate; None
-    when it fails: the build then parses itself and reports what is wrong."""
-    if dbt_target(settings).is_spark:  # the Spark build and its DuckDB hand-off parse twice
-        return None
-    try:
-        return parse_project(settings)
-    except DbtBuildError:
-        return None
-
-
-def parsed_manifest(parsed: Future[Any] | None) -> Any:
-    return None if parsed is None else parsed.result()
-
-
-def _build_date(
-    settings: Settings, run_date: date, *, select: str | None = None, manifest: Any = None
-) -> DbtRunSummary:
+def _build_date(settings: Settings, run_date: date, *, select: str | None = None) -> DbtRunSummary:
     """`run_dbt` for the date and, on a Spark target, the hand-off to DuckDB after it."""
-    summary = run_dbt(settings, run_date, select=select, manifest=manifest)
+    summary = run_dbt(settings, run_date, select=select)
     if dbt_target(settings).is_spark:
         summary = _combined(summary, build_on_duckdb_after_spark(settings, run_date))
     return summary
@@ -462,17 +443,14 @@ def _run_one_day_locked(
             progress.enter("dbt")
             dbt_summary, dbt_failures = _dbt_checked(finish_built_date, settings, run_date)
         else:
-            # dbt's import and parse need no data: they run while the drop is pulled and validated
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dbt-parse") as parser:
-                parsed = parser.submit(parse_ahead, settings)
-                progress.enter("pull")
-                landed = _timed(pull, settings)(settings, run_date)
-                checkpoint("pull")
-                progress.enter("validate")
-                validation = _timed(validate, settings)(settings, landed)
-                checkpoint("validate")
-                progress.enter("dbt")
-                dbt_summary, dbt_failures = _dbt_checked(transform, settings, run_date, parsed)
+            progress.enter("pull")
+            landed = _timed(pull, settings)(settings, run_date)
+            checkpoint("pull")
+            progress.enter("validate")
+            validation = _timed(validate, settings)(settings, landed)
+            checkpoint("validate")
+            progress.enter("dbt")
+            dbt_summary, dbt_failures = _dbt_checked(transform, settings, run_date)
         checkpoint("dbt")
         # Readers stay under the lock too: a concurrent writer would make read-only opens fail.
         progress.enter("gate")
@@ -501,12 +479,12 @@ def _run_one_day_locked(
 
 
 def _dbt_checked(
-    build: Any, settings: Settings, run_date: date, *args: Any
+    build: Any, settings: Settings, run_date: date
 ) -> tuple[DbtRunSummary | None, tuple[DbtNodeFailure, ...]]:
     """The dbt build; failing data tests are returned (they fail the quality gate like a failed
     critical expectation), anything else that fails is raised."""
     try:
-        return build(settings, run_date, *args), ()
+        return build(settings, run_date), ()
     except DbtBuildError as exc:
         if not exc.failed_data_tests_only:
             raise

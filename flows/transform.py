@@ -154,7 +154,6 @@ def run_dbt(
     select: str | None = None,
     exclude: str | None = None,
     suite_tests: bool | None = None,
-    manifest: Any = None,
 ) -> DbtRunSummary:
     """`dbt build` for one date: seeds, models and data tests (and unit tests), in DAG order.
 
@@ -167,7 +166,6 @@ def run_dbt(
     every night"), ~100 nodes, seconds a night (docs/benchmark.md). `suite_tests=True` runs
     them; with `select` they come with the selected models unless `suite_tests=False`.
     On a Spark target, detection and unit tests are always left out (`flows.targets`).
-    `manifest`: what `parse_project` returned for these settings, so dbt does not parse again.
     Raises `DbtBuildError` listing the failing nodes when anything fails, `FileNotFoundError`
     when the date's clean requests are not in the landing zone.
     """
@@ -182,7 +180,7 @@ def run_dbt(
         args += ["--exclude-resource-type", "unit_test"]
         if not dbt_target(settings).is_spark:  # Spark leaves out detection, where they are
             exclude = " ".join([*([exclude] if exclude else []), f"tag:{SUITE_ONLY_TAG}"])
-    return _invoke(settings, args + _selection_args(settings, select, exclude), run_date, manifest)
+    return _invoke(settings, args + _selection_args(settings, select, exclude), run_date)
 
 
 def _selection_args(settings: Settings, select: str | None, exclude: str | None) -> list[str]:
@@ -231,23 +229,6 @@ def parse_dbt(settings: Settings) -> Path:
     return target_path / "manifest.json"
 
 
-def parse_project(settings: Settings) -> Any:
-    """dbt's parse of the project for `settings` (its partial parse when nothing changed) as
-    the manifest object `run_dbt(manifest=...)` builds with; writes no manifest.json.
-
-    The nightly parses in a thread while it pulls and validates the drop (`flows.pipeline`):
-    dbt's import and parse (~5 s on two cores before the first node) need no data. Raises
-    `DbtBuildError` when the project does not parse."""
-    target_path = dbt_target_path(settings)
-    target_path.mkdir(parents=True, exist_ok=True)
-    args = ["parse", *_common_args(settings), "--vars", _vars(settings), "--no-write-json"]
-    with _dbt_environment(settings, None):
-        result = _invoke_plain(args, target_path)
-    if not result.success or result.result is None:
-        raise DbtBuildError(f"dbt parse failed: {result.exception}")
-    return result.result
-
-
 def seed_dbt(settings: Settings) -> DbtRunSummary:
     """`dbt seed`: load the reference seeds (capabilities) without building anything else.
 
@@ -283,9 +264,7 @@ def _common_args(settings: Settings) -> list[str]:
     ]
 
 
-def _invoke(
-    settings: Settings, args: list[str], run_date: date | None, manifest: Any = None
-) -> DbtRunSummary:
+def _invoke(settings: Settings, args: list[str], run_date: date | None) -> DbtRunSummary:
     target_path = dbt_target_path(settings)
     target_path.mkdir(parents=True, exist_ok=True)
     if dbt_target(settings).is_local_spark:
@@ -300,9 +279,7 @@ def _invoke(
             # dbt writes manifest.json twice a run (~2 s on two cores, before the first node
             # and after the last); nothing reads it after a build, so only run_results.json is
             # written, from the result (`dbt parse` still writes the manifest: parse_dbt).
-            result = _invoke_plain(
-                [*args, "--no-write-json"], target_path, log_nodes=in_prefect, manifest=manifest
-            )
+            result = _invoke_plain([*args, "--no-write-json"], target_path, log_nodes=in_prefect)
         finally:
             release_duckdb()
     if result.result is not None and hasattr(result.result, "write"):
@@ -371,13 +348,11 @@ def _prefect_log_callback() -> Any:
     return forward
 
 
-def _invoke_plain(
-    args: list[str], target_path: Path, *, log_nodes: bool = False, manifest: Any = None
-) -> Any:
+def _invoke_plain(args: list[str], target_path: Path, *, log_nodes: bool = False) -> Any:
     from dbt.cli.main import dbtRunner
 
     callbacks = [_prefect_log_callback()] if log_nodes else []
-    return dbtRunner(manifest=manifest, callbacks=callbacks).invoke(
+    return dbtRunner(callbacks=callbacks).invoke(
         [
             *args,
             "--project-dir",
