@@ -363,7 +363,7 @@ def test_spark_builds_and_tests_every_non_detection_model(built: dict) -> None:
     backfill = built["spark_summaries"][1]
     assert backfill.models_passed == 17  # 9 daily aggregates + 8 marts (staging is ephemeral)
     assert backfill.seeds_passed == 1
-    assert backfill.data_tests_passed >= 50
+    assert backfill.data_tests_passed >= 30  # keys, relationships, values; one not_null_columns a model
     assert backfill.unit_tests_passed == 0
     assert backfill.target_path.name.startswith("spark-")
 

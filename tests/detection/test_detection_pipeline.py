@@ -313,7 +313,10 @@ def test_detection_intermediate_data_tests_run_in_the_suite_not_nightly(
         landing_dir=run_dir / "landing", warehouse=result.warehouse, reports_dir=result.reports_dir
     )
     target = transform.dbt_target_path(settings)
-    manifest = json.loads((target / "manifest.json").read_text())
+    # the world's last night (flows.detection.replay calls run_dbt as the nightly does)
+    last_night = json.loads((target / "run_results.json").read_text())
+    # builds write no manifest.json (flows.transform): `dbt parse` does
+    manifest = json.loads(transform.parse_dbt(settings).read_text())
     tagged = {uid for uid, node in manifest["nodes"].items() if transform.SUITE_ONLY_TAG in node["tags"]}
     on_detection_intermediates = {
         uid
@@ -321,8 +324,6 @@ def test_detection_intermediate_data_tests_run_in_the_suite_not_nightly(
         if node["resource_type"] == "test" and node["fqn"][1:3] == ["intermediate", "detection"]
     }
     assert len(tagged) >= 60 and tagged == on_detection_intermediates
-    # the world's last night (flows.detection.replay calls run_dbt as the nightly does)
-    last_night = json.loads((target / "run_results.json").read_text())
     assert last_night["args"]["which"] == "build" and not last_night["args"].get("select"), last_night["args"]
     ran = {r["unique_id"] for r in last_night["results"]}
     assert not ran & tagged
