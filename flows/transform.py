@@ -478,8 +478,10 @@ def _checked_column(node: Any, status: str, warehouse: Path | None) -> str:
         return column
     import duckdb
 
+    from flows.reader import connect_read_only
+
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as connection:
+        with connect_read_only(warehouse) as connection:
             rows = connection.execute(str(node.compiled_code)).fetchall()
     except duckdb.Error:
         return ""  # the failure itself is reported either way; this only names its columns
