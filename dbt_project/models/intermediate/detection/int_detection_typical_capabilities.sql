@@ -44,10 +44,14 @@ shares as (
         account_id,
         capability,
         cast(requests as {{ type_double() }}) / sum(requests) over (partition by account_id) as account_share,
-        case when requests >= {{ detection_var('detection_typical_min_requests') }}
-            then cast(cot_elicitation_requests as {{ type_double() }}) / requests end as cot_rate,
-        case when requests >= {{ detection_var('detection_typical_min_requests') }}
-            then cast(grader_prompt_requests as {{ type_double() }}) / requests end as grader_rate
+        case
+            when requests >= {{ detection_var('detection_typical_min_requests') }}
+                then cast(cot_elicitation_requests as {{ type_double() }}) / requests
+        end as cot_rate,
+        case
+            when requests >= {{ detection_var('detection_typical_min_requests') }}
+                then cast(grader_prompt_requests as {{ type_double() }}) / requests
+        end as grader_rate
 
     from account_capabilities
 
