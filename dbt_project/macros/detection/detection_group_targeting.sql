@@ -1,8 +1,9 @@
 {#-
   Group signals, part 3 (macro detection_group_signals; reads g_members and g_platform): what is
   harvested. g_capability_mix: the capability mix against the platform's and the typical
-  account's (top capability, entropy, targeted share); g_targets: the targeted capabilities, for
-  the report; g_model_list: the models used, with their shares.
+  account's (top capability, entropy, targeted share) and the traffic on the targeted
+  capabilities (the slice the rate signals are also measured on, against the typical account's
+  rates on those capabilities); g_targets: the targeted capabilities, for the report; g_model_list: the models used, with their shares.
 -#}
 {% macro detection_group_targeting() %}
 {#- capability mix of the group against the platform's -#}
@@ -11,7 +12,9 @@ g_capabilities as (
     select
         g_members.group_id,
         capabilities.capability,
-        cast(sum(capabilities.requests) as {{ dbt.type_bigint() }}) as requests
+        cast(sum(capabilities.requests) as {{ dbt.type_bigint() }}) as requests,
+        cast(sum(capabilities.cot_elicitation_requests) as {{ dbt.type_bigint() }}) as cot_elicitation_requests,
+        cast(sum(capabilities.grader_prompt_requests) as {{ dbt.type_bigint() }}) as grader_prompt_requests
 
     from g_members
     inner join {{ ref('int_account_capability_daily') }} as capabilities
@@ -26,6 +29,9 @@ g_capability_shares as (
     select
         g_capabilities.group_id,
         g_capabilities.capability,
+        g_capabilities.requests,
+        g_capabilities.cot_elicitation_requests,
+        g_capabilities.grader_prompt_requests,
         cast(g_capabilities.requests as {{ type_double() }})
             / sum(g_capabilities.requests) over (partition by g_capabilities.group_id) as request_share,
         -- the rest of the platform's share of this capability
@@ -34,6 +40,9 @@ g_capability_shares as (
             'g_capabilities.requests', 'sum(g_capabilities.requests) over (partition by g_capabilities.group_id)') }} as platform_share,
         -- the typical account's share of it: the reference of the lift
         coalesce(typical_capabilities.typical_share, 0) as typical_share,
+        -- the typical account's rates on this capability: the reference of the targeted slice
+        coalesce(typical_capabilities.typical_cot_rate, 0) as typical_cot_rate,
+        coalesce(typical_capabilities.typical_grader_rate, 0) as typical_grader_rate,
         row_number() over (
             partition by g_capabilities.group_id
             order by g_capabilities.requests desc, g_capabilities.capability
@@ -59,7 +68,14 @@ g_capability_mix as (
         max(case when capability_rank = 1 then typical_share end) as typical_top_capability_share,
         sum(case when {{ detection_is_targeted_capability('request_share', 'typical_share') }} then request_share else 0 end) as targeted_capability_share,
         sum(case when {{ detection_is_targeted_capability('request_share', 'typical_share') }} then platform_share else 0 end) as platform_targeted_capability_share,
-        sum(case when {{ detection_is_targeted_capability('request_share', 'typical_share') }} then typical_share else 0 end) as typical_targeted_capability_share
+        sum(case when {{ detection_is_targeted_capability('request_share', 'typical_share') }} then typical_share else 0 end) as typical_targeted_capability_share,
+        {#- the targeted slice: its requests, CoT and grader requests, and what the typical
+            account's rates on each capability would give on the same requests -#}
+        cast(sum(case when {{ detection_is_targeted_capability('request_share', 'typical_share') }} then requests else 0 end) as {{ dbt.type_bigint() }}) as targeted_requests,
+        cast(sum(case when {{ detection_is_targeted_capability('request_share', 'typical_share') }} then cot_elicitation_requests else 0 end) as {{ dbt.type_bigint() }}) as targeted_cot_requests,
+        cast(sum(case when {{ detection_is_targeted_capability('request_share', 'typical_share') }} then grader_prompt_requests else 0 end) as {{ dbt.type_bigint() }}) as targeted_grader_requests,
+        sum(case when {{ detection_is_targeted_capability('request_share', 'typical_share') }} then requests * typical_cot_rate else 0 end) as typical_targeted_cot_requests,
+        sum(case when {{ detection_is_targeted_capability('request_share', 'typical_share') }} then requests * typical_grader_rate else 0 end) as typical_targeted_grader_requests
 
     from g_capability_shares
     group by group_id

@@ -34,7 +34,10 @@
 -#}
 {% macro detection_signal_specs() %}
   {%- set v = detection_var -%}
-  {#- the CoT / grader share: of all requests, of templated ones or of signature ones, whichever is highest -#}
+  {#- the CoT / grader share: of all requests, of templated ones or of signature ones, whichever
+      is highest, against the typical account's rate; or of the requests on the group's targeted
+      capabilities against the typical account's rates on those capabilities, when that slice
+      clears its bar by more (macro detection_rate_on_slice_sql) -#}
   {%- set cot_value = 'greatest(cot_rate, coalesce(templated_cot_rate, 0), coalesce(signature_cot_rate, 0))' -%}
   {%- set grader_value = 'greatest(grader_rate, coalesce(templated_grader_rate, 0), coalesce(signature_grader_rate, 0))' -%}
   {#- Per signal of the spec: the SQL of its value over the group's columns, of the platform
@@ -45,15 +48,15 @@
     'signature_template_share': {'value': 'signature_template_share'},
     'template_family_breadth': {'value': 'template_family_breadth'},
     'private_template_share': {'value': 'private_template_share'},
-    'cot_elicitation_rate': {
-      'value': cot_value, 'reference': 'typical_cot_rate',
-      'threshold': 'greatest(' ~ v('detection_cot_rate_min') ~ ', ' ~ v('detection_cot_lift_min') ~ ' * coalesce(typical_cot_rate, 0))'},
-    'cot_elicitation_elevated': {
-      'value': cot_value, 'reference': 'typical_cot_rate',
-      'threshold': 'greatest(' ~ v('detection_cot_elevated_rate_min') ~ ', ' ~ v('detection_cot_elevated_lift_min') ~ ' * coalesce(typical_cot_rate, 0))'},
-    'grader_prompt_rate': {
-      'value': grader_value, 'reference': 'typical_grader_rate',
-      'threshold': 'greatest(' ~ v('detection_grader_rate_min') ~ ', ' ~ v('detection_grader_lift_min') ~ ' * coalesce(typical_grader_rate, 0))'},
+    'cot_elicitation_rate': detection_rate_on_slice_sql(
+      cot_value, 'typical_cot_rate', 'targeted_cot_rate', 'typical_targeted_cot_rate',
+      'detection_cot_rate_min', 'detection_cot_lift_min'),
+    'cot_elicitation_elevated': detection_rate_on_slice_sql(
+      cot_value, 'typical_cot_rate', 'targeted_cot_rate', 'typical_targeted_cot_rate',
+      'detection_cot_elevated_rate_min', 'detection_cot_elevated_lift_min'),
+    'grader_prompt_rate': detection_rate_on_slice_sql(
+      grader_value, 'typical_grader_rate', 'targeted_grader_rate', 'typical_targeted_grader_rate',
+      'detection_grader_rate_min', 'detection_grader_lift_min'),
     'capability_targeting': {'value': 'targeted_capability_share', 'reference': 'typical_targeted_capability_share'},
     'capability_entropy': {'value': 'capability_entropy_bits'},
     'output_input_ratio': {
@@ -77,6 +80,27 @@
     'organization_span': {'value': 'case when organizations >= ' ~ v('detection_org_span_min_orgs') ~ ' then accounts_per_org end'}
   } -%}
   {{- return(detection_signals_with_sql(signal_sql)) -}}
+{% endmacro %}
+
+
+{#- A rate signal measured two ways, each against its own bar greatest(min, lift x reference):
+    the group's traffic (`value` against the typical account's `reference`) and its targeted
+    capabilities (`slice_value`, null under detection_signature_rate_min_requests requests,
+    against the typical account's rate on the same capabilities, `slice_reference`). The one
+    that clears its bar by the larger factor is shown: its value, bar and reference, and the
+    description says when it is the targeted slice. A proxy network relays its customers'
+    ordinary traffic through the accounts it harvests with: that dilutes the group's rates
+    over every capability, not the rate on the capabilities it harvests; an ordinary
+    customer's over-used capability carries that capability's ordinary rates. -#}
+{% macro detection_rate_on_slice_sql(value, reference, slice_value, slice_reference, min_var, lift_var) %}
+  {%- set bar = 'greatest(' ~ detection_var(min_var) ~ ', ' ~ detection_var(lift_var) ~ ' * coalesce(' ~ reference ~ ', 0))' -%}
+  {%- set slice_bar = 'greatest(' ~ detection_var(min_var) ~ ', ' ~ detection_var(lift_var) ~ ' * coalesce(' ~ slice_reference ~ ', 0))' -%}
+  {%- set on_slice = '(' ~ slice_value ~ ' is not null and ' ~ slice_value ~ ' / ' ~ slice_bar ~ ' > coalesce(' ~ value ~ ', 0) / ' ~ bar ~ ')' -%}
+  {{- return({
+      'value': 'case when ' ~ on_slice ~ ' then ' ~ slice_value ~ ' else ' ~ value ~ ' end',
+      'reference': 'case when ' ~ on_slice ~ ' then ' ~ slice_reference ~ ' else ' ~ reference ~ ' end',
+      'threshold': 'case when ' ~ on_slice ~ ' then ' ~ slice_bar ~ ' else ' ~ bar ~ ' end',
+      'measured_on': 'case when ' ~ on_slice ~ " then '; measured on its targeted capabilities' else '' end"}) -}}
 {% endmacro %}
 
 
@@ -105,7 +129,8 @@
         'value': q['value'], 'reference': q.get('reference', 'null'),
         'threshold': q['threshold'] if 'threshold' in q else detection_var(s.bar),
         'points': detection_var(s.points),
-        'description': detection_signal_description(s.description)}) -%}
+        'description': detection_signal_description(s.description),
+        'measured_on': q.get('measured_on')}) -%}
   {%- endfor -%}
   {{- return(specs) -}}
 {% endmacro %}
@@ -146,7 +171,11 @@
             else cast(0 as {{ dbt.type_bigint() }})
         end as points,
         cast({{ spec.points }} as {{ dbt.type_bigint() }}) as max_points,
+        {% if spec.measured_on -%}
+        {{ dbt.concat(["'" ~ (spec.description | replace("'", "''")) ~ "'", spec.measured_on]) }} as description,
+        {%- else -%}
         '{{ spec.description | replace("'", "''") }}' as description,
+        {%- endif %}
         {{ loop.index }} as signal_order
     from {{ relation }}
     {% if not loop.last %}union all{% endif %}

@@ -291,6 +291,11 @@ account_as_group as (
         cast(null as {{ type_double() }}) as private_template_share,
         cast(null as {{ type_double() }}) as templated_cot_rate,
         cast(null as {{ type_double() }}) as templated_grader_rate,
+        -- the targeted slice's rates are a group's (what its accounts harvest together)
+        cast(null as {{ type_double() }}) as targeted_cot_rate,
+        cast(null as {{ type_double() }}) as typical_targeted_cot_rate,
+        cast(null as {{ type_double() }}) as targeted_grader_rate,
+        cast(null as {{ type_double() }}) as typical_targeted_grader_rate,
         typical.typical_cot_rate,
         typical.typical_grader_rate,
         typical.typical_output_input_ratio,

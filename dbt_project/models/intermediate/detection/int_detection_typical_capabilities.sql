@@ -5,6 +5,11 @@
   accounts with at least detection_typical_min_requests requests (an account without the
   capability counts 0): every account weighs the same, so a campaign's volume on its target
   does not make the target look ordinary (see int_detection_typical_account).
+  `typical_cot_rate` and `typical_grader_rate` are the typical account's rates ON the
+  capability: the median over the counted accounts that sent at least
+  detection_typical_min_requests requests on it of their own rate there, the reference of the
+  rate signals measured on a group's targeted capabilities (reasoning prompts ask for steps
+  more often than chat does).
 -#}
 with
 
@@ -21,7 +26,9 @@ account_capabilities as (
     select
         capabilities.account_id,
         capabilities.capability,
-        sum(capabilities.requests) as requests
+        sum(capabilities.requests) as requests,
+        sum(capabilities.cot_elicitation_requests) as cot_elicitation_requests,
+        sum(capabilities.grader_prompt_requests) as grader_prompt_requests
 
     from {{ ref('int_account_capability_daily') }} as capabilities
     inner join accounts
@@ -36,7 +43,15 @@ shares as (
     select
         account_id,
         capability,
-        cast(requests as {{ type_double() }}) / sum(requests) over (partition by account_id) as account_share
+        cast(requests as {{ type_double() }}) / sum(requests) over (partition by account_id) as account_share,
+        case
+            when requests >= {{ detection_var('detection_typical_min_requests') }}
+                then cast(cot_elicitation_requests as {{ type_double() }}) / requests
+        end as cot_rate,
+        case
+            when requests >= {{ detection_var('detection_typical_min_requests') }}
+                then cast(grader_prompt_requests as {{ type_double() }}) / requests
+        end as grader_rate
 
     from account_capabilities
 
@@ -46,7 +61,9 @@ final as (
 
     select
         shares.capability,
-        sum(shares.account_share) / (select count(*) from accounts) as typical_share
+        sum(shares.account_share) / (select count(*) from accounts) as typical_share,
+        {{ detection_median('shares.cot_rate') }} as typical_cot_rate,
+        {{ detection_median('shares.grader_rate') }} as typical_grader_rate
 
     from shares
     group by shares.capability
