@@ -7,26 +7,32 @@ every time, so retrying it only delays the alert.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import multiprocessing
 import smtplib
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
+from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import quality, workers
 from flows.checkpoints import checkpoint
 from flows.deliver import build_message, deliver, deliver_once
 from flows.detection.outputs import CampaignOutputs, write_campaign_outputs
-from flows.locking import warehouse_writer
+from flows.locking import date_run, warehouse_writer
 from flows.publish import (
     CAMPAIGNS_DIR,
     clean_stale,
@@ -44,10 +50,24 @@ from flows.targets import SHARED_ACROSS_DATES, allows_concurrent_writers, dbt_ta
 from flows.transform import DbtBuildError, DbtNodeFailure, DbtRunSummary, run_dbt
 from flows.validate import ValidationResult, validate_drop
 
+if TYPE_CHECKING:
+    from flows.report.campaign_report import CampaignReportJob
+
 # Dates built at once by a backfill on a target that allows concurrent writers: each is a
 # process driving the cluster (the cluster does the work), so this is about the cluster's
 # capacity, not this machine's.
 BACKFILL_CONCURRENCY = 4
+# Dates of a DuckDB backfill under way at once: one building (it holds the warehouse), the one
+# before it still rendering, publishing and mailing its campaign reports (`backfill`).
+DATES_IN_FLIGHT = 2
+
+# Set by `backfill` in the thread that runs one date: called once that date's run has handed
+# the warehouse back (`_run_one_day_locked`), so the next date starts building while this one's
+# campaign reports render and go out. A context variable, not a flow parameter: it is how one
+# call of a backfill talks to the subflow it started, nothing an operator sets.
+WAREHOUSE_RELEASED: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar(
+    "distillwatch_warehouse_released", default=None
+)
 
 
 def yesterday_utc() -> date:
@@ -176,19 +196,26 @@ def export_campaigns(settings: Settings, run_date: date, staged: Path) -> Campai
 # module: the flow's process start pays only for what every stage needs.
 
 
-@task
-def render_campaigns(settings: Settings, run_date: date, staged: Path) -> list[Path]:
-    """One PDF, STIX bundle and account CSV per campaign of the day."""
-    from flows.report.campaign_report import render_campaign_reports
+# The job holds worker processes: passed from one task to the next in memory, never cached.
+@task(cache_policy=NO_CACHE)
+def read_campaigns(settings: Settings, run_date: date, staged: Path) -> CampaignReportJob:
+    """Every warehouse read of the day's campaign reports (evidence, account CSVs); their PDFs
+    and STIX bundles render on in the workers."""
+    from flows.report.campaign_report import start_campaign_reports
 
-    files = render_campaign_reports(
+    return start_campaign_reports(
         settings.warehouse.resolve(),
         run_date,
         staged / CAMPAIGNS_DIR,
         tlp=settings.tlp,
         workers=settings.render_workers,
     )
-    return [path for report in files for path in report.files]
+
+
+@task(cache_policy=NO_CACHE)
+def render_campaigns(job: CampaignReportJob) -> list[Path]:
+    """One PDF, STIX bundle and account CSV per campaign of the day, once rendered."""
+    return [path for report in job.result() for path in report.files]
 
 
 @task
@@ -428,12 +455,24 @@ def _run_one_day_locked(
 ) -> RunSummary:
     logger = get_run_logger()
     summary = RunSummary(run_date=run_date.isoformat())
+    warehouse = settings.warehouse.resolve()
     progress.enter("waiting for the writer lock")
-    with warehouse_writer(
-        settings.warehouse.resolve(),
-        timeout_s=settings.writer_lock_timeout_s,
-        on_wait=logger.info,
+    # The date's lock for the whole run (its files and mail); the writer lock until the run no
+    # longer reads the warehouse: `release_warehouse`, called early by `_report_day`.
+    with (
+        date_run(warehouse, run_date, timeout_s=settings.writer_lock_timeout_s, on_wait=logger.info),
+        ExitStack() as warehouse_held,
     ):
+        warehouse_held.enter_context(
+            warehouse_writer(warehouse, timeout_s=settings.writer_lock_timeout_s, on_wait=logger.info)
+        )
+
+        def release_warehouse() -> None:
+            warehouse_held.close()
+            released = WAREHOUSE_RELEASED.get()
+            if released is not None:
+                released()
+
         removed = clean_stale(settings.reports_dir, settings.landing_dir, settings.outbox_dir, run_date)
         if removed:
             logger.info("removed what an interrupted run left: %s", ", ".join(map(str, removed)))
@@ -466,10 +505,10 @@ def _run_one_day_locked(
         summary.gate_passed = gate.passed
         summary.gate_failures = list(gate.critical_failures)
 
-        # Rendering, publishing and delivery under the lock too: the ledger's check-then-send
+        # Rendering, publishing and delivery under the date's lock: the ledger's check-then-send
         # must not race with another run of the same date.
         if gate.passed:
-            _report_day(settings, run_date, data, summary, progress, resend=resend)
+            _report_day(settings, run_date, data, summary, progress, release_warehouse, resend=resend)
         else:
             _alert_day(settings, run_date, gate, data, summary, progress, resend=resend)
     progress.enter("done")
@@ -560,6 +599,7 @@ def _report_day(
     data: DigestData,
     summary: RunSummary,
     progress: RunProgress,
+    release_warehouse: Callable[[], None],
     *,
     resend: bool,
 ) -> None:
@@ -567,27 +607,30 @@ def _report_day(
 
     This process renders the digest first (the workers' start-up, a WeasyPrint import each,
     would take the cores from it), then starts the campaign reports in worker processes
-    (`render_campaigns`, one per CPU, below this process's priority) into a staging folder of
+    (`read_campaigns`, one per CPU, below this process's priority) into a staging folder of
     their own. Meanwhile it publishes the day set (digest, campaigns.csv,
     campaign_accounts.csv: `flows.publish` step 1) and mails it, attaching only published
-    files. Then it waits for the campaign reports, publishes them (step 2) and mails them. If
-    they fail after the digest went out, the run fails at stage "campaign reports" and its
-    failure alert names the campaigns and says the digest went out without them; a re-run
-    renders them again and does not send the digest twice (`flows.ledger`).
+    files. Once the workers have read what they need, it hands the warehouse back
+    (`release_warehouse`: in a backfill the next date starts building), then waits for the
+    campaign reports, publishes them (step 2) and mails them. If they fail after the digest
+    went out, the run fails at stage "campaign reports" and its failure alert names the
+    campaigns and says the digest went out without them; a re-run renders them again and does
+    not send the digest twice (`flows.ledger`).
     """
     progress.enter("render")
     campaigns_staged: Path | None = None
-    pending: Any = None
+    reading: PrefectFuture[CampaignReportJob] | None = None
+    job: CampaignReportJob | None = None
 
     def write_day_set(staged: Path) -> list[Path]:
-        nonlocal campaigns_staged, pending
+        nonlocal campaigns_staged, reading
         campaigns = _timed(export_campaigns, settings)(settings, run_date, staged)
         summary.campaigns = campaigns.campaigns
         summary.candidates = campaigns.candidates
         digest = _timed(render_digest_pdf, settings)(settings, data, staged)
         if campaigns.campaigns:  # after the digest: on two cores it would wait for them
             campaigns_staged = staging_day_dir(settings.reports_dir, run_date)
-            pending = _timed(render_campaigns, settings).submit(settings, run_date, campaigns_staged)
+            reading = _timed(read_campaigns, settings).submit(settings, run_date, campaigns_staged)
         return [digest, campaigns.campaigns_csv, campaigns.campaign_accounts_csv, campaigns.candidates_csv]
 
     try:
@@ -602,7 +645,9 @@ def _report_day(
         )
 
         progress.enter("campaign reports")
-        rendered = pending.result() if pending is not None else []
+        job = reading.result() if reading is not None else None
+        release_warehouse()
+        rendered = _timed(render_campaigns, settings)(job) if job is not None else []
         checkpoint("campaigns")
         if campaigns_staged is None:
             return
@@ -614,8 +659,12 @@ def _report_day(
             _send_mail(settings, run_date, "campaign-reports", mail, report_files, resend=resend)
         )
     finally:
-        if pending is not None:
-            pending.wait()  # never leave the lock with render workers still writing
+        if reading is not None:
+            reading.wait()  # never leave the date's lock with render workers still writing
+            if job is None and reading.state.is_completed():
+                job = reading.result()
+        if job is not None:
+            job.close()
         if campaigns_staged is not None:
             discard_staging(campaigns_staged)  # gone already once published
 
@@ -800,8 +849,10 @@ def _backfill_run_name() -> str:
 def backfill(start_date: date, end_date: date, resend: bool = False) -> list[RunSummary]:
     """Run the pipeline for each date from start_date to end_date inclusive.
 
-    One date at a time, in order, through `nightly` (a subflow per date, named
-    `nightly-<date>`) when the warehouse admits one writer (DuckDB, local Spark). On a target
+    In date order through `nightly` (a subflow per date, named `nightly-<date>`) when the
+    warehouse admits one writer (DuckDB, local Spark): a date starts once the one before it has
+    handed the warehouse back, so its build runs while the earlier date's campaign reports
+    render and go out (`_run_dates_in_turn`). On a target
     that allows concurrent writers (a Spark cluster), the dates are first pulled, validated and
     built on the cluster BACKFILL_CONCURRENCY at a time; then, in date order, the models shared
     across dates, detection (its rolling window and campaign identities need the earlier
@@ -815,12 +866,7 @@ def backfill(start_date: date, end_date: date, resend: bool = False) -> list[Run
     settings = Settings()
     outcomes: list[DateOutcome] = []
     if not allows_concurrent_writers(settings):
-        for day in dates:
-            state = nightly(run_date=day, resend=resend, return_state=True)
-            if state.is_completed():
-                outcomes.append(_done(state.result()))
-            else:
-                outcomes.append(_failed(day, progress_of(_state_error(state)).stage, _error_line(state)))
+        outcomes = _run_dates_in_turn(dates, resend)
     else:
         get_run_logger().info(
             "target %s allows concurrent writers: building %d dates, %d at a time",
@@ -847,6 +893,43 @@ def backfill(start_date: date, end_date: date, resend: bool = False) -> list[Run
             + "; ".join(f"{o.run_date} ({o.error})" for o in failed)
         )
     return [o.summary for o in outcomes if o.summary is not None]
+
+
+def _nightly_state(day: date, resend: bool) -> State[RunSummary]:
+    """One date's `nightly` subflow; its final state, not its result (a failed date is an outcome)."""
+    return nightly(run_date=day, resend=resend, return_state=True)
+
+
+def _run_dates_in_turn(dates: list[date], resend: bool) -> list[DateOutcome]:
+    """`nightly` for each date, in order, with at most DATES_IN_FLIGHT under way: the next date
+    is started once this one has released the warehouse (`WAREHOUSE_RELEASED`) or ended, so
+    only one of them ever waits for the writer lock, and always the later one.
+
+    Each runs in a thread of its own with a copy of this flow's context, so it is still this
+    backfill's subflow in Prefect (the pattern Prefect's maintainers give for threads)."""
+    running: list[tuple[date, Future[State[RunSummary]]]] = []
+    with ThreadPoolExecutor(max_workers=DATES_IN_FLIGHT, thread_name_prefix="backfill-date") as pool:
+        for day in dates:
+            released = threading.Event()
+            context = contextvars.copy_context()
+            context.run(WAREHOUSE_RELEASED.set, released.set)
+            future = pool.submit(context.run, _nightly_state, day, resend)
+            while not released.wait(0.05) and not future.done():
+                pass
+            running.append((day, future))
+    outcomes = []
+    for day, future in running:
+        try:
+            state = future.result()
+        except Exception as exc:  # the engine itself failed: the date failed, the others ran
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+            outcomes.append(_failed(day, progress_of(exc).stage, error))
+            continue
+        if state.is_completed():
+            outcomes.append(_done(state.result()))
+        else:
+            outcomes.append(_failed(day, progress_of(_state_error(state)).stage, _error_line(state)))
+    return outcomes
 
 
 def _publish_backfill_summary(start: date, end: date, outcomes: list[DateOutcome]) -> None:

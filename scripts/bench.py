@@ -23,8 +23,8 @@ For each size (requests per day; default 2M and 10M) this:
 Stages: pull (`pull_drop`), validate (`validate_drop`), dbt (`run_dbt`: dbt build of seeds,
 staging, intermediate, marts and detection models, with data tests), quality gate
 (`run_quality_gate`), detection outputs (`write_campaign_outputs`), render (`load_digest_data`,
-`render_campaign_reports`, `render_digest`), deliver (`build_message` + `deliver`). "Flow
-overhead" is the whole run minus the stages: Prefect task and flow bookkeeping, artifacts,
+`start_campaign_reports` and the job's `result`, `render_digest`), deliver (`build_message` +
+`deliver`). "Flow overhead" is the whole run minus the stages: Prefect task and flow bookkeeping, artifacts,
 the writer lock. Peak RSS of a stage is the highest sample taken while it ran (so it includes
 what earlier stages left allocated in the worker); RSS of forked children is summed with the
 parent's, which counts shared pages twice (an upper bound).
@@ -66,13 +66,15 @@ WRAPPED = {
     "run_quality_gate": "quality gate",
     "write_campaign_outputs": "detection outputs",
     "load_digest_data": "render",
-    "render_campaign_reports": "render",
+    "start_campaign_reports": "render",  # the campaign reports' warehouse reads
+    "CampaignReportJob.result": "render",  # ... and their renders, up to their end
     "render_digest_file": "render",
     "build_message": "deliver",
     "deliver": "deliver",
 }
 RENDERERS = {
-    "render_campaign_reports": "flows.report.campaign_report",
+    "start_campaign_reports": "flows.report.campaign_report",
+    "CampaignReportJob.result": "flows.report.campaign_report",
 }
 QUIET_ENV = {
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
@@ -468,8 +470,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     cpu_used: dict[str, float] = {s: 0.0 for s in STAGES}
 
     def wrap(name: str, stage: str) -> None:
-        module = importlib.import_module(RENDERERS[name]) if name in RENDERERS else pipeline
-        original = getattr(module, name)
+        owner: Any = importlib.import_module(RENDERERS[name]) if name in RENDERERS else pipeline
+        *path, attribute = name.split(".")  # a function of the module, or a method of its class
+        for part in path:
+            owner = getattr(owner, part)
+        original = getattr(owner, attribute)
 
         def timed(*a: Any, **kw: Any) -> Any:
             if name == "run_dbt" and args.dbt_exclude:  # profiling only: see --dbt-exclude
@@ -486,7 +491,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 intervals[stage].append((start, time.perf_counter()))
                 cpu_used[stage] += cpu_seconds() - cpu
 
-        setattr(module, name, timed)
+        setattr(owner, attribute, timed)
 
     for name, stage in WRAPPED.items():
         wrap(name, stage)

@@ -56,3 +56,30 @@ def test_lock_of_a_killed_holder_is_released(tmp_path: Path) -> None:
     holder.join()
     with warehouse_writer(warehouse, timeout_s=2, poll_s=0.1):
         pass
+
+
+def test_two_threads_of_one_process_exclude_each_other(tmp_path: Path) -> None:
+    """A backfill runs two dates in threads of one process: the lock must hold between them."""
+    import threading
+    from datetime import date
+
+    from flows.locking import date_run
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    inside: list[str] = []
+    overlapped = threading.Event()
+
+    def run(name: str) -> None:
+        with date_run(warehouse, date(2026, 11, 2), timeout_s=10, poll_s=0.05):
+            if inside:
+                overlapped.set()
+            inside.append(name)
+            time.sleep(0.3)
+            inside.remove(name)
+
+    threads = [threading.Thread(target=run, args=(f"t{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not overlapped.is_set(), "two runs of one date held its lock at once"

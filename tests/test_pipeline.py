@@ -134,6 +134,13 @@ def test_backfill_equals_nightly_runs(
     assert mart_fingerprint(other.warehouse) == nightly_marts
     assert len(list(other.outbox_dir.glob("*.eml"))) == DAYS
 
+    # the dates overlap (each starts once the one before has left the warehouse): the same
+    # files as one nightly after another, and no date's staging folder left behind
+    def published(reports: Path) -> list[str]:
+        return sorted(str(path.relative_to(reports)) for path in reports.rglob("*") if path.is_file())
+
+    assert published(other.reports_dir) == published(settings.reports_dir)
+
 
 def test_missing_drop_fails_naming_the_date(
     prefect_server: None, exports: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -31,7 +31,7 @@ import math
 import os
 import shutil
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -750,17 +750,26 @@ def _render_outputs(
     return pdf, stix
 
 
-def _report_one(
-    warehouse: Path, run_date: date, campaign_id: str, out_dir: Path, tlp: str, report_version: str
-) -> CampaignReportFiles:
-    """Evidence, account CSV, PDF and STIX of one campaign. Runs in a worker process
-    (module-level so it pickles): reading the evidence is as costly as rendering it, so both
-    are spread over the workers."""
+def _read_one(
+    warehouse: Path, run_date: date, campaign_id: str, out_dir: Path
+) -> tuple[CampaignEvidence, int]:
+    """Everything one campaign's report reads from the warehouse: its evidence, and its full
+    account list written as the CSV (returns the evidence and the CSV's row count). Runs in a
+    worker process (module-level so it pickles): reading is as costly as rendering, so both are
+    spread over the workers."""
     evidence = load_campaign_evidence(Path(warehouse), run_date, campaign_id)
-    csv_path = out_dir / report_file_names(campaign_id)["csv"]
-    rows = write_accounts_csv(Path(warehouse), evidence, csv_path)
+    rows = write_accounts_csv(Path(warehouse), evidence, out_dir / report_file_names(campaign_id)["csv"])
+    return evidence, rows
+
+
+def _render_one(
+    evidence: CampaignEvidence, rows: int, out_dir: Path, tlp: str, report_version: str
+) -> CampaignReportFiles:
+    """PDF and STIX of one campaign from its evidence alone: no warehouse, so it may run after the
+    warehouse is handed to the next date's build. Runs in a worker process."""
     pdf, stix = _render_outputs(evidence, out_dir, tlp, report_version)
-    return CampaignReportFiles(campaign_id, pdf, stix, csv_path, rows, os.getpid())
+    csv_path = out_dir / report_file_names(evidence.campaign_id)["csv"]
+    return CampaignReportFiles(evidence.campaign_id, pdf, stix, csv_path, rows, os.getpid())
 
 
 def available_cpus() -> int:
@@ -780,12 +789,29 @@ def render_campaign_reports(
     report_version: str = "1",
     workers: int | None = None,
 ) -> list[CampaignReportFiles]:
-    """PDF, STIX bundle and account CSV for every campaign reported on `run_date`.
+    """PDF, STIX bundle and account CSV for every campaign reported on `run_date`
+    (`start_campaign_reports`, then its `result`)."""
+    job = start_campaign_reports(
+        warehouse, run_date, campaigns_dir, tlp=tlp, report_version=report_version, workers=workers
+    )
+    return job.result()
 
-    Each campaign's evidence, CSV, PDF and bundle are made by one of up to `workers` child
-    processes (`flows.workers`) (default: `available_cpus()`; 0: in this process). A campaign that fails does
-    not stop the others: its error is collected and `CampaignReportError` is raised once all
-    are done. Returns the files in `list_campaigns` order.
+
+def start_campaign_reports(
+    warehouse: Path,
+    run_date: date,
+    campaigns_dir: Path,
+    *,
+    tlp: str,
+    report_version: str = "1",
+    workers: int | None = None,
+) -> CampaignReportJob:
+    """Start the campaign reports of `run_date`; returns once every warehouse read is done.
+
+    Each campaign is read (evidence, account CSV), then rendered (PDF, bundle) by one of up to
+    `workers` child processes (`flows.workers`) (default: `available_cpus()`; 0: in this
+    process, the renders at `result`). When this returns, nothing of the job reads the
+    warehouse any more: the caller may hand it to the next writer while the PDFs render.
     """
     if workers is None:
         workers = available_cpus()
@@ -799,75 +825,113 @@ def render_campaign_reports(
     out_dir = final_dir.parent / f".{final_dir.name}.partial"
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
+    job = CampaignReportJob(final_dir, out_dir, marking, report_version)
     try:
-        results, failures = _render_all(
-            warehouse, run_date, campaign_ids, out_dir, marking, report_version, workers
-        )
-        if failures:
-            raise CampaignReportError(failures)
+        job.read(warehouse, run_date, campaign_ids, workers)
     except BaseException:
-        shutil.rmtree(out_dir, ignore_errors=True)
+        job.close()
         raise
-    shutil.rmtree(final_dir, ignore_errors=True)
-    out_dir.rename(final_dir)
-    results = [
-        replace(
-            r,
-            pdf=final_dir / r.pdf.name,
-            stix=final_dir / r.stix.name,
-            accounts_csv=final_dir / r.accounts_csv.name,
+    return job
+
+
+class CampaignReportJob:
+    """A day's campaign reports between their warehouse reads and their renders' end.
+
+    `result` waits for the renders and moves the reports into place; `close` (also done by
+    `result`) waits for whatever still runs and removes a set that did not finish."""
+
+    def __init__(self, final_dir: Path, out_dir: Path, marking: str, report_version: str) -> None:
+        self.final_dir = final_dir
+        self.out_dir = out_dir
+        self.marking = marking
+        self.report_version = report_version
+        self.failures: dict[str, str] = {}
+        self._pool: ProcessPoolExecutor | None = None
+        self._read: list[tuple[CampaignEvidence, int]] = []  # in process (workers=0): rendered at result
+        self._rendering: list[tuple[str, Future[CampaignReportFiles]]] = []
+        self._done = False
+
+    def read(self, warehouse: Path, run_date: date, campaign_ids: list[str], workers: int) -> None:
+        if not campaign_ids:
+            return
+        if workers <= 0:
+            for campaign_id in campaign_ids:
+                try:
+                    self._read.append(_read_one(warehouse, run_date, campaign_id, self.out_dir))
+                except Exception as exc:
+                    self._failed(campaign_id, exc)
+            return
+        # forked from the warm server (flows.workers), not from this process: it holds DuckDB and
+        # Prefect threads that must not be duplicated into a child mid-operation. Each child opens
+        # the warehouse read-only on its own, below this process's CPU priority.
+        self._pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(campaign_ids)),
+            mp_context=workers_module.context(),
+            initializer=workers_module.start_child,
+            initargs=(os.getpid(), WORKER_NICE),
         )
-        for r in results
-    ]
-    return results
-
-
-def _render_all(
-    warehouse: Path,
-    run_date: date,
-    campaign_ids: list[str],
-    out_dir: Path,
-    marking: str,
-    report_version: str,
-    workers: int,
-) -> tuple[list[CampaignReportFiles], dict[str, str]]:
-    if not campaign_ids:
-        return [], {}
-    failures: dict[str, str] = {}
-    results: list[CampaignReportFiles] = []
-    if workers <= 0:
-        for campaign_id in campaign_ids:
-            try:
-                results.append(
-                    _report_one(warehouse, run_date, campaign_id, out_dir, marking, report_version)
-                )
-            except Exception as exc:
-                log.exception("campaign %.80s: report failed", campaign_id)
-                failures[campaign_id] = f"{type(exc).__name__}: {exc}"[:300]
-        return results, failures
-    # forked from the warm server (flows.workers), not from this process: it holds DuckDB and
-    # Prefect threads that must not be duplicated into a child mid-operation. Each child opens
-    # the warehouse read-only on its own, below this process's CPU priority.
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(campaign_ids)),
-        mp_context=workers_module.context(),
-        initializer=workers_module.start_child,
-        initargs=(os.getpid(), WORKER_NICE),
-    ) as pool:
-        futures = [
-            (
-                campaign_id,
-                pool.submit(_report_one, warehouse, run_date, campaign_id, out_dir, marking, report_version),
-            )
+        reading = [
+            (campaign_id, self._pool.submit(_read_one, warehouse, run_date, campaign_id, self.out_dir))
             for campaign_id in campaign_ids
         ]
-        for campaign_id, future in futures:
+        # each render is queued as soon as its campaign is read, so no worker idles
+        for campaign_id, future in reading:
             try:
-                results.append(future.result())
+                evidence, rows = future.result()
             except Exception as exc:
-                log.error("campaign %.80s: report failed: %s", campaign_id, exc)
-                failures[campaign_id] = f"{type(exc).__name__}: {exc}"[:300]
-    return results, failures
+                self._failed(campaign_id, exc)
+                continue
+            self._rendering.append((campaign_id, self._submit_render(evidence, rows)))
+
+    def _submit_render(self, evidence: CampaignEvidence, rows: int) -> Future[CampaignReportFiles]:
+        assert self._pool is not None
+        return self._pool.submit(_render_one, evidence, rows, self.out_dir, self.marking, self.report_version)
+
+    def _failed(self, campaign_id: str, exc: BaseException) -> None:
+        log.error("campaign %.80s: report failed: %s", campaign_id, exc)
+        self.failures[campaign_id] = f"{type(exc).__name__}: {exc}"[:300]
+
+    def result(self) -> list[CampaignReportFiles]:
+        """The reports in `list_campaigns` order, in `final_dir`; `CampaignReportError` if any
+        campaign failed (the others were rendered, none is moved into place)."""
+        results: list[CampaignReportFiles] = []
+        try:
+            for evidence, rows in self._read:
+                try:
+                    results.append(
+                        _render_one(evidence, rows, self.out_dir, self.marking, self.report_version)
+                    )
+                except Exception as exc:
+                    self._failed(evidence.campaign_id, exc)
+            for campaign_id, future in self._rendering:
+                try:
+                    results.append(future.result())
+                except Exception as exc:
+                    self._failed(campaign_id, exc)
+            if self.failures:
+                raise CampaignReportError(self.failures)
+            shutil.rmtree(self.final_dir, ignore_errors=True)
+            self.out_dir.rename(self.final_dir)
+            self._done = True
+        finally:
+            self.close()
+        return [
+            replace(
+                r,
+                pdf=self.final_dir / r.pdf.name,
+                stix=self.final_dir / r.stix.name,
+                accounts_csv=self.final_dir / r.accounts_csv.name,
+            )
+            for r in results
+        ]
+
+    def close(self) -> None:
+        """Wait for the workers and end them; a set not moved into place is removed."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        if not self._done:
+            shutil.rmtree(self.out_dir, ignore_errors=True)
 
 
 # --- the full account list -----------------------------------------------------------------------
@@ -930,11 +994,13 @@ __all__ = [
     "CAMPAIGN_TEMPLATE",
     "CampaignReportError",
     "CampaignReportFiles",
+    "CampaignReportJob",
     "account_rows",
     "campaign_context",
     "campaign_file_stem",
     "render_campaign_report",
     "render_campaign_reports",
     "report_file_names",
+    "start_campaign_reports",
     "write_accounts_csv",
 ]
