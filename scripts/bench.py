@@ -1007,6 +1007,10 @@ def render(results: list[dict[str, Any]], machine: dict[str, str], history: int)
     return "\n".join(lines) + "\n"
 
 
+# Issue 12's target: the dbt stage within three times the raw DuckDB query of the same marts.
+DBT_RAW_TARGET = 3
+
+
 def targets(results: list[dict[str, Any]]) -> str:
     by = {r["requests_per_day"]: r for r in results}
     out = ["| target | measured | met |", "|---|---|---|"]
@@ -1033,15 +1037,16 @@ def targets(results: list[dict[str, Any]]) -> str:
     for r in results:
         ratio = r["stages"]["dbt"]["seconds"] / r["raw_limit"]["seconds"]
         out.append(
-            f"| {human(r['requests_per_day'])}: dbt stage ≤ 2 × raw limit | {ratio:.1f}× "
-            f"| {'yes' if ratio <= 2 else 'no'} |"
+            f"| {human(r['requests_per_day'])}: dbt stage ≤ {DBT_RAW_TARGET} × raw limit "
+            f"| {ratio:.1f}× | {'yes' if ratio <= DBT_RAW_TARGET else 'no'} |"
         )
         share = detection_share(r)
         if share is not None:
             marts = (r["stages"]["dbt"]["seconds"] - share) / r["raw_limit"]["seconds"]
             out.append(
-                f"| {human(r['requests_per_day'])}: dbt without detection ≤ 2 × raw limit | {marts:.1f}× "
-                f"| {'yes' if marts <= 2 else 'no'} |"
+                f"| {human(r['requests_per_day'])}: dbt without detection ≤ {DBT_RAW_TARGET} × raw "
+                "limit "
+                f"| {marts:.1f}× | {'yes' if marts <= DBT_RAW_TARGET else 'no'} |"
             )
     return "\n".join(out) + "\n"
 
