@@ -357,12 +357,12 @@ def test_digest_goes_out_when_a_campaign_report_fails_and_the_alert_names_it(
         found = real_outputs(*args)
         return replace(found, campaigns=found.campaigns + 1)
 
-    def failing_render(*args: Any, **kwargs: Any) -> Any:
+    def failing_render(self: Any) -> Any:  # the renders' end, where WeasyPrint's error surfaces
         raise CampaignReportError({"DW-2026-11-10-0000beef": "RuntimeError: WeasyPrint ran out of pages"})
 
     world.reset()
     monkeypatch.setattr(pipeline, "write_campaign_outputs", one_more_campaign)
-    monkeypatch.setattr(campaign_report, "render_campaign_reports", failing_render)
+    monkeypatch.setattr(campaign_report.CampaignReportJob, "result", failing_render)
     with pytest.raises(CampaignReportError, match="DW-2026-11-10-0000beef"):
         world.nightly()
     monkeypatch.undo()
