@@ -173,16 +173,20 @@ signature_use as (
 
 ),
 
+{# narrow on purpose: a component holding several flagged clusters pairs each of them with all
+    of its accounts (1M candidate rows on a 10M-request day); the wide per-account signals are
+    joined only to the accounts that stay (membership), or the rows outgrow the memory limit -#}
 accounts as (
 
     select
         candidate_accounts.cluster_id,
+        candidate_accounts.account_id,
         candidate_accounts.is_in_cluster,
         candidate_accounts.is_linked,
         candidate_accounts.link_strength,
         candidate_accounts.linked_identifiers,
         candidate_accounts.strong_links,
-        account_signals.*,
+        account_signals.payment_fingerprint,
         coalesce({{ detection_ratio(
             'signature_use.signature_requests', 'account_signals.requests') }}, 0)
             as signature_template_share,
@@ -254,7 +258,7 @@ qualified as (
 
 {# an account qualifying for several flagged clusters of its component is listed once: where
     it carries most of the signature (then its own cluster, then the smallest cluster id) -#}
-membership as (
+membership_ranked as (
 
     select *
     from (
@@ -272,6 +276,27 @@ membership as (
     ) as ranked
     where (membership_reason is not null and preference = 1)
         or (membership_reason is null and is_in_cluster)
+
+),
+
+membership as (
+
+    select
+        membership_ranked.cluster_id,
+        membership_ranked.is_in_cluster,
+        membership_ranked.is_linked,
+        membership_ranked.link_strength,
+        membership_ranked.linked_identifiers,
+        membership_ranked.strong_links,
+        membership_ranked.signature_template_share,
+        membership_ranked.signature_cot_rate,
+        membership_ranked.signature_grader_rate,
+        membership_ranked.membership_reason,
+        account_signals.*
+
+    from membership_ranked
+    inner join account_signals
+        on membership_ranked.account_id = account_signals.account_id
 
 ),
 
