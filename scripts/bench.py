@@ -760,8 +760,11 @@ def measure(
     run = base / "run"
     for sub in ("reports", "outbox"):
         shutil.rmtree(run / sub, ignore_errors=True)
-    for wal in run.glob("warehouse.duckdb*"):
-        wal.unlink()
+    for left in run.glob("warehouse.duckdb*"):  # the file, its WAL, locks, `.dates/`, `.tmp/` spill
+        if left.is_dir():
+            shutil.rmtree(left)
+        else:
+            left.unlink()
     shutil.copyfile(warm, run / "warehouse.duckdb")
     day = days_of(history)[-1]
     shutil.rmtree(base / "landing" / f"date={day.isoformat()}", ignore_errors=True)
